@@ -7,7 +7,8 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { acquireFileLock } from './file-lock.js'
-import { httpRequest, type HttpResponse } from './http-request.js'
+import { DownloadError } from './download-error.js'
+import { httpRequest, type HttpRequestOptions, type HttpResponse } from './http-request.js'
 
 /** How far a download has come; `received` includes bytes resumed from an earlier attempt. */
 export type DownloadProgress = { received: number, total: number | null }
@@ -27,24 +28,6 @@ export type DownloadOptions = {
   log?: (message: string) => void
 }
 
-/** Why a download failed. */
-export type DownloadErrorCode = 'http_status' | 'network' | 'interrupted' | 'size_mismatch' | 'checksum_mismatch'
-
-/** A failed download, with the URL and, for `http_status`, the status. */
-export class DownloadError extends Error {
-  readonly code: DownloadErrorCode
-  readonly url: string
-  readonly status: number | null
-
-  constructor(code: DownloadErrorCode, url: string, message: string, options: { status?: number, cause?: unknown } = {}) {
-    super(message, { cause: options.cause })
-    this.name = 'DownloadError'
-    this.code = code
-    this.url = url
-    this.status = options.status ?? null
-  }
-}
-
 /**
  * Downloads `url` to `dest` through `dest + '.part'` (resumed with a Range request when present),
  * checks size and sha256, renames it into place and returns `dest`; reuses a valid existing `dest`.
@@ -57,7 +40,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   const settings = { ...options, sha256 }
   await mkdir(dirname(dest), { recursive: true })
   const release = await acquireFileLock(`${dest}.lock`, {
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    signal: options.signal,
     onWait: () => options.log?.(`Waiting for another process to finish downloading ${dest}`),
   })
   try {
@@ -71,7 +54,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         if (attempt >= retries || !isRetryable(error) || options.signal?.aborted === true) throw error
         const delayMs = (options.retryDelayMs ?? 1000) * (attempt + 1)
         options.log?.(`${(error as Error).message}; retrying in ${delayMs} ms`)
-        await sleep(delayMs, undefined, options.signal === undefined ? {} : { signal: options.signal })
+        await sleep(delayMs, undefined, { signal: options.signal })
       }
     }
   } finally {
@@ -121,13 +104,7 @@ async function fetchToPart(url: string, dest: string, options: Settings): Promis
   for (;;) {
     const headers: Record<string, string> = { ...options.headers, 'accept-encoding': 'identity' }
     if (offset > 0) headers.range = `bytes=${offset}-`
-    let response: HttpResponse
-    try {
-      response = await httpRequest(url, { ...requestOptions(options), headers })
-    } catch (error) {
-      if (options.signal?.aborted === true) throw error
-      throw new DownloadError('network', url, `Cannot download ${url}: ${(error as Error).message}`, { cause: error })
-    }
+    const response = await request(url, { ...requestOptions(options), headers })
     const { status, body } = response
     if (status === 416 && offset > 0) {
       body.resume()
@@ -223,12 +200,18 @@ async function finishPart(
   await rename(part, dest)
 }
 
-function requestOptions(options: Settings): { headers?: Record<string, string>, signal?: AbortSignal, timeoutMs?: number } {
-  return {
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+/** httpRequest() with its failures (other than an abort) as DownloadError 'network'. */
+async function request(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
+  try {
+    return await httpRequest(url, options)
+  } catch (error) {
+    if (options.signal?.aborted === true) throw error
+    throw new DownloadError('network', url, `Cannot download ${url}: ${(error as Error).message}`, { cause: error })
   }
+}
+
+function requestOptions({ headers, signal, timeoutMs }: Settings): HttpRequestOptions {
+  return { headers, signal, timeoutMs }
 }
 
 function httpStatusError(url: string, status: number): DownloadError {

@@ -48,7 +48,7 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
       waiting = true
       options.onWait?.(seen)
     }
-    await sleep(pollMs, undefined, options.signal === undefined ? {} : { signal: options.signal })
+    await sleep(pollMs, undefined, { signal: options.signal })
   }
 }
 

@@ -57,7 +57,7 @@ function requestOnce(
     const request = client.request(url, {
       method: options.method ?? 'GET',
       headers: { 'user-agent': 'oxillama-server', ...headers },
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      signal: options.signal,
     })
     request.setTimeout(timeoutMs, () => {
       request.destroy(new Error(`Cannot fetch ${url.href}: no data for ${timeoutMs} ms`))

@@ -125,10 +125,10 @@ async function download(files: RemoteFile[], headers: Record<string, string>, op
     await downloadFile(file.url, file.dest, {
       headers,
       retries: options.retries ?? 3,
-      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-      ...(index === 0 && options.sha256 !== undefined ? { sha256: options.sha256 } : {}),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.log === undefined ? {} : { log: options.log }),
+      retryDelayMs: options.retryDelayMs,
+      sha256: index === 0 ? options.sha256 : undefined,
+      signal: options.signal,
+      log: options.log,
       onProgress: ({ received, total }) => {
         if (stream === null) return
         progress ??= createProgress({ label, total, stream })

@@ -46,24 +46,23 @@ export function createProgress(options: ProgressOptions): Progress {
   const render = (withBar: boolean): string => {
     const elapsedMs = start === null ? 0 : now() - start.at
     const rate = start !== null && elapsedMs > 0 ? ((done - start.done) * 1000) / elapsedMs : null
-    const parts = [`${label} `]
+    const parts = [label]
     if (total !== null && total > 0) {
       const ratio = Math.min(1, Math.max(0, done / total))
-      const percent = String(Math.floor(ratio * 100))
-      parts.push(` ${withBar ? percent.padStart(3) : percent}%`)
+      parts.push(`${Math.floor(ratio * 100)}%`.padStart(4))
       if (withBar) {
         const filled = Math.round(ratio * BAR_WIDTH)
-        parts.push(` |${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}|`)
+        parts.push(`|${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}|`)
       }
-      parts.push(` ${formatPair(done, total, unit)}`)
+      parts.push(formatPair(done, total, unit))
     } else {
-      parts.push(` ${formatAmount(done, unit)}`)
+      parts.push(formatAmount(done, unit))
     }
-    if (rate !== null) parts.push(` ${formatAmount(rate, unit)}/s`)
+    if (rate !== null) parts.push(`${formatAmount(rate, unit)}/s`)
     if (rate !== null && rate > 0 && total !== null && done < total) {
-      parts.push(` eta ${formatDuration((total - done) / rate)}`)
+      parts.push(`eta ${formatDuration((total - done) / rate)}`)
     }
-    return parts.join('')
+    return parts.join(' ')
   }
 
   const draw = (force: boolean): void => {
