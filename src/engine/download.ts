@@ -86,7 +86,7 @@ async function sizeMatchesServer(url: string, size: number, options: Settings): 
   try {
     response = await httpRequest(url, { ...requestOptions(options), method: 'HEAD' })
   } catch (error) {
-    if (options.signal?.aborted === true) throw error
+    options.signal?.throwIfAborted()
     options.log?.(`Cannot check ${url} (${(error as Error).message}); using the cached file`)
     return true
   }
@@ -160,7 +160,8 @@ async function writeBody(url: string, response: HttpResponse, state: PartState, 
   try {
     await pipeline(response.body, meter, file)
   } catch (error) {
-    if (options.signal?.aborted === true) throw error
+    // An abort surfaces from the socket as ECONNRESET: report the signal's reason instead
+    options.signal?.throwIfAborted()
     throw interruptedError(url, received, state, error)
   }
   if (state.total !== null && received < state.total) throw interruptedError(url, received, state, null)
@@ -205,7 +206,7 @@ async function request(url: string, options: HttpRequestOptions): Promise<HttpRe
   try {
     return await httpRequest(url, options)
   } catch (error) {
-    if (options.signal?.aborted === true) throw error
+    options.signal?.throwIfAborted()
     throw new DownloadError('network', url, `Cannot download ${url}: ${(error as Error).message}`, { cause: error })
   }
 }

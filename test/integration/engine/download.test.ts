@@ -221,3 +221,20 @@ t.test('downloadFile() sends Authorization to the first origin only', async (t) 
   t.equal(cdn.requests[0]?.authorization, null)
   t.equal(await sha256Of(dest), STORIES_SHA256)
 })
+
+t.test('downloadFile() stops on abort mid-body, keeps the .part and releases the lock', async (t) => {
+  const { server, dir } = await setup(t)
+  const dest = path.join(dir, 'stories260K.gguf')
+  const url = `${server.origin}/files/stories260K.gguf`
+  const controller = new AbortController()
+  const error = await downloadFile(url, dest, {
+    signal: controller.signal,
+    onProgress: ({ received }) => { if (received > 0) controller.abort() },
+  }).catch((e: unknown) => e)
+  t.match(error, { name: 'AbortError' })
+  t.notOk(existsSync(dest))
+  t.ok(existsSync(`${dest}.part`), 'the partial file is kept for a later resume')
+  t.notOk(existsSync(`${dest}.lock`))
+  await downloadFile(url, dest, { sha256: STORIES_SHA256 })
+  t.equal(await sha256Of(dest), STORIES_SHA256)
+})
