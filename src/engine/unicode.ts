@@ -39,7 +39,7 @@ export function cptFlags(cp: number): number {
   const cached = flagCache[cp] as number
   if (cached & COMPUTED) return cached & ~COMPUTED
   const ch = String.fromCodePoint(cp)
-  let flags = CPT.UNDEFINED
+  let flags: number = CPT.UNDEFINED
   for (const [re, flag] of CATEGORY_TESTS) {
     if (re.test(ch)) {
       flags = flag
