@@ -1,6 +1,8 @@
 import { BinaryHeap } from './binary-heap.js'
 import type { Vocab } from './tokenizer-vocab.js'
 
+const encoder = new TextEncoder()
+
 type SpmSymbol = { start: number; n: number; prev: number; next: number }
 type SpmBigram = { left: number; right: number; score: number; size: number }
 
@@ -50,7 +52,7 @@ export function tokenizeSpm(vocab: Vocab, text: string, output: number[]): void 
     }
     const merge = revMerge.get(piece)
     if (!merge) {
-      for (const byte of new TextEncoder().encode(piece)) output.push(byteToToken(vocab, byte))
+      for (const byte of encoder.encode(piece)) output.push(byteToToken(vocab, byte))
       return
     }
     resegment(symbols[merge[0]] as SpmSymbol)
