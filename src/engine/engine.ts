@@ -1,0 +1,150 @@
+import { Admission } from './admission.js'
+import { chooseEngineBuild } from './build-detect.js'
+import { EngineError } from './errors.js'
+import { loadModel, type LoadedModel, type LoadSettings } from './load.js'
+import { pollResults, type RawResult } from './poll.js'
+import type { EngineBuild } from './protocol.js'
+import { WorkerHost, type EngineLogger } from './worker-host.js'
+
+/** Everything needed to run one model. */
+export interface EngineConfig extends LoadSettings {
+  modelPaths: string[]
+  build: EngineBuild | 'auto'
+  threads: number
+  queueSize: number
+  logger: EngineLogger
+  /** Restart back-off after a crash, in ms: first delay, doubled up to the maximum. */
+  restartDelayMs?: [first: number, max: number]
+  /** Fault injection for tests: the first engine instance aborts (a real wasm abort) on its first result. */
+  abortOnFirstResult?: boolean
+}
+
+/** Live counters for health and tests. */
+export interface EngineStats { state: 'ready' | 'restarting' | 'closed'; active: number; queued: number; restarts: number }
+
+/** The WASM engine: one worker running one model, its slots, its admission queue and its restart supervisor. */
+export class Engine {
+  readonly config: EngineConfig
+  readonly build: EngineBuild
+  readonly buildReason: string
+  #host: WorkerHost | null = null
+  #model: LoadedModel | null = null
+  #admission: Admission
+  #state: EngineStats['state'] = 'restarting'
+  #restarts = 0
+  #failures = 0
+  #startedAt = 0
+  #restartTimer: NodeJS.Timeout | null = null
+  #ready: Promise<void> | null = null
+
+  private constructor(config: EngineConfig) {
+    this.config = config
+    const chosen = chooseEngineBuild(config.build)
+    this.build = chosen.build
+    this.buildReason = chosen.reason
+    this.#admission = new Admission(config.parallel, config.queueSize)
+  }
+
+  /** Starts the engine and loads the model; rejects with a clear error when it cannot. */
+  static async start(config: EngineConfig): Promise<Engine> {
+    const engine = new Engine(config)
+    await engine.#spawn(config.abortOnFirstResult === true)
+    return engine
+  }
+
+  /** What the engine reported when it loaded the model. */
+  get model(): LoadedModel {
+    if (!this.#model) throw new EngineError('closed', 'No model is loaded')
+    return this.#model
+  }
+
+  /** Counters: state, requests in slots, queued requests, restarts so far. */
+  get stats(): EngineStats {
+    return { state: this.#state, active: this.#admission.active, queued: this.#admission.queued, restarts: this.#restarts }
+  }
+
+  /** Resolves when the engine is ready (after a restart, once the model is loaded again). */
+  whenReady(): Promise<void> {
+    return this.#ready ?? Promise.resolve()
+  }
+
+  /**
+   * Runs one engine request (completion or embedding) in a slot and yields its raw results. Waits in the admission
+   * queue first; aborting the signal cancels it wherever it is.
+   */
+  async *run(action: 'completion' | 'embedding', message: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<RawResult> {
+    const release = await this.#admission.acquire(signal)
+    try {
+      const host = this.#host
+      if (!host || this.#state !== 'ready') throw new EngineError('closed', 'The engine is not running')
+      const name = action === 'completion' ? 'cmpl_req' : 'embd_req'
+      const res = await host.action(action, { _name: name, files: [], ...message })
+      if (!res.success) throw new EngineError('rejected', `The engine could not start the ${action}`)
+      yield* pollResults(host, res.req_id as number, signal)
+    } finally {
+      release()
+    }
+  }
+
+  /** Fault injection for tests: kills the engine worker as a crash would. */
+  async simulateCrash(): Promise<void> {
+    await this.#host?.kill()
+  }
+
+  /** Stops the engine: queued requests fail, in-flight ones end with `closed`, the worker and pthreads exit. */
+  async close(): Promise<void> {
+    this.#state = 'closed'
+    if (this.#restartTimer) clearTimeout(this.#restartTimer)
+    this.#admission.rejectAll(new EngineError('closed', 'The engine was shut down'))
+    const host = this.#host
+    this.#host = null
+    await host?.close()
+  }
+
+  async #spawn(abortOnFirstResult: boolean): Promise<void> {
+    const host = new WorkerHost({ build: this.build, threads: this.config.threads, logger: this.config.logger, onDeath: (e) => this.#onDeath(e) })
+    try {
+      await host.start()
+      const settings = abortOnFirstResult ? { ...this.config, poolingType: 'test_stack_trace_abort' } : this.config
+      this.#model = await loadModel(host, this.config.modelPaths, settings)
+    } catch (error) {
+      await host.close().catch(() => {})
+      throw error
+    }
+    if (this.#state === 'closed') { await host.close(); return }
+    this.#host = host
+    this.#state = 'ready'
+    this.#startedAt = Date.now()
+    this.#admission.resume()
+  }
+
+  #onDeath(error: EngineError): void {
+    if (this.#state === 'closed' || this.#state === 'restarting') return
+    this.#state = 'restarting'
+    this.#admission.pause()
+    this.#host = null
+    // an engine that ran for a minute is healthy again: start the back-off from the beginning
+    if (Date.now() - this.#startedAt > 60_000) this.#failures = 0
+    this.config.logger.error(`Engine crashed: ${error.message}; restarting`)
+    this.#ready = new Promise((resolve) => this.#scheduleRestart(resolve))
+  }
+
+  #scheduleRestart(resolve: () => void): void {
+    const [first, max] = this.config.restartDelayMs ?? [500, 30_000]
+    const delay = Math.min(max, first * 2 ** this.#failures)
+    this.#failures++
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null
+      if (this.#state === 'closed') return resolve()
+      this.#spawn(false).then(() => {
+        this.#restarts++
+        this.config.logger.info(`Engine restarted (restart ${this.#restarts})`)
+        resolve()
+      }, (error: Error) => {
+        this.config.logger.error(`Engine restart failed: ${error.message}`)
+        this.#scheduleRestart(resolve)
+      })
+    }, delay)
+    this.#restartTimer.unref()
+  }
+}

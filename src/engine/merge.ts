@@ -1,0 +1,19 @@
+/** Runs async iterables concurrently and yields their items as they arrive; returning early closes them all. */
+export async function* mergeAsync<T>(sources: AsyncIterable<T>[]): AsyncGenerator<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]())
+  const next = (i: number) => (iterators[i] as AsyncIterator<T>).next().then((result) => ({ i, result }))
+  const pending = new Map(iterators.map((_, i) => [i, next(i)]))
+  try {
+    while (pending.size > 0) {
+      const { i, result } = await Promise.race(pending.values())
+      if (result.done) pending.delete(i)
+      else {
+        pending.set(i, next(i))
+        yield result.value
+      }
+    }
+  } finally {
+    // unfinished sources run their own cleanup (cancelling their engine requests)
+    await Promise.allSettled([...pending.keys()].map((i) => iterators[i]?.return?.()))
+  }
+}

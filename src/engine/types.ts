@@ -1,0 +1,115 @@
+// The engine's request and result shapes. Results are OpenAI-shaped (the HTTP layer's typebox schemas describe the
+// wire); these interfaces are the engine's own contract and carry only what the engine reads or writes.
+
+/** A chat message as the engine takes it: content already flattened to text. */
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool'
+  content: string | null
+  name?: string | undefined
+  tool_calls?: ToolCall[] | undefined
+  tool_call_id?: string | undefined
+}
+
+/** A function tool the model may call. */
+export interface ToolDefinition {
+  type: 'function'
+  function: { name: string; description?: string | undefined; parameters?: Record<string, unknown> | undefined; strict?: boolean | null | undefined }
+}
+
+/** Which tool, if any, the model must call. */
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } }
+
+/** A complete tool call. */
+export interface ToolCall { id: string; type: 'function'; function: { name: string; arguments: string } }
+
+/** How the output must be shaped. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown> | undefined; strict?: boolean | null | undefined } }
+
+/** Sampling and stopping settings shared by chat and text completion. */
+export interface SamplingParams {
+  max_tokens?: number | null | undefined
+  temperature?: number | null | undefined
+  top_p?: number | null | undefined
+  top_k?: number | null | undefined
+  min_p?: number | null | undefined
+  seed?: number | null | undefined
+  stop?: string | string[] | null | undefined
+  presence_penalty?: number | null | undefined
+  frequency_penalty?: number | null | undefined
+  repeat_penalty?: number | null | undefined
+  logit_bias?: Record<string, number> | null | undefined
+  n?: number | null | undefined
+  grammar?: string | undefined
+  ignore_eos?: boolean | undefined
+}
+
+/** A chat completion request. */
+export interface ChatRequest extends SamplingParams {
+  messages: ChatMessage[]
+  tools?: ToolDefinition[] | undefined
+  tool_choice?: ToolChoice | undefined
+  parallel_tool_calls?: boolean | undefined
+  response_format?: ResponseFormat | undefined
+  logprobs?: boolean | null | undefined
+  top_logprobs?: number | null | undefined
+}
+
+/** A text completion request (one prompt; the API layer fans out prompt arrays). */
+export interface CompletionRequest extends SamplingParams {
+  prompt: string
+  logprobs?: number | null | undefined
+  response_format?: ResponseFormat | undefined
+}
+
+/** Token usage of one request. */
+export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+
+/** Engine timings of one request (llama.cpp's). */
+export interface Timings { prompt_n: number; prompt_ms: number; predicted_n: number; predicted_ms: number; prompt_per_second: number; predicted_per_second: number }
+
+/** One token's log probability, OpenAI chat shape. */
+export interface TokenLogprob { token: string; logprob: number; bytes: number[] | null; top_logprobs: { token: string; logprob: number; bytes: number[] | null }[] }
+
+/** Log probabilities in the legacy completions shape. */
+export interface CompletionLogprobs { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] }
+
+/** Why generation stopped. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls'
+
+/** A streamed tool-call fragment, merged by index as the openai SDK does. */
+export interface ToolCallDelta { index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }
+
+/** A chat completion chunk (object "chat.completion.chunk"). */
+export interface ChatChunk {
+  id: string
+  object: 'chat.completion.chunk'
+  created: number
+  model: string
+  system_fingerprint: string
+  choices: {
+    index: number
+    delta: { role?: 'assistant'; content?: string | null; tool_calls?: ToolCallDelta[] }
+    logprobs: { content: TokenLogprob[] | null; refusal: null } | null
+    finish_reason: FinishReason | null
+  }[]
+  usage?: Usage | null
+  timings?: Timings
+}
+
+/** A text completion chunk (object "text_completion"). */
+export interface CompletionChunk {
+  id: string
+  object: 'text_completion'
+  created: number
+  model: string
+  system_fingerprint: string
+  choices: { index: number; text: string; logprobs: CompletionLogprobs | null; finish_reason: FinishReason | null }[]
+  usage?: Usage | null
+  timings?: Timings
+}
+
+/** Per-call options. */
+export interface CallOptions { signal?: AbortSignal | undefined }
