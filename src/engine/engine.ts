@@ -2,13 +2,16 @@ import { Admission } from './admission.js'
 import { chooseEngineBuild } from './build-detect.js'
 import { EngineError } from './errors.js'
 import { loadModel, type LoadedModel, type LoadSettings } from './load.js'
+import { checkModel, type ModelInfo } from './model-check.js'
 import { pollResults, type RawResult } from './poll.js'
 import type { EngineBuild } from './protocol.js'
+import { createTokenizer, type Tokenizer } from './tokenizer.js'
 import { WorkerHost, type EngineLogger } from './worker-host.js'
 
 /** Everything needed to run one model. */
 export interface EngineConfig extends LoadSettings {
-  modelPaths: string[]
+  /** A local GGUF file, or the first shard of a split set (the other shards are found beside it). */
+  modelPath: string
   build: EngineBuild | 'auto'
   threads: number
   queueSize: number
@@ -17,7 +20,12 @@ export interface EngineConfig extends LoadSettings {
   restartDelayMs?: [first: number, max: number]
   /** Fault injection for tests: the first engine instance aborts (a real wasm abort) on its first result. */
   abortOnFirstResult?: boolean
+  /** Called as the engine reads the model files (bytes read so far, total bytes). */
+  onLoadProgress?: (read: number, total: number) => void
 }
+
+/** What the GGUF header says about the model (the header itself left out). */
+export type ModelSummary = Omit<ModelInfo, 'header'>
 
 /** Live counters for health and tests. */
 export interface EngineStats { state: 'ready' | 'restarting' | 'closed'; active: number; queued: number; restarts: number }
@@ -27,6 +35,8 @@ export class Engine {
   readonly config: EngineConfig
   readonly build: EngineBuild
   readonly buildReason: string
+  #info: ModelInfo | null = null
+  #tokenizer: Tokenizer | null = null
   #host: WorkerHost | null = null
   #model: LoadedModel | null = null
   #admission: Admission
@@ -48,8 +58,24 @@ export class Engine {
   /** Starts the engine and loads the model; rejects with a clear error when it cannot. */
   static async start(config: EngineConfig): Promise<Engine> {
     const engine = new Engine(config)
+    // the header is checked first: a bad file gets a clear error instead of a C++ failure deep in the load
+    const info = await checkModel(config.modelPath, { build: engine.build, nCtx: config.ctxSize, nParallel: config.parallel })
+    engine.#info = info
+    engine.#tokenizer = createTokenizer(info.header, { warn: (message) => config.logger.warn(message) })
     await engine.#spawn(config.abortOnFirstResult === true)
     return engine
+  }
+
+  /** The model's GGUF facts: files, architecture, sizes, chat template. */
+  get modelInfo(): ModelSummary {
+    const { header: _header, ...summary } = this.#requireInfo()
+    return summary
+  }
+
+  /** The model's tokenizer (a port of llama.cpp's), for tokenize/detokenize and prompt budgets. */
+  get tokenizer(): Tokenizer {
+    if (!this.#tokenizer) throw new EngineError('closed', 'No model is loaded')
+    return this.#tokenizer
   }
 
   /** What the engine reported when it loaded the model. */
@@ -101,12 +127,19 @@ export class Engine {
     await host?.close()
   }
 
+  #requireInfo(): ModelInfo {
+    if (!this.#info) throw new EngineError('closed', 'No model is loaded')
+    return this.#info
+  }
+
   async #spawn(abortOnFirstResult: boolean): Promise<void> {
-    const host = new WorkerHost({ build: this.build, threads: this.config.threads, logger: this.config.logger, onDeath: (e) => this.#onDeath(e) })
+    const info = this.#requireInfo()
+    const onRead = this.config.onLoadProgress && ((read: number) => this.config.onLoadProgress?.(read, info.fileSize))
+    const host = new WorkerHost({ build: this.build, threads: this.config.threads, logger: this.config.logger, onDeath: (e) => this.#onDeath(e), onRead })
     try {
       await host.start()
       const settings = abortOnFirstResult ? { ...this.config, poolingType: 'test_stack_trace_abort' } : this.config
-      this.#model = await loadModel(host, this.config.modelPaths, settings)
+      this.#model = await loadModel(host, info.paths, settings)
     } catch (error) {
       await host.close().catch(() => {})
       throw error

@@ -31,12 +31,15 @@ export class WorkerHost {
   #dead: EngineError | null = null
   #lastNativeError = ''
   #onDeath: (error: EngineError) => void
+  #onRead: ((bytesSoFar: number) => void) | undefined
+  #bytesRead = 0
 
-  constructor(options: { build: EngineBuild; threads: number; logger: EngineLogger; onDeath?: (error: EngineError) => void }) {
+  constructor(options: { build: EngineBuild; threads: number; logger: EngineLogger; onDeath?: (error: EngineError) => void; onRead?: ((bytesSoFar: number) => void) | undefined }) {
     this.build = options.build
     this.threads = options.threads
     this.#logger = options.logger
     this.#onDeath = options.onDeath ?? (() => {})
+    this.#onRead = options.onRead
   }
 
   /** The error that killed this worker, or null while it runs. */
@@ -159,6 +162,8 @@ export class WorkerHost {
     const { bytesRead } = await handle.read(buffer, 0, size, offset)
     const data = buffer.buffer.slice(0, bytesRead)
     this.#worker?.postMessage({ verb: 'fs.read_res', args: [data] }, [data])
+    this.#bytesRead += bytesRead
+    this.#onRead?.(this.#bytesRead)
   }
 
   #die(error: EngineError): void {

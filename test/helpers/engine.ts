@@ -15,7 +15,7 @@ export function memoryLogger(): EngineLogger & { lines: string[] } {
 /** Starts an engine on stories260K with chatml, 1 thread, as the tests use it. */
 export function startTestEngine(overrides: Partial<EngineConfig> = {}): Promise<Engine> {
   return Engine.start({
-    modelPaths: [modelPath('stories260K.gguf')],
+    modelPath: modelPath('stories260K.gguf'),
     build: 'auto',
     threads: 1,
     ctxSize: 2048,

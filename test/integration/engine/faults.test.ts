@@ -72,7 +72,7 @@ t.test('bad arguments are refused before the engine, naming the field', async (t
   await t.rejects(bad({ logit_bias: { 99999: 1 } }), { code: 'invalid_request', param: 'logit_bias.99999' })
   await t.rejects(bad({ stop: [1] }), { code: 'invalid_request', param: 'stop' })
   await t.rejects(bad({ n: 0 }), { code: 'invalid_request', param: 'n' })
-  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 42 } as never, opts)), { param: 'prompt' })
+  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 42 } as never, opts)), { code: 'invalid_request', param: 'prompt' })
 })
 
 t.test('a real engine abort fails the request in flight and the engine restarts by itself', async (t) => {

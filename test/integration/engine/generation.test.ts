@@ -97,7 +97,42 @@ t.test('logit_bias bans a token', async (t) => {
   const plain = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logprobs: 1 }, opts))
   const first = plain.choices[0]?.text ?? ''
   t.equal(first, ',')
-  // 432 is ',' in stories260K's vocab
-  const banned = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logit_bias: { 432: -100 } }, opts))
+  const comma = engine.tokenizer.tokenize('Once upon a time,').at(-1) as number
+  t.equal(engine.tokenizer.detokenize([comma]), ',')
+  const banned = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logit_bias: { [comma]: -100 } }, opts))
   t.not(banned.choices[0]?.text, ',', 'the top token is gone once biased away')
+})
+
+t.test('invalid UTF-8 in the output becomes U+FFFD and the request still succeeds', async (t) => {
+  const byteFF = engine.tokenizer.tokenize('\u00ff', { addSpecial: false }).find((id) => engine.tokenizer.pieceBytes(id)[0] === 0xff && engine.tokenizer.pieceBytes(id).length === 1) ?? 258
+  t.same([...engine.tokenizer.pieceBytes(byteFF)], [0xff], 'a lone 0xFF byte token')
+  const text = await collectCompletion(textCompletion(engine, { prompt: 'Hello', max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts))
+  t.equal(text.choices[0]?.text, '\uFFFD'.repeat(4))
+  t.equal(text.usage.completion_tokens, 4)
+  const chat = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts))
+  t.equal(chat.choices[0]?.message.content, '\uFFFD'.repeat(4))
+})
+
+t.test('tool_choice required yields a well-formed call of a listed tool', async (t) => {
+  const tools = [
+    { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'London'] } }, required: ['city'] } } },
+    { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } }, required: ['zone'] } } },
+  ]
+  const chunks = await collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, tool_choice: 'required', max_tokens: 300, temperature: 0 }, opts))
+  const res = await collectChat((async function* () { yield* chunks })())
+  const choice = res.choices[0]
+  t.equal(choice?.finish_reason, 'tool_calls')
+  t.equal(choice?.message.content, null)
+  const call = choice?.message.tool_calls?.[0]
+  t.ok(call && ['get_weather', 'get_time'].includes(call.function.name), `called ${call?.function.name}`)
+  t.match(call?.id, /^call_/)
+  const args = JSON.parse(call?.function.arguments ?? '') as Record<string, unknown>
+  t.ok(call?.function.name === 'get_weather' ? ['Paris', 'London'].includes(args.city as string) : typeof args.zone === 'string', 'arguments satisfy the schema')
+  const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+  t.ok(deltas.length >= 2, 'the call streams as several deltas')
+  t.equal(deltas[0]?.function.name, call?.function.name, 'id and name come first')
+  t.equal(deltas[0]?.function.arguments, '')
+  const named = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'What time?' }], tools, tool_choice: { type: 'function', function: { name: 'get_time' } }, max_tokens: 300, temperature: 0 }, opts))
+  t.equal(named.choices[0]?.message.tool_calls?.[0]?.function.name, 'get_time', 'a named tool_choice object forces that tool')
+  await t.rejects(collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'x' }], tools, tool_choice: { type: 'function', function: { name: 'nope' } } }, opts)), { param: 'tool_choice.function.name' })
 })

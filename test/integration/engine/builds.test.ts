@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { ensureNode24 } from '../../../scripts/node24.js'
+import { REPO_ROOT } from '../../helpers/paths.js'
+
+const run = promisify(execFile)
+const CHILD = 'test/helpers/engine-child.ts'
+
+interface ChildResult { build: string; node: string; completion: string; chat: string; interrupted: string }
+
+async function runChild(node: string, args: string[]): Promise<ChildResult> {
+  // the child must exit by itself after engine.close(): a lingering worker or pthread would hit the timeout
+  const { stdout } = await run(node, ['--import', 'tsx', CHILD, ...args], { cwd: REPO_ROOT, timeout: 120_000 })
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildResult
+}
+
+const compat = await runChild(process.execPath, ['compat', '1'])
+
+t.test('compat build on this Node: completion and chat, then shutdown exits the process', async (t) => {
+  t.equal(compat.build, 'compat')
+  t.match(compat.completion, /^, there was a little girl named Lily/)
+  t.ok(compat.chat.length > 0)
+  t.equal(compat.interrupted, 'The engine was shut down', 'a stream in flight at shutdown ends with a clear error')
+})
+
+t.test('two threads: same greedy text, clean exit', async (t) => {
+  const two = await runChild(process.execPath, ['auto', '2'])
+  t.equal(two.completion, compat.completion)
+  t.equal(two.chat, compat.chat)
+})
+
+t.test('main build (JSPI + memory64) on Node 24 from npm: same text as compat', async (t) => {
+  const node24 = await ensureNode24()
+  const main = await runChild(node24, ['auto', '1'])
+  t.equal(main.build, 'main', 'auto picks the main build where JSPI and memory64 exist')
+  t.match(main.node, /^v24\./)
+  t.equal(main.completion, compat.completion)
+  t.equal(main.chat, compat.chat)
+  const forced = await runChild(node24, ['compat', '1'])
+  t.equal(forced.build, 'compat', '--engine-build compat is honoured on Node 24')
+  t.equal(forced.completion, compat.completion)
+})
+
+t.test('forcing the main build where the runtime lacks JSPI fails with a clear error', async (t) => {
+  if (typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function') return t.pass('this runtime has JSPI')
+  await t.rejects(runChild(process.execPath, ['main', '1']), /Cannot use the main engine build/)
+})
