@@ -1,0 +1,65 @@
+/** One schema change: applied once, in order, inside the startup transaction. */
+export type Migration = { id: string; sql: string }
+
+// Kept as strings (not .sql files) because the server ships as one esbuild bundle.
+// Plain PostgreSQL only, so a server-backed store can run the same statements.
+// `body` is json (not jsonb): it keeps the object's text exactly, \u0000 included, which jsonb refuses.
+// Columns beside it hold only what queries filter or sort on; seq orders objects created in the same second.
+
+/** Every migration, oldest first; never edit one that has shipped, add a new one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-init',
+    sql: `
+CREATE TABLE assistants (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX assistants_order ON assistants (created_at, seq);
+
+CREATE TABLE threads (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+
+CREATE TABLE messages (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+  run_id text,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX messages_order ON messages (thread_id, created_at, seq);
+CREATE INDEX messages_by_run ON messages (thread_id, run_id, created_at, seq) WHERE run_id IS NOT NULL;
+
+CREATE TABLE runs (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+  status text NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX runs_order ON runs (thread_id, created_at, seq);
+CREATE INDEX runs_by_status ON runs (status);
+CREATE UNIQUE INDEX runs_one_active ON runs (thread_id)
+  WHERE status IN ('queued', 'in_progress', 'requires_action', 'cancelling');
+
+CREATE TABLE run_steps (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+  run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX run_steps_order ON run_steps (run_id, created_at, seq);
+CREATE INDEX run_steps_thread ON run_steps (thread_id);
+`,
+  },
+]

@@ -1,0 +1,81 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import { acquireDataLock } from './data-lock.js'
+import { MIGRATIONS } from './migrations.js'
+import type { SqlClient, SqlDatabase } from './sql/client.js'
+import { migrate } from './sql/migrate.js'
+import { createSqlStore } from './sql/store.js'
+import type { Store } from './store.js'
+
+/** Options of openPgliteStore(). */
+export type PgliteStoreOptions = {
+  /**
+   * Folder holding PGlite's `pglite.wasm`, `initdb.wasm` and `pglite.data`. When set they are read from
+   * there and handed to PGlite; when unset PGlite looks next to its own module file (in a bundle: next
+   * to the bundle, e.g. `dist/`).
+   */
+  assetsDir?: string
+  /** PostgreSQL shared_buffers. PGlite's default is 128MB of wasm memory; 16MB keeps RSS ~140 MB lower. */
+  sharedBuffers?: string
+}
+
+/** The asset files PGlite needs at run time, which a bundle must ship beside it (or pass via `assetsDir`). */
+export const PGLITE_ASSET_FILES = ['pglite.wasm', 'initdb.wasm', 'pglite.data'] as const
+
+/**
+ * Opens (creating and migrating if needed) the store in `<dataDir>/pglite`, locked by `<dataDir>/store.lock`.
+ * Durability: PGlite's NodeFS writes through to the OS on every write() and a commit writes its WAL before
+ * the query returns, so an acknowledged write survives the process being killed; it is not fsynced
+ * (PGlite runs with fsync off), so an OS crash or power loss may lose the last commits.
+ */
+export async function openPgliteStore(dataDir: string, options: PgliteStoreOptions = {}): Promise<Store> {
+  await mkdir(dataDir, { recursive: true })
+  const release = await acquireDataLock(path.join(dataDir, 'store.lock'))
+  let db: PGlite | undefined
+  try {
+    db = await PGlite.create({
+      dataDir: path.join(dataDir, 'pglite'),
+      relaxedDurability: false, // true would resolve queries before the filesystem sync
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? '16MB'}`],
+      ...(options.assetsDir === undefined ? {} : await loadAssets(options.assetsDir)),
+    })
+    const sql = sqlDatabase(db)
+    await migrate(sql, MIGRATIONS)
+    const opened = db
+    return createSqlStore(sql, async () => {
+      try {
+        await opened.close()
+      } finally {
+        await release()
+      }
+    })
+  } catch (err) {
+    await db?.close().catch(() => undefined)
+    await release()
+    throw err
+  }
+}
+
+async function loadAssets(dir: string): Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>> {
+  const [pglite, initdb, data] = await Promise.all(PGLITE_ASSET_FILES.map((name) => readFile(path.join(dir, name))))
+  if (pglite === undefined || initdb === undefined || data === undefined) throw new Error('Cannot load PGlite assets')
+  return {
+    pgliteWasmModule: await WebAssembly.compile(pglite),
+    initdbWasmModule: await WebAssembly.compile(initdb),
+    fsBundle: new Blob([data]),
+  }
+}
+
+function sqlDatabase(db: PGlite): SqlDatabase {
+  const client = (target: Pick<PGlite, 'query' | 'exec'>): SqlClient => ({
+    query: (text, params) => target.query(text, params === undefined ? undefined : [...params]),
+    exec: async (text) => {
+      await target.exec(text)
+    },
+  })
+  return {
+    ...client(db),
+    transaction: (fn) => db.transaction((tx) => fn(client(tx))),
+  }
+}

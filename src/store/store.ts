@@ -1,0 +1,125 @@
+import type { Assistant, AssistantCreateParams, AssistantDeleted, AssistantUpdateParams } from '../schemas/assistants.js'
+import type {
+  Message, MessageAttachment, MessageContent, MessageContentPartParam, MessageDeleted, MessageIncompleteDetails,
+  MessageListParams, MessageStatus,
+} from '../schemas/messages.js'
+import type { RunStep } from '../schemas/run-steps.js'
+import type { Run, RunStatus } from '../schemas/runs.js'
+import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
+import type { Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams } from '../schemas/threads.js'
+
+/** Run statuses that hold the thread: at most one run per thread is in one of them. */
+export const ACTIVE_RUN_STATUSES = ['queued', 'in_progress', 'requires_action', 'cancelling'] as const satisfies readonly RunStatus[]
+
+/** A new message: create params plus what a run sets on the messages it writes. */
+export type MessageInit = {
+  role: Message['role']
+  /** A string, create-body parts (`{type:'text', text:'…'}`) or finished content blocks. */
+  content: string | Array<MessageContentPartParam | MessageContent>
+  attachments?: MessageAttachment[] | null
+  metadata?: Metadata | null
+  assistant_id?: string | null
+  run_id?: string | null
+  status?: MessageStatus
+}
+
+/** Message fields a caller may change. */
+export type MessagePatch = Partial<Pick<Message,
+  'content' | 'status' | 'completed_at' | 'incomplete_at' | 'incomplete_details' | 'metadata' | 'attachments'>>
+
+/** A new run with every setting already resolved against its assistant (the store adds no defaults). */
+export type RunInit = Pick<Run,
+  | 'assistant_id' | 'model' | 'instructions' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'response_format'
+  | 'truncation_strategy' | 'max_prompt_tokens' | 'max_completion_tokens'>
+  & { temperature: number | null; top_p: number | null; metadata?: Metadata | null; expires_at?: number | null }
+
+/** Run fields a caller may change: status, timestamps, usage, required_action, last_error, incomplete_details, … */
+export type RunPatch = Partial<Omit<Run, 'id' | 'object' | 'created_at' | 'thread_id'>>
+
+/** Guards of RunStore.update(). */
+export type RunUpdateOptions = {
+  /** Apply the patch only if the run is in one of these statuses; otherwise throw a `conflict` StoreError. */
+  ifStatus?: readonly RunStatus[]
+}
+
+/** Names a run: the shape of the `{thread_id, run_id}` path params. */
+export type RunRef = { thread_id: string; run_id: string }
+
+/** A new run step (the store copies thread, run and assistant ids from the run). */
+export type RunStepInit = Pick<RunStep, 'type' | 'step_details'> & Partial<Pick<RunStep, 'status' | 'metadata'>>
+
+/** Run step fields a caller may change. */
+export type RunStepPatch = Partial<Omit<RunStep, 'id' | 'object' | 'created_at' | 'thread_id' | 'run_id' | 'assistant_id' | 'type'>>
+
+/** Assistants, with OpenAI's defaults filled on create (metadata {}, temperature 1, top_p 1, response_format 'auto'). */
+export interface AssistantStore {
+  create(params: AssistantCreateParams): Promise<Assistant>
+  get(id: string): Promise<Assistant | null>
+  list(query?: ListQuery): Promise<ListPage<Assistant>>
+  /** Replaces each given field; throws `not_found`. */
+  update(id: string, params: AssistantUpdateParams): Promise<Assistant>
+  delete(id: string): Promise<AssistantDeleted>
+}
+
+/** Threads; deleting one deletes its messages, runs and steps. */
+export interface ThreadStore {
+  /** Creates the thread and its initial messages in one transaction. */
+  create(params?: ThreadCreateParams): Promise<Thread>
+  get(id: string): Promise<Thread | null>
+  update(id: string, params: ThreadUpdateParams): Promise<Thread>
+  delete(id: string): Promise<ThreadDeleted>
+}
+
+/** Messages of a thread, in creation order. */
+export interface MessageStore {
+  /** Throws `not_found` (kind 'thread') for an unknown thread. */
+  create(threadId: string, init: MessageInit): Promise<Message>
+  get(threadId: string, id: string): Promise<Message | null>
+  list(threadId: string, query?: MessageListParams): Promise<ListPage<Message>>
+  update(threadId: string, id: string, patch: MessagePatch): Promise<Message>
+  /** Appends to the last content block if it is text, else adds a text block. */
+  appendText(threadId: string, id: string, text: string): Promise<Message>
+  /** Ends a message: `completed` sets completed_at, `incomplete` sets incomplete_at and its details. */
+  setStatus(threadId: string, id: string, status: Exclude<MessageStatus, 'in_progress'>, details?: MessageIncompleteDetails): Promise<Message>
+  delete(threadId: string, id: string): Promise<MessageDeleted>
+}
+
+/** Runs of a thread. */
+export interface RunStore {
+  /** Creates a `queued` run; throws `not_found` (thread) or `conflict` when the thread already has an active run. */
+  create(threadId: string, init: RunInit): Promise<Run>
+  get(threadId: string, id: string): Promise<Run | null>
+  list(threadId: string, query?: ListQuery): Promise<ListPage<Run>>
+  /** Shallow-merges the patch; throws `not_found`, or `conflict` when `ifStatus` does not hold. */
+  update(threadId: string, id: string, patch: RunPatch, options?: RunUpdateOptions): Promise<Run>
+  /** Runs in any of these statuses across all threads, oldest first (restart recovery). */
+  listByStatus(statuses: readonly RunStatus[]): Promise<Run[]>
+  /** The thread's run in an ACTIVE_RUN_STATUSES status, if any. */
+  activeRun(threadId: string): Promise<Run | null>
+  hasActiveRun(threadId: string): Promise<boolean>
+}
+
+/** Steps of a run. */
+export interface RunStepStore {
+  /** Throws `not_found` (kind 'run') when the run is not on that thread. */
+  create(run: RunRef, init: RunStepInit): Promise<RunStep>
+  get(run: RunRef, id: string): Promise<RunStep | null>
+  list(run: RunRef, query?: ListQuery): Promise<ListPage<RunStep>>
+  update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep>
+}
+
+/** The durable store of Assistants objects; everything goes in and out in its exact wire shape. */
+export interface Store {
+  readonly assistants: AssistantStore
+  readonly threads: ThreadStore
+  readonly messages: MessageStore
+  readonly runs: RunStore
+  readonly steps: RunStepStore
+  /**
+   * Runs fn with a store bound to one transaction: all of its changes commit together or not at all.
+   * Use only `tx` inside fn (the outer store waits for the transaction to end). Nested calls join it.
+   */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
+  /** Closes the database and releases the data directory. */
+  close(): Promise<void>
+}
