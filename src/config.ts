@@ -1,0 +1,309 @@
+import os from 'node:os'
+import path from 'node:path'
+import { editDistance, envName, findFlag, FLAGS, formatHelp, suggestFlag, type FlagSpec } from './config-flags.js'
+
+/** Which engine build to run: llama.cpp with JSPI + SIMD (main), without JSPI (compat), or chosen at start. */
+export type EngineBuildChoice = 'main' | 'compat' | 'auto'
+/** Which HTTP server to run: uWebSockets.js, node:http, or uWS when its binary loads. */
+export type TransportChoice = 'auto' | 'uws' | 'node'
+/** Least severe log level that is printed. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
+
+/** The server's settings, from command-line flags and OXILLAMA_* environment variables. */
+export interface Config {
+  /** A local GGUF path or an http(s) URL; unset when the model comes from --hf-repo or none is given. */
+  model?: string | undefined
+  hfRepo?: string | undefined
+  hfFile?: string | undefined
+  hfRevision: string
+  hfToken?: string | undefined
+  /** Lower-case hex sha256 the model file must have. */
+  sha256?: string | undefined
+  /** The model's public names (the `model` field); empty means derived from the file name. */
+  aliases: string[]
+  host: string
+  port: number
+  threads: number
+  ctxSize: number
+  parallel: number
+  batchSize: number
+  queueSize: number
+  engineBuild: EngineBuildChoice
+  /** A llama.cpp built-in template name or Jinja source. */
+  chatTemplate?: string | undefined
+  /** Path of a Jinja template file (read by main). */
+  chatTemplateFile?: string | undefined
+  /** Accepted bearer keys; empty means no authentication. */
+  apiKeys: string[]
+  transport: TransportChoice
+  /** Largest request body in bytes. */
+  maxBody: number
+  /** Allowed CORS origins ('*' for any); empty means CORS is off. */
+  corsOrigins: string[]
+  dataDir: string
+  /** Where downloaded models are kept (default <data-dir>/models). */
+  cacheDir: string
+  logLevel: LogLevel
+  help: boolean
+  version: boolean
+}
+
+/** A bad flag or environment value; the message names the flag. */
+export class ConfigError extends Error {
+  /** The flag (or environment variable) at fault, when there is one. */
+  readonly flag: string | null
+  constructor(message: string, flag: string | null = null) {
+    super(message)
+    this.name = 'ConfigError'
+    this.flag = flag
+  }
+}
+
+/** Options for parseConfig; tests set the core count. */
+export interface ParseConfigOptions {
+  /** Cores available to the process (default os.availableParallelism()). */
+  cores?: number
+}
+
+/** The --help text: usage, every flag with its default and environment variable. */
+export const HELP_TEXT: string = formatHelp(FLAGS)
+
+// Built-in llama.cpp template names present in the wllama 3.8.1 engine (checked against the wasm's strings).
+const TEMPLATE_NAMES = ['chatml', 'llama2', 'llama2-sys', 'llama2-sys-bos', 'llama2-sys-strip', 'llama3', 'llama4',
+  'mistral-v1', 'mistral-v3', 'mistral-v3-tekken', 'mistral-v7', 'mistral-v7-tekken', 'phi3', 'falcon3', 'zephyr',
+  'monarch', 'gemma', 'orion', 'vicuna', 'vicuna-orca', 'deepseek', 'deepseek2', 'deepseek3', 'command-r', 'glm4',
+  'minicpm', 'exaone3', 'exaone4', 'rwkv-world', 'granite', 'gigachat', 'megrez', 'yandex', 'bailing', 'bailing-think',
+  'smolvlm', 'hunyuan-moe', 'hunyuan-dense', 'gpt-oss', 'kimi-k2', 'seed_oss', 'grok-2', 'pangu-embedded', 'solar-open']
+const MIN_CTX_PER_SLOT = 64
+const MAX_THREADS = 256
+
+/** Parses argv (without node and script) and env into a checked Config; throws ConfigError on any bad value. */
+export function parseConfig(argv: string[], env: Record<string, string | undefined>, options: ParseConfigOptions = {}): Config {
+  const given = readArgs(argv)
+  const get = (name: string): Source | undefined => {
+    const values = given.get(name)
+    const last = values?.at(-1)
+    if (last !== undefined) return { value: last, label: `--${name}` }
+    return fromEnv(spec(name), env)
+  }
+  const list = (name: string): Source[] => {
+    const values = given.get(name)
+    if (values !== undefined) return values.map((value) => ({ value, label: `--${name}` }))
+    const found = fromEnv(spec(name), env)
+    return found ? [found] : []
+  }
+  const cores = Math.max(1, Math.floor(options.cores ?? os.availableParallelism()))
+  const dataDir = text(get('data-dir')) ?? './data'
+  const config: Config = {
+    model: modelSource(get('model')),
+    hfRepo: hfRepo(get('hf-repo')),
+    hfFile: text(get('hf-file')),
+    hfRevision: text(get('hf-revision')) ?? 'main',
+    hfToken: text(get('hf-token')),
+    sha256: sha256(get('sha256')),
+    aliases: names(list('alias'), 'alias'),
+    host: host(get('host')) ?? '127.0.0.1',
+    port: integer(get('port'), 0, 65535) ?? 8080,
+    threads: integer(get('threads'), 1, MAX_THREADS) ?? Math.min(cores, 8),
+    ctxSize: integer(get('ctx-size'), 256, 1 << 20) ?? 4096,
+    parallel: integer(get('parallel'), 1, 256) ?? 4,
+    batchSize: integer(get('batch-size'), 1, 8192) ?? 128,
+    queueSize: integer(get('queue-size'), 0, 65536) ?? 64,
+    engineBuild: choice(get('engine-build'), ['main', 'compat', 'auto'] as const) ?? 'auto',
+    chatTemplate: chatTemplate(get('chat-template')),
+    chatTemplateFile: text(get('chat-template-file')),
+    apiKeys: names(list('api-key'), 'key'),
+    transport: choice(get('transport'), ['auto', 'uws', 'node'] as const) ?? 'auto',
+    maxBody: byteSize(get('max-body')) ?? 10 * 1024 * 1024,
+    corsOrigins: corsOrigins(list('cors-origin')),
+    dataDir,
+    cacheDir: text(get('cache-dir')) ?? path.join(dataDir, 'models'),
+    logLevel: choice(get('log-level'), ['error', 'warn', 'info', 'debug'] as const) ?? 'info',
+    help: given.has('help'),
+    version: given.has('version'),
+  }
+  checkCombinations(config)
+  return config
+}
+
+type Source = { value: string, label: string }
+
+/** Splits argv into flag name -> values given, in order. */
+function readArgs(argv: string[]): Map<string, string[]> {
+  const given = new Map<string, string[]>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    const eq = arg.indexOf('=')
+    const key = arg.startsWith('-') && eq !== -1 ? arg.slice(0, eq) : arg
+    const flag = findFlag(key)
+    if (flag === undefined) throw unknownArgument(arg, key)
+    let value: string
+    if (flag.value === undefined) {
+      if (key !== arg) throw new ConfigError(`${key} takes no value`, `--${flag.name}`)
+      value = 'true'
+    } else if (key !== arg) {
+      value = arg.slice(eq + 1)
+    } else {
+      const next = argv[i + 1]
+      if (next === undefined || next.startsWith('--') || findFlag(next.split('=')[0] ?? '') !== undefined) {
+        throw new ConfigError(`${key} needs a value: ${key} ${flag.value}`, `--${flag.name}`)
+      }
+      value = next
+      i++
+    }
+    const values = given.get(flag.name) ?? []
+    values.push(value)
+    given.set(flag.name, values)
+  }
+  return given
+}
+
+function spec(name: string): FlagSpec {
+  const found = FLAGS.find((flag) => flag.name === name)
+  if (found === undefined) throw new Error(`Cannot find flag --${name}`)
+  return found
+}
+
+/** The environment value for a flag: OXILLAMA_<NAME>, then any fallback names; empty counts as unset. */
+function fromEnv(flag: FlagSpec, env: Record<string, string | undefined>): Source | undefined {
+  if (flag.value === undefined) return undefined
+  for (const name of [envName(flag.name), ...(flag.envFallback ?? [])]) {
+    const value = env[name]
+    if (value !== undefined && value !== '') return { value, label: name }
+  }
+  return undefined
+}
+
+function unknownArgument(arg: string, key: string): ConfigError {
+  if (!arg.startsWith('-') || arg === '-') {
+    const hint = /\.gguf$/i.test(arg) || /^https?:\/\//i.test(arg) ? ` (did you mean --model ${arg}?)` : ''
+    return new ConfigError(`Unexpected argument '${arg}'${hint}; see --help`)
+  }
+  const guess = suggestFlag(key.replace(/^-+/, ''))
+  const hint = guess === undefined ? '' : ` (did you mean ${guess}?)`
+  return new ConfigError(`Unknown flag ${key}${hint}; see --help`, key)
+}
+
+function fail(source: Source, problem: string): ConfigError {
+  return new ConfigError(`${source.label}: ${problem}, got '${source.value}'`, source.label)
+}
+
+function text(source: Source | undefined): string | undefined {
+  if (source === undefined) return undefined
+  if (source.value.trim() === '') throw fail(source, 'must not be empty')
+  return source.value
+}
+
+function integer(source: Source | undefined, min: number, max: number): number | undefined {
+  if (source === undefined) return undefined
+  const value = source.value.trim()
+  const number = /^-?\d+$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    throw fail(source, `must be a whole number from ${min} to ${max}`)
+  }
+  return number
+}
+
+function choice<T extends string>(source: Source | undefined, choices: readonly T[]): T | undefined {
+  if (source === undefined) return undefined
+  const found = choices.find((option) => option === source.value.trim().toLowerCase())
+  if (found === undefined) throw fail(source, `must be one of ${choices.join(', ')}`)
+  return found
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+
+/** Bytes from '1048576', '512k', '10mb', '1.5MiB' (binary multiples, like the `bytes` package). */
+function byteSize(source: Source | undefined): number | undefined {
+  if (source === undefined) return undefined
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(source.value.trim())
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()]
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN
+  if (!(bytes >= 1024 && bytes <= 1024 ** 3)) throw fail(source, 'must be a size from 1kb to 1gb, such as 512k, 10mb or 1048576')
+  return bytes
+}
+
+function modelSource(source: Source | undefined): string | undefined {
+  const value = text(source)
+  if (source === undefined || value === undefined) return undefined
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase()
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw fail(source, 'must be a file path or an http(s) URL')
+  return value
+}
+
+function hfRepo(source: Source | undefined): string | undefined {
+  const value = text(source)
+  if (source === undefined || value === undefined) return undefined
+  if (!/^[\w.-]+\/[\w.-]+$/.test(value)) throw fail(source, 'must look like owner/name')
+  return value
+}
+
+function sha256(source: Source | undefined): string | undefined {
+  const value = text(source)
+  if (source === undefined || value === undefined) return undefined
+  if (!/^[0-9a-f]{64}$/i.test(value.trim())) throw fail(source, 'must be 64 hex digits')
+  return value.trim().toLowerCase()
+}
+
+function host(source: Source | undefined): string | undefined {
+  const value = text(source)
+  if (source === undefined || value === undefined) return undefined
+  if (/[\s/]/.test(value)) throw fail(source, 'must be a host name or IP address')
+  return value
+}
+
+/** Comma-separated, repeatable values, trimmed and de-duplicated. */
+function names(sources: Source[], what: string): string[] {
+  const found = new Set<string>()
+  for (const source of sources) {
+    for (const part of source.value.split(',')) {
+      const name = part.trim()
+      if (name === '') throw fail(source, `has an empty ${what}`)
+      found.add(name)
+    }
+  }
+  return [...found]
+}
+
+function corsOrigins(sources: Source[]): string[] {
+  const origins = names(sources, 'origin')
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/i.test(origin)) {
+      const source = sources.find((s) => s.value.includes(origin)) ?? { value: origin, label: '--cors-origin' }
+      throw new ConfigError(`${source.label}: each origin must be '*' or scheme://host[:port] without a path, got '${origin}'`, source.label)
+    }
+  }
+  return origins.includes('*') ? ['*'] : origins
+}
+
+function chatTemplate(source: Source | undefined): string | undefined {
+  const value = text(source)
+  if (source === undefined || value === undefined) return undefined
+  // Jinja source always has a tag; a bare word that is no built-in name would render as constant text
+  if (value.includes('{{') || value.includes('{%')) return value
+  const name = value.trim().toLowerCase()
+  if (TEMPLATE_NAMES.includes(name)) return name
+  const guess = [...TEMPLATE_NAMES].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0]
+  const hint = guess !== undefined && editDistance(name, guess) <= 2 ? ` (did you mean ${guess}?)` : ''
+  throw new ConfigError(`${source.label}: unknown template name '${value}'${hint}; built-in names are ` +
+    `${TEMPLATE_NAMES.join(', ')}; pass Jinja source or --chat-template-file for a custom template`, source.label)
+}
+
+function checkCombinations(config: Config): void {
+  if (config.model !== undefined && (config.hfRepo !== undefined || config.hfFile !== undefined)) {
+    throw new ConfigError('Pass either --model or --hf-repo with --hf-file, not both', '--model')
+  }
+  if (config.hfRepo !== undefined && config.hfFile === undefined) {
+    throw new ConfigError('--hf-repo needs --hf-file, the GGUF file in the repository (such as model-Q4_K_M.gguf)', '--hf-repo')
+  }
+  if (config.hfFile !== undefined && config.hfRepo === undefined) {
+    throw new ConfigError('--hf-file needs --hf-repo, the repository that holds it (owner/name)', '--hf-file')
+  }
+  if (config.chatTemplate !== undefined && config.chatTemplateFile !== undefined) {
+    throw new ConfigError('Pass either --chat-template or --chat-template-file, not both', '--chat-template')
+  }
+  if (Math.floor(config.ctxSize / config.parallel) < MIN_CTX_PER_SLOT) {
+    throw new ConfigError(`--ctx-size ${config.ctxSize} shared by --parallel ${config.parallel} slots leaves fewer than ` +
+      `${MIN_CTX_PER_SLOT} tokens per request: raise --ctx-size or lower --parallel`, '--ctx-size')
+  }
+}
