@@ -37,7 +37,12 @@ export async function openPgliteStore(dataDir: string, options: PgliteStoreOptio
     db = await PGlite.create({
       dataDir: path.join(dataDir, 'pglite'),
       relaxedDurability: false, // true would resolve queries before the filesystem sync
-      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? '16MB'}`],
+      startParams: [
+        ...PGlite.defaultStartParams,
+        // A commit returns only after its WAL is written (off loses acknowledged writes on kill -9: see durability.test.ts)
+        '-c', 'synchronous_commit=on',
+        '-c', `shared_buffers=${options.sharedBuffers ?? '16MB'}`,
+      ],
       ...(options.assetsDir === undefined ? {} : await loadAssets(options.assetsDir)),
     })
     const sql = sqlDatabase(db)
