@@ -1,0 +1,131 @@
+// Engine benchmark: the wasm builds against native llama.cpp on the same synthetic models, strictly one run at a time.
+// usage: npx tsx bench/engine.ts [--models 135m,360m] [--threads 1,2] [--engines native,wasm-main,wasm-compat]
+//        [--reps 3] [--warmup 1] [--gen 128] [--json results.jsonl] [--max-load 1.0] [--no-wait]
+import { execFile } from 'node:child_process'
+import { appendFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
+import { ensureNode24 } from '../scripts/node24.js'
+import type { BenchEngine, BenchResult } from './bench-result.js'
+import { runBenchChild } from './child.js'
+import { runNative } from './native.js'
+import { REPO_ROOT } from './paths.js'
+import { PROMPT_TOKENS } from './prompt.js'
+import { waitForQuiet } from './quiet.js'
+import { formatBenchTable, type BenchRow } from './report-table.js'
+import { SYNTH_PRESETS, type SynthPreset } from './synth-llama.js'
+import { ensureSynthModel } from './synth-models.js'
+
+/** One configuration: a model file (by preset), an engine, a thread count and the repetition counts. */
+export type EngineBenchConfig = {
+  preset: SynthPreset
+  model: string
+  engine: BenchEngine
+  threads: number
+  reps: number
+  warmup: number
+  gen: number
+  promptTokens: number
+}
+
+const ENGINES: readonly BenchEngine[] = ['native', 'wasm-main', 'wasm-compat']
+const run = promisify(execFile)
+
+/**
+ * WASM side (filled in by the engine work): runs bench/wasm-run.ts in its own child, the main build under
+ * Node 24 (JSPI + memory64) and compat under Node 20, and expects one BenchResult JSON line like native-run.ts.
+ * Child arguments: --build main|compat --model FILE --threads N --reps N --warmup N --gen N --ptok N.
+ */
+export async function runWasm(config: EngineBenchConfig): Promise<BenchResult> {
+  if (config.engine === 'native') throw new Error('Cannot run native through runWasm()')
+  const build = config.engine === 'wasm-main' ? 'main' : 'compat'
+  const node = build === 'main' ? await ensureNode24() : await ensureNode20()
+  return runBenchChild(node, path.join(REPO_ROOT, 'bench', 'wasm-run.ts'), {
+    args: [
+      '--build', build, '--model', config.model, '--threads', String(config.threads), '--reps', String(config.reps),
+      '--warmup', String(config.warmup), '--gen', String(config.gen), '--ptok', String(config.promptTokens),
+    ],
+  })
+}
+
+/** Runs every configuration one after the other (never two at once) and returns a row for each. */
+export async function runEngineBench(configs: readonly EngineBenchConfig[],
+  options: { onRow?: (row: BenchRow, load1: number) => Promise<void> | void } = {}): Promise<BenchRow[]> {
+  const rows: BenchRow[] = []
+  for (const config of configs) {
+    const load1 = loadavg()[0] ?? 0
+    console.error(`bench: ${config.preset} ${config.engine} ${config.threads} thread(s) (load ${load1.toFixed(2)})`)
+    const row: BenchRow = { model: config.preset, engine: config.engine, threads: config.threads, result: null }
+    try {
+      row.result = config.engine === 'native' ? await runNative(config) : await runWasm(config)
+    } catch (error) {
+      row.error = error instanceof Error ? error.message : String(error)
+      console.error(`bench: failed: ${row.error}`)
+    }
+    rows.push(row)
+    await options.onRow?.(row, load1)
+  }
+  return rows
+}
+
+/** The Node 20 binary for the compat build: $OXILLAMA_NODE20, this process's node if it is 20, else `node` on PATH. */
+async function ensureNode20(): Promise<string> {
+  const candidate = process.env.OXILLAMA_NODE20 ?? (process.versions.node.startsWith('20.') ? process.execPath : 'node')
+  const version = (await run(candidate, ['--version'])).stdout.trim()
+  if (!version.startsWith('v20.')) throw new Error(`Cannot run the compat build on Node 20: ${candidate} is ${version}; set OXILLAMA_NODE20`)
+  return candidate
+}
+
+function list<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
+  return value.split(',').map((item) => {
+    if (!allowed.includes(item as T)) throw new Error(`Unknown ${flag} value '${item}' (use ${allowed.join(', ')})`)
+    return item as T
+  })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string', default: '135m,360m' }, threads: { type: 'string', default: '1,2' },
+      engines: { type: 'string', default: ENGINES.join(',') }, reps: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' }, gen: { type: 'string', default: '128' },
+      json: { type: 'string' }, 'max-load': { type: 'string', default: '1.0' }, 'no-wait': { type: 'boolean', default: false },
+    },
+  })
+  const presets = list(values.models, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
+  const engines = list(values.engines, ENGINES, '--engines')
+  const threads = values.threads.split(',').map(Number)
+  const configs: EngineBenchConfig[] = []
+  for (const preset of presets) {
+    const model = await ensureSynthModel(preset, 'q8_0')
+    for (const t of threads) {
+      for (const engine of engines) {
+        configs.push({ preset, model, engine, threads: t, reps: Number(values.reps), warmup: Number(values.warmup),
+          gen: Number(values.gen), promptTokens: PROMPT_TOKENS })
+      }
+    }
+  }
+  if (!values['no-wait']) {
+    const quiet = await waitForQuiet({ maxLoad: Number(values['max-load']), log: (m) => console.error(`bench: ${m}`) })
+    if (!quiet.quiet) throw new Error(`Cannot benchmark: the load average stayed at ${quiet.load1.toFixed(2)}; rerun when the machine is quiet or pass --no-wait`)
+  }
+  const jsonOut = values.json
+  const rows = await runEngineBench(configs, {
+    onRow: async (row, load1) => {
+      if (jsonOut && row.result) await appendFile(jsonOut, `${JSON.stringify({ ...row.result, preset: row.model, load1 })}\n`)
+    },
+  })
+  console.log(formatBenchTable(rows))
+  const failed = rows.filter((r) => r.error)
+  for (const r of failed) console.log(`\n${r.model} ${r.engine} ${r.threads}: ${r.error}`)
+  if (failed.length > 0) process.exitCode = 1
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  })
+}
