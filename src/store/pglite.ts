@@ -63,8 +63,10 @@ export async function openPgliteStore(dataDir: string, options: PgliteStoreOptio
 }
 
 async function loadAssets(dir: string): Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>> {
-  const [pglite, initdb, data] = await Promise.all(PGLITE_ASSET_FILES.map((name) => readFile(path.join(dir, name))))
-  if (pglite === undefined || initdb === undefined || data === undefined) throw new Error('Cannot load PGlite assets')
+  const read = (name: (typeof PGLITE_ASSET_FILES)[number]) => readFile(path.join(dir, name)).catch((err: Error) => {
+    throw new Error(`Cannot open the store: PGlite's ${name} is missing from ${dir} (${err.message})`, { cause: err })
+  })
+  const [pglite, initdb, data] = [await read('pglite.wasm'), await read('initdb.wasm'), await read('pglite.data')]
   return {
     pgliteWasmModule: await WebAssembly.compile(pglite),
     initdbWasmModule: await WebAssembly.compile(initdb),
