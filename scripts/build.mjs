@@ -1,0 +1,74 @@
+// Builds dist/: one CommonJS bundle of src/main.ts plus the runtime files it loads from beside itself.
+//
+//   dist/oxillama-server.cjs (+ .map)  everything bundled except the optional uWS binaries (uWebSockets.js and
+//                                      uwebsockets stay require()s: native .node files chosen at run time; without
+//                                      them the server falls back to node:http)
+//   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm
+//                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/assets.ts
+//                                      looks for them in wasm/ beside the bundle
+//   dist/pglite.wasm, pglite.data, initdb.wasm
+//                                      PGlite 0.5.16 (dist/index.js and its chunks) loads these with
+//                                      new URL('./pglite.wasm', import.meta.url), new URL('./pglite.data', ...) and
+//                                      new URL('./initdb.wasm', ...). In the bundle import.meta.url is the bundle's
+//                                      own file URL (see BANNER), so they must sit next to oxillama-server.cjs.
+//                                      Its contrib extensions (*.tar.gz) are not copied: the store loads none.
+//
+// import.meta.url: a CJS bundle has no import.meta, so the banner defines __import_meta_url from __filename and
+// esbuild replaces every import.meta.url (ours and PGlite's) with it.
+import fs from 'node:fs'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
+import { prepareWasm } from './prepare-wasm.mjs'
+
+const require = createRequire(import.meta.url)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BUNDLE_NAME = 'oxillama-server.cjs'
+const PGLITE_FILES = ['pglite.wasm', 'pglite.data', 'initdb.wasm']
+const EXTERNAL = ['uWebSockets.js', 'uwebsockets']
+const BANNER = "#!/usr/bin/env node\nconst __import_meta_url = require('url').pathToFileURL(__filename).href;"
+
+/** Builds dist/ (or outDir, from another entry for probes), logging one line to log (null: silent); returns the bundle's path. */
+export async function build({ outDir = path.join(root, 'dist'), entry = path.join(root, 'src/main.ts'), log = console.log } = {}) {
+  const started = Date.now()
+  const wasmFiles = prepareWasm(path.join(root, 'wasm'))
+  fs.rmSync(outDir, { recursive: true, force: true })
+  fs.mkdirSync(path.join(outDir, 'wasm'), { recursive: true })
+  const outfile = path.join(outDir, BUNDLE_NAME)
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: BANNER },
+    define: { 'import.meta.url': '__import_meta_url' },
+    external: EXTERNAL,
+    sourcemap: 'linked',
+    minify: false,
+    keepNames: true,
+    logLevel: 'warning', // esbuild prints warnings and errors itself
+  })
+  fs.chmodSync(outfile, 0o755)
+  for (const file of wasmFiles) {
+    if (/\.(cjs|wasm)$/.test(file)) fs.copyFileSync(file, path.join(outDir, 'wasm', path.basename(file)))
+  }
+  const pgliteDir = path.dirname(require.resolve('@electric-sql/pglite'))
+  for (const name of PGLITE_FILES) fs.copyFileSync(path.join(pgliteDir, name), path.join(outDir, name))
+  if (log) {
+    const bytes = fs.statSync(outfile).size
+    log(`built ${path.relative(root, outfile)} (${(bytes / 1024).toFixed(0)} KiB) with ${wasmFiles.length} engine ` +
+      `assets and ${PGLITE_FILES.length} PGlite files in ${Date.now() - started} ms`)
+  }
+  return outfile
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  build().catch((error) => {
+    if (!Array.isArray(error?.errors)) console.error(error) // esbuild already printed its own errors
+    process.exitCode = 1
+  })
+}

@@ -1,0 +1,73 @@
+// npm start [-- flags]: builds dist/ when it is missing or older than its sources, then runs the bundle with the
+// given flags, forwarding signals and the exit status.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BUNDLE = path.join(root, 'dist', 'oxillama-server.cjs')
+const SOURCES = ['src', 'scripts/build.mjs', 'scripts/prepare-wasm.mjs', 'package.json', 'package-lock.json']
+const OUTPUTS = [BUNDLE, 'dist/wasm/engine-main.cjs', 'dist/wasm/wllama-main.wasm', 'dist/wasm/wllama-compat.wasm', 'dist/pglite.wasm']
+
+/** Newest modification time under a file or folder (0 when missing). */
+function newestMtime(target) {
+  let stat
+  try {
+    stat = fs.statSync(target)
+  } catch {
+    return 0
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let newest = stat.mtimeMs // a deleted file changes its folder's mtime
+  for (const entry of fs.readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)))
+  return newest
+}
+
+/** True when dist/ is missing a file or older than any source. */
+export function needsBuild() {
+  const outputs = OUTPUTS.map((file) => path.resolve(root, file))
+  if (!outputs.every((file) => fs.existsSync(file))) return true
+  const built = fs.statSync(BUNDLE).mtimeMs
+  return SOURCES.some((source) => newestMtime(path.join(root, source)) > built)
+}
+
+/** Runs the bundle with args, forwarding signals; resolves when it exits. */
+function run(args) {
+  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: 'inherit' })
+  const forward = (signal) => {
+    // Ctrl-C in a terminal already reached the whole foreground process group, the server included
+    if (signal === 'SIGINT' && process.stdin.isTTY) return
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  }
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP']
+  for (const signal of signals) process.on(signal, forward)
+  child.on('error', (error) => {
+    console.error(`Cannot start ${BUNDLE}: ${error.message}`)
+    process.exitCode = 1
+  })
+  child.on('exit', (code, signal) => {
+    for (const name of signals) process.off(name, forward)
+    if (signal !== null) {
+      process.kill(process.pid, signal) // die the same way, so our parent sees the signal
+      return
+    }
+    process.exitCode = code ?? 1
+  })
+}
+
+async function main() {
+  // build output goes to stderr so that stdout is the server's alone (npm start -- --version)
+  if (needsBuild()) {
+    const { build } = await import('./build.mjs') // esbuild loads only when needed
+    await build({ log: (line) => console.error(line) })
+  }
+  run(process.argv.slice(2))
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    if (!Array.isArray(error?.errors)) console.error(error) // esbuild already printed its own errors
+    process.exitCode = 1
+  })
+}
