@@ -36,6 +36,10 @@ function splitArgs(args) {
     const full = path.resolve(arg)
     const files = arg.startsWith('-') ? [] : testFiles(full)
     if (files.length === 0) {
+      // a mistyped path must not fall back to running the whole suite
+      if (!arg.startsWith('-') && (fs.existsSync(full) || /\.[cm]?[jt]s$|^test[/\\]/.test(arg))) {
+        throw new Error(`No test files at ${arg}`)
+      }
       options.push(arg)
       continue
     }
@@ -92,7 +96,15 @@ export function parseCounts(line) {
 }
 
 async function main() {
-  const { options, files } = splitArgs(process.argv.slice(2))
+  let picked
+  try {
+    picked = splitArgs(process.argv.slice(2))
+  } catch (error) {
+    console.error(error.message)
+    console.log('0 passed, 0 failed')
+    return 1
+  }
+  const { options, files } = picked
   try {
     await build()
   } catch (error) {
