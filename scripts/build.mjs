@@ -33,9 +33,28 @@ const BANNER = "#!/usr/bin/env node\nconst __import_meta_url = require('url').pa
 export async function build({ outDir = path.join(root, 'dist'), entry = path.join(root, 'src/main.ts'), log = console.log } = {}) {
   const started = Date.now()
   const wasmFiles = prepareWasm(path.join(root, 'wasm'))
-  fs.rmSync(outDir, { recursive: true, force: true })
-  fs.mkdirSync(path.join(outDir, 'wasm'), { recursive: true })
-  const outfile = path.join(outDir, BUNDLE_NAME)
+  // Build beside outDir and swap it in at the end, so a reader never sees a half-written dist/
+  const workDir = `${outDir}.${process.pid}.tmp`
+  try {
+    await buildInto(workDir, entry, wasmFiles)
+    fs.rmSync(outDir, { recursive: true, force: true })
+    fs.renameSync(workDir, outDir)
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true })
+  }
+  const bundle = path.join(outDir, BUNDLE_NAME)
+  if (log) {
+    const bytes = fs.statSync(bundle).size
+    log(`built ${path.relative(root, bundle)} (${(bytes / 1024).toFixed(0)} KiB) with ${wasmFiles.length} engine ` +
+      `assets and ${PGLITE_FILES.length} PGlite files in ${Date.now() - started} ms`)
+  }
+  return bundle
+}
+
+async function buildInto(dir, entry, wasmFiles) {
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(path.join(dir, 'wasm'), { recursive: true })
+  const outfile = path.join(dir, BUNDLE_NAME)
   await esbuild.build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -54,16 +73,10 @@ export async function build({ outDir = path.join(root, 'dist'), entry = path.joi
   })
   fs.chmodSync(outfile, 0o755)
   for (const file of wasmFiles) {
-    if (/\.(cjs|wasm)$/.test(file)) fs.copyFileSync(file, path.join(outDir, 'wasm', path.basename(file)))
+    if (/\.(cjs|wasm)$/.test(file)) fs.copyFileSync(file, path.join(dir, 'wasm', path.basename(file)))
   }
   const pgliteDir = path.dirname(require.resolve('@electric-sql/pglite'))
-  for (const name of PGLITE_FILES) fs.copyFileSync(path.join(pgliteDir, name), path.join(outDir, name))
-  if (log) {
-    const bytes = fs.statSync(outfile).size
-    log(`built ${path.relative(root, outfile)} (${(bytes / 1024).toFixed(0)} KiB) with ${wasmFiles.length} engine ` +
-      `assets and ${PGLITE_FILES.length} PGlite files in ${Date.now() - started} ms`)
-  }
-  return outfile
+  for (const name of PGLITE_FILES) fs.copyFileSync(path.join(pgliteDir, name), path.join(dir, name))
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
