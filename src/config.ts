@@ -65,7 +65,7 @@ export interface ParseConfigOptions {
   cores?: number
 }
 
-/** The --help text: usage, every flag with its default and environment variable. */
+/** The --help text: usage, every flag with its default, and how the environment sets them. */
 export const HELP_TEXT: string = formatHelp(FLAGS)
 
 // Built-in llama.cpp template names present in the wllama 3.8.1 engine (checked against the wasm's strings).

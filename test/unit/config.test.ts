@@ -205,7 +205,7 @@ t.test('parseConfig() refuses unknown flags with a suggestion when one is close'
   rejects(t, ['--modle=x'], /Unknown flag --modle \(did you mean --model\?\)/)
   rejects(t, ['--threds', '2'], /did you mean --threads\?/)
   rejects(t, ['--api-keys', 'k'], /did you mean --api-key\?/)
-  rejects(t, ['-hf', 'o/r'], /Unknown flag -hf \(did you mean -h|-hf[rft]/)
+  rejects(t, ['-hf', 'o/r'], /^Unknown flag -hf \(did you mean -hfr\?\); see --help$/)
   rejects(t, ['--flash-attention'], /^Unknown flag --flash-attention; see --help$/)
   try {
     parse(['--prot', '1'])
