@@ -31,13 +31,13 @@ export type Annotation = Static<typeof Annotation>
 /** An image file reference. */
 export const ImageFile = Type.Object({ file_id: Type.String({ description: 'File id of the image.' }), detail: Type.Optional(Detail) })
 /** An image URL reference. */
-export const ImageUrl = Type.Object({ url: Type.String({ description: 'URL of a jpeg, jpg, png, gif or webp image.' }), detail: Type.Optional(Detail) })
+export const ImageURL = Type.Object({ url: Type.String({ description: 'URL of a jpeg, jpg, png, gif or webp image.' }), detail: Type.Optional(Detail) })
 
 /** Content block referencing an image file. */
 export const ImageFileContentBlock = Type.Object({ type: Type.Literal('image_file'), image_file: ImageFile })
 export type ImageFileContentBlock = Static<typeof ImageFileContentBlock>
 /** Content block referencing an image URL. */
-export const ImageURLContentBlock = Type.Object({ type: Type.Literal('image_url'), image_url: ImageUrl })
+export const ImageURLContentBlock = Type.Object({ type: Type.Literal('image_url'), image_url: ImageURL })
 export type ImageURLContentBlock = Static<typeof ImageURLContentBlock>
 /** Text content of a message. */
 export const TextContentBlock = Type.Object({
