@@ -1,0 +1,193 @@
+import { createApiKeyCheck, pickRequestId } from './auth.js'
+import { corsHeaders, preflightHeaders } from './cors.js'
+import { ApiError, InternalServerError } from './errors.js'
+import { withHeartbeat } from './heartbeat.js'
+import type { Logger } from './logger.js'
+import { pump, type ByteSink } from './pump.js'
+import { JsonReply, SseReply, TextReply } from './reply.js'
+import { splitTarget, type HttpRequest, type IncomingRequest } from './request.js'
+import type { RawContext, Route, Router } from './router.js'
+import type { SseEvent } from './sse.js'
+
+/** Options of `createHttpApp()`. */
+export type HttpAppOptions = {
+  router: Router
+  /** When non-empty, every path starting with `/v1` needs `Authorization: Bearer <one of these>`. */
+  apiKeys?: readonly string[]
+  /** CORS is off unless an origin (or `*`) is given. */
+  corsOrigin?: string | null
+  maxBodyBytes: number
+  logger: Logger
+  /** Check every 2xx JSON reply against its route's `response` schema (tests turn this on). */
+  validateReplies?: boolean
+  /** Idle time before a `: ping` comment on SSE replies; 0 disables. Default 15 s. */
+  heartbeatMs?: number
+}
+
+/** A complete reply: status, lower-case headers and body bytes. */
+export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: Uint8Array }
+
+/** A streaming reply: the transport writes status and headers, then calls `pipe(sink)`. */
+export type HttpStreamResponse = {
+  status: number
+  headers: Record<string, string>
+  /** The events (with heartbeats), for in-process consumers; a transport uses `pipe()`. */
+  events: AsyncIterable<SseEvent>
+  /** Streams the events into the sink with backpressure; never rejects; logs the request when done. */
+  pipe(sink: ByteSink): Promise<void>
+}
+
+/** What `app.handle()` returns. */
+export type HttpResponse = HttpBodyResponse | HttpStreamResponse
+
+/** The method, target and headers of a request, which is all an early rejection needs. */
+export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
+
+/** The transport-neutral application: a request in, a reply out. */
+export type HttpApp = {
+  readonly maxBodyBytes: number
+  readonly logger: Logger
+  /** Routes, authenticates, validates and runs one request; never rejects. */
+  handle(request: IncomingRequest): Promise<HttpResponse>
+  /** The reply a transport sends when it rejects a request itself (413 while reading the body). */
+  reject(request: RequestHead, error: ApiError): HttpBodyResponse
+}
+
+const encoder = new TextEncoder()
+const JSON_TYPE = 'application/json'
+
+function bodyResponse(status: number, headers: Record<string, string>, body: string, contentType = JSON_TYPE): HttpBodyResponse {
+  return { status, headers: { 'content-type': contentType, ...headers }, body: encoder.encode(body) }
+}
+
+function checkHeader(name: string, value: string): void {
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`Cannot set reply header '${name}': invalid name or value`)
+}
+
+/** Creates the application that transports (and tests, through `handle()`) drive. */
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { router, logger, maxBodyBytes } = options
+  const cors = options.corsOrigin ? options.corsOrigin : null
+  const checkKey = options.apiKeys && options.apiKeys.length > 0 ? createApiKeyCheck(options.apiKeys) : null
+  const heartbeatMs = options.heartbeatMs ?? 15_000
+  const baseHeaders = (requestId: string): Record<string, string> => ({ 'x-request-id': requestId, ...(cors ? corsHeaders(cors) : {}) })
+
+  function accessLog(head: RequestHead, status: number, started: number, bytes: number, requestId: string, note = ''): void {
+    const path = splitTarget(head.url).path
+    logger.info(`${head.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${bytes}B ${requestId}${note}`)
+  }
+
+  function errorResponse(error: unknown, requestId: string): HttpBodyResponse {
+    let apiError: ApiError
+    if (error instanceof ApiError) {
+      apiError = error
+    } else {
+      logger.error('Unhandled error', { request_id: requestId, error })
+      apiError = new InternalServerError()
+    }
+    return bodyResponse(apiError.status, { ...apiError.headers, ...baseHeaders(requestId) }, JSON.stringify(apiError.toEnvelope()))
+  }
+
+  function streamResponse(reply: SseReply, head: IncomingRequest, headers: Record<string, string>, requestId: string, started: number): HttpStreamResponse {
+    const events = withHeartbeat(reply.events, heartbeatMs)
+    const onAbort = () => reply.onDisconnect?.()
+    if (reply.onDisconnect) head.signal.addEventListener('abort', onAbort, { once: true })
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...headers },
+      events,
+      async pipe(sink) {
+        let bytes = 0
+        const counting: ByteSink = {
+          get aborted() { return sink.aborted },
+          write(chunk) { bytes += chunk.byteLength; return sink.write(chunk) },
+          drained: () => sink.drained(),
+          end: () => sink.end(),
+          destroy: () => sink.destroy(),
+        }
+        let note = ''
+        try {
+          await pump(events, counting)
+        } catch (error) {
+          note = ' failed'
+          logger.error('Stream failed', { request_id: requestId, error })
+        } finally {
+          head.signal.removeEventListener('abort', onAbort)
+          accessLog(head, 200, started, bytes, requestId, sink.aborted ? ' aborted' : note)
+        }
+      },
+    }
+  }
+
+  function toResponse(result: unknown, route: Route, c: Dispatch): HttpResponse {
+    const headers = { ...c.headers, ...baseHeaders(c.requestId) }
+    if (result instanceof SseReply) return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
+    if (result instanceof TextReply) return bodyResponse(result.status, { ...result.headers, ...headers }, result.text, result.contentType)
+    const reply = result instanceof JsonReply ? result : new JsonReply(200, result)
+    if (reply.body === undefined) throw new TypeError(`Handler of ${route.method} ${route.path} returned nothing`)
+    if (options.validateReplies && reply.status >= 200 && reply.status < 300) {
+      const problem = route.inspectReply(reply.body)
+      if (problem) {
+        logger.error(`Reply of ${route.method} ${route.path} does not match its schema: ${problem.message}`, { request_id: c.requestId })
+        throw new InternalServerError(`Reply does not match the response schema: ${problem.message}`, { param: problem.param })
+      }
+    }
+    return bodyResponse(reply.status, { ...reply.headers, ...headers }, JSON.stringify(reply.body))
+  }
+
+  async function dispatch(c: Dispatch): Promise<HttpResponse> {
+    const { incoming, requestId } = c
+    const { path, rawQuery } = splitTarget(incoming.url)
+    if (cors && incoming.method === 'OPTIONS') {
+      return { status: 204, headers: { ...preflightHeaders(cors, incoming.headers['access-control-request-headers']), ...baseHeaders(requestId) }, body: new Uint8Array(0) }
+    }
+    if (checkKey && path.startsWith('/v1')) checkKey(incoming.headers.authorization)
+    const match = router.match(incoming.method, path)
+    if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${incoming.method} ${path})`)
+    if (match.kind === 'wrong-method') {
+      throw new ApiError(405, `Invalid method for URL (${incoming.method} ${path})`, { headers: { allow: match.allow.join(', ') }, shouldRetry: false })
+    }
+    const request: HttpRequest = {
+      method: incoming.method, path, params: match.params, query: new URLSearchParams(rawQuery), rawQuery,
+      headers: incoming.headers, body: incoming.body, signal: incoming.signal, requestId,
+    }
+    const input = match.route.validate(request)
+    const context: RawContext = {
+      params: input.params, query: input.query, body: input.body, signal: incoming.signal, request, requestId,
+      header(name: string, value: string) {
+        const lower = name.toLowerCase()
+        checkHeader(lower, value)
+        c.headers[lower] = value
+      },
+    }
+    const result = await match.route.handler(context)
+    return toResponse(result, match.route, c)
+  }
+
+  return {
+    maxBodyBytes,
+    logger,
+    async handle(incoming) {
+      const c: Dispatch = { incoming, requestId: pickRequestId(incoming.headers['x-request-id']), started: performance.now(), headers: {} }
+      let response: HttpResponse
+      try {
+        response = await dispatch(c)
+      } catch (error) {
+        response = errorResponse(error, c.requestId)
+      }
+      if ('body' in response) {
+        response.headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
+        accessLog(incoming, response.status, c.started, response.body.byteLength, c.requestId, incoming.signal.aborted ? ' aborted' : '')
+      }
+      return response
+    },
+    reject(head, error) {
+      const requestId = pickRequestId(head.headers['x-request-id'])
+      const response = errorResponse(error, requestId)
+      accessLog(head, response.status, performance.now(), response.body.byteLength, requestId)
+      return response
+    },
+  }
+}
+
+type Dispatch = { incoming: IncomingRequest; requestId: string; started: number; headers: Record<string, string> }

@@ -1,0 +1,60 @@
+/** What a transport hands to `app.handle()`: the request line, headers, the whole body and an abort signal. */
+export type IncomingRequest = {
+  /** Upper-case method, e.g. `POST`. */
+  method: string
+  /** The request target as sent: path plus optional `?query`. */
+  url: string
+  /** Lower-case header names; repeated headers joined with `, `. */
+  headers: Record<string, string>
+  /** The body bytes, or null when the request had no body framing at all. */
+  body: Uint8Array | null
+  /** Aborts when the client goes away. */
+  signal: AbortSignal
+}
+
+/** A request as a handler sees it (`c.request`). */
+export type HttpRequest = {
+  readonly method: string
+  /** The path, still percent-encoded. */
+  readonly path: string
+  /** Raw path parameters, percent-decoded, before validation. */
+  readonly params: Readonly<Record<string, string>>
+  readonly query: URLSearchParams
+  /** The query string without `?`, as sent. */
+  readonly rawQuery: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array | null
+  readonly signal: AbortSignal
+  readonly requestId: string
+}
+
+/** Splits a request target into its path and raw query. */
+export function splitTarget(url: string): { path: string; rawQuery: string } {
+  const mark = url.indexOf('?')
+  if (mark === -1) return { path: url, rawQuery: '' }
+  return { path: url.slice(0, mark), rawQuery: url.slice(mark + 1) }
+}
+
+/** Options for `createIncomingRequest()`. */
+export type CreateRequestOptions = {
+  headers?: Record<string, string>
+  /** Serialized as the body with `content-type: application/json`. */
+  json?: unknown
+  body?: Uint8Array | string
+  signal?: AbortSignal
+}
+
+/** Builds an IncomingRequest without a socket, for `app.handle()` in tests and in-process calls. */
+export function createIncomingRequest(method: string, url: string, options: CreateRequestOptions = {}): IncomingRequest {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value
+  let body: Uint8Array | null = null
+  if (options.json !== undefined) {
+    body = new TextEncoder().encode(JSON.stringify(options.json))
+    headers['content-type'] ??= 'application/json'
+  } else if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body
+  }
+  if (body) headers['content-length'] ??= String(body.byteLength)
+  return { method: method.toUpperCase(), url, headers, body, signal: options.signal ?? new AbortController().signal }
+}

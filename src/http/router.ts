@@ -1,0 +1,157 @@
+import type { Static, TSchema } from 'typebox'
+import { BadRequestError } from './errors.js'
+import { parseJsonBody } from './json-body.js'
+import type { Reply } from './reply.js'
+import type { HttpRequest } from './request.js'
+import { compileInspect, compileJson, compileStrings, queryObject, type Inspect } from './validate.js'
+
+/** The typebox schemas of one route; each part is validated (and typed) before the handler runs. */
+export type RouteSchemas = {
+  params?: TSchema
+  query?: TSchema
+  body?: TSchema
+  response?: TSchema
+  /** One line for the API description. */
+  summary?: string
+}
+
+type Part<S, K extends string, Fallback> = S extends { [P in K]: infer T extends TSchema } ? Static<T> : Fallback
+
+/** What a handler receives: validated input, the raw request, the abort signal and a way to set reply headers. */
+export type Context<S extends RouteSchemas> = {
+  readonly params: Part<S, 'params', Readonly<Record<string, string>>>
+  readonly query: Part<S, 'query', Readonly<Record<string, never>>>
+  readonly body: Part<S, 'body', undefined>
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal
+  readonly request: HttpRequest
+  readonly requestId: string
+  /** Sets a reply header (name lower-cased) on success replies. */
+  header(name: string, value: string): void
+}
+
+/** A plain object (200 JSON, typed by the response schema) or a reply built with json(), text() or sse(). */
+export type HandlerResult<S extends RouteSchemas> = Part<S, 'response', unknown> | Reply
+
+/** A route handler. */
+export type Handler<S extends RouteSchemas> = (c: Context<S>) => HandlerResult<S> | Promise<HandlerResult<S>>
+
+/** The validated parts of a request. */
+export type RouteInput = { params: unknown; query: unknown; body: unknown }
+
+/** The context as the app builds it, before a route's schemas give its parts their types. */
+export type RawContext = RouteInput & Omit<Context<RouteSchemas>, keyof RouteInput>
+
+/** A registered route with its compiled validators. */
+export type Route = {
+  readonly method: string
+  readonly path: string
+  readonly schemas: RouteSchemas
+  readonly handler: (c: RawContext) => unknown
+  /** Validates params, then body, then query (Fastify's order); throws a 400 on the first failure. */
+  readonly validate: (request: HttpRequest) => RouteInput
+  /** Checks a JSON reply against the response schema; null when the route has none or it passes. */
+  readonly inspectReply: Inspect
+  readonly segments: readonly Segment[]
+}
+
+type Segment = { literal: string } | { param: string }
+
+/** What matching a method and path found. */
+export type RouteMatch =
+  | { kind: 'found'; route: Route; params: Record<string, string> }
+  | { kind: 'wrong-method'; allow: string[] }
+  | { kind: 'not-found' }
+
+function parsePath(path: string): Segment[] {
+  if (!path.startsWith('/')) throw new TypeError(`Cannot register route '${path}': it does not start with '/'`)
+  const seen = new Set<string>()
+  return path.split('/').slice(1).map((part) => {
+    if (!part.startsWith(':')) return { literal: part }
+    const name = part.slice(1)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || seen.has(name)) throw new TypeError(`Cannot register route '${path}': bad parameter '${part}'`)
+    seen.add(name)
+    return { param: name }
+  })
+}
+
+function decodeSegment(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new BadRequestError(`Invalid URL: the path segment '${part}' is not valid percent-encoding.`)
+  }
+}
+
+/** Literal segments beat parameters, leftmost first: `/v1/threads/runs` wins over `/v1/threads/:thread_id`. */
+function specificity(segments: readonly Segment[]): string {
+  return segments.map((s) => ('literal' in s ? '0' : '1')).join('')
+}
+
+function buildValidate(schemas: RouteSchemas): Route['validate'] {
+  const params = schemas.params ? compileStrings(schemas.params) : (raw: unknown) => raw
+  const body = schemas.body ? compileJson(schemas.body) : undefined
+  const querySchema = schemas.query
+  const query = querySchema ? compileStrings(querySchema) : undefined
+  return (request) => {
+    const validParams = params(request.params)
+    const validBody = body ? body(parseJsonBody(request.body, request.headers['content-type'])) : undefined
+    const validQuery = query && querySchema ? query(queryObject(request.query, querySchema)) : {}
+    return { params: validParams, query: validQuery, body: validBody }
+  }
+}
+
+/** The route table: `router.get/post/delete(path, schemas, handler)` with `:name` path parameters. */
+export class Router {
+  #routes: Route[] = []
+
+  /** Registers a GET route. */
+  get<const S extends RouteSchemas>(path: string, schemas: S, handler: Handler<S>): void {
+    this.#add('GET', path, schemas, handler)
+  }
+
+  /** Registers a POST route. */
+  post<const S extends RouteSchemas>(path: string, schemas: S, handler: Handler<S>): void {
+    this.#add('POST', path, schemas, handler)
+  }
+
+  /** Registers a DELETE route. */
+  delete<const S extends RouteSchemas>(path: string, schemas: S, handler: Handler<S>): void {
+    this.#add('DELETE', path, schemas, handler)
+  }
+
+  /** Every route in registration order (for the API description). */
+  routes(): readonly Route[] {
+    return this.#routes
+  }
+
+  /** Finds the most specific route for a method and (percent-encoded) path. */
+  match(method: string, path: string): RouteMatch {
+    const parts = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/').slice(1)
+    const hits = this.#routes.filter((route) => route.segments.length === parts.length &&
+      route.segments.every((s, i) => ('literal' in s ? s.literal === parts[i] : parts[i] !== '')))
+    if (hits.length === 0) return { kind: 'not-found' }
+    const best = hits.filter((route) => route.method === method)
+      .sort((a, b) => specificity(a.segments).localeCompare(specificity(b.segments)))[0]
+    if (!best) return { kind: 'wrong-method', allow: [...new Set(hits.map((r) => r.method))] }
+    const params: Record<string, string> = {}
+    best.segments.forEach((s, i) => { if ('param' in s) params[s.param] = decodeSegment(parts[i] ?? '') })
+    return { kind: 'found', route: best, params }
+  }
+
+  #add<S extends RouteSchemas>(method: string, path: string, schemas: S, handler: Handler<S>): void {
+    const segments = parsePath(path)
+    const shape = specificity(segments) + segments.map((s) => ('literal' in s ? s.literal : ':')).join('/')
+    const duplicate = this.#routes.some((r) => r.method === method &&
+      specificity(r.segments) + r.segments.map((s) => ('literal' in s ? s.literal : ':')).join('/') === shape)
+    if (duplicate) throw new TypeError(`Cannot register ${method} ${path}: an equivalent route exists`)
+    const response = schemas.response
+    this.#routes.push({
+      method, path, schemas, segments,
+      // The context is built by the app from validated input, so the schema-typed view is sound here
+      handler: handler as unknown as Route['handler'],
+      validate: buildValidate(schemas),
+      inspectReply: response ? compileInspect(response) : () => null,
+    })
+  }
+}

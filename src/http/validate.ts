@@ -1,0 +1,63 @@
+import type { Static, TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { BadRequestError } from './errors.js'
+import { describeValidationErrors, type ValidationProblem } from './validation-message.js'
+
+/** A compiled check that returns the typed value or throws a 400 BadRequestError. */
+export type Validate<T> = (input: unknown) => T
+
+/** A compiled check that returns what is wrong with a value, or null. */
+export type Inspect = (value: unknown) => ValidationProblem | null
+
+function fail(problem: ValidationProblem): never {
+  throw new BadRequestError(problem.message, { param: problem.param, code: problem.code })
+}
+
+/** Compiles a validator for a JSON body: checked as sent, never converted. */
+export function compileJson<S extends TSchema>(schema: S): Validate<Static<S>> {
+  const validator = Compile(schema)
+  return (value) => {
+    if (validator.Check(value)) return value as Static<S>
+    return fail(describeValidationErrors(validator.Errors(value), value))
+  }
+}
+
+/** Compiles a validator for path or query strings: `Convert` then `Default`, then `Check`. */
+export function compileStrings<S extends TSchema>(schema: S): Validate<Static<S>> {
+  const validator = Compile(schema)
+  return (input) => {
+    const value = validator.Default(validator.Convert(input))
+    if (validator.Check(value)) return value as Static<S>
+    return fail(describeValidationErrors(validator.Errors(value), value))
+  }
+}
+
+/** Compiles a reply check (for `validateReplies`), reporting instead of throwing. */
+export function compileInspect(schema: TSchema): Inspect {
+  const validator = Compile(schema)
+  return (value) => (validator.Check(value) ? null : describeValidationErrors(validator.Errors(value), value))
+}
+
+function isArraySchema(schema: TSchema, key: string): boolean {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties
+  return properties !== undefined && Object.hasOwn(properties, key) && properties[key]?.type === 'array'
+}
+
+/**
+ * Turns query parameters into an object for `compileStrings`: one string per key, or every value for keys the
+ * schema declares as arrays (`include[]=a&include[]=b` as openai-node sends it, or `include=a&include=b`).
+ */
+export function queryObject(query: URLSearchParams, schema: TSchema): Record<string, string | string[]> {
+  const out = new Map<string, string | string[]>() // a Map, then fromEntries: keys like __proto__ stay plain data
+  for (const [rawKey, value] of query) {
+    const key = rawKey.endsWith('[]') && isArraySchema(schema, rawKey.slice(0, -2)) ? rawKey.slice(0, -2) : rawKey
+    if (isArraySchema(schema, key)) {
+      const list = out.get(key)
+      if (Array.isArray(list)) list.push(value)
+      else out.set(key, [value])
+    } else if (!out.has(key)) {
+      out.set(key, value)
+    }
+  }
+  return Object.fromEntries(out)
+}
