@@ -68,7 +68,8 @@ function chatBody(engine: Engine, request: ChatRequest, mode: ToolMode): Record<
   const choice = request.tool_choice ?? 'auto'
   const forced = typeof choice === 'object' ? choice.function.name : null
   messages = withSystem(messages, toolsPrompt(tools, forced))
-  if (mode === 'prompted') return { ...body, messages }
+  // a response_format wins over prompted tool calls: the grammar leaves no room for a call in another shape
+  if (mode === 'prompted') return { ...body, messages, ...formatBody(request.response_format, request.grammar !== undefined) }
   return { ...body, messages, json_schema: toolCallSchema(tools, choice, request.parallel_tool_calls === true) }
 }
 
