@@ -1,5 +1,7 @@
 import type { Static, TSchema } from 'typebox'
-import { Compile } from 'typebox/compile'
+import { Compile, type Validator } from 'typebox/compile'
+import type { TLocalizedValidationError } from 'typebox/error'
+import { Settings } from 'typebox/system'
 import { BadRequestError } from './errors.js'
 import { describeValidationErrors, type ValidationProblem } from './validation-message.js'
 
@@ -8,6 +10,22 @@ export type Validate<T> = (input: unknown) => T
 
 /** A compiled check that returns what is wrong with a value, or null. */
 export type Inspect = (value: unknown) => ValidationProblem | null
+
+const MAX_ERRORS = 256
+
+/**
+ * Collects a failed value's errors with a higher cap than typebox's default 8, which would cut off the union
+ * branch that explains the failure; bounded all the same, and restored at once (this is synchronous).
+ */
+function collectErrors(validator: Validator, value: unknown): TLocalizedValidationError[] {
+  const previous = Settings.Get().maxErrors
+  Settings.Set({ maxErrors: Math.max(previous, MAX_ERRORS) })
+  try {
+    return validator.Errors(value)
+  } finally {
+    Settings.Set({ maxErrors: previous })
+  }
+}
 
 function fail(problem: ValidationProblem): never {
   throw new BadRequestError(problem.message, { param: problem.param, code: problem.code })
@@ -18,7 +36,7 @@ export function compileJson<S extends TSchema>(schema: S): Validate<Static<S>> {
   const validator = Compile(schema)
   return (value) => {
     if (validator.Check(value)) return value as Static<S>
-    return fail(describeValidationErrors(validator.Errors(value), value))
+    return fail(describeValidationErrors(collectErrors(validator, value), value))
   }
 }
 
@@ -28,14 +46,14 @@ export function compileStrings<S extends TSchema>(schema: S): Validate<Static<S>
   return (input) => {
     const value = validator.Default(validator.Convert(input))
     if (validator.Check(value)) return value as Static<S>
-    return fail(describeValidationErrors(validator.Errors(value), value))
+    return fail(describeValidationErrors(collectErrors(validator, value), value))
   }
 }
 
 /** Compiles a reply check (for `validateReplies`), reporting instead of throwing. */
 export function compileInspect(schema: TSchema): Inspect {
   const validator = Compile(schema)
-  return (value) => (validator.Check(value) ? null : describeValidationErrors(validator.Errors(value), value))
+  return (value) => (validator.Check(value) ? null : describeValidationErrors(collectErrors(validator, value), value))
 }
 
 function isArraySchema(schema: TSchema, key: string): boolean {
