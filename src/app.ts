@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ApiDeps, ModelSlot } from './api/deps.js'
+import { registerRoutes } from './api/routes.js'
+import type { Config } from './config.js'
+import { Engine, type EngineConfig } from './engine/engine.js'
+import { resolveModelSource, type ModelSourceOptions } from './engine/model-source.js'
+import { createProgress } from './engine/progress.js'
+import { createHttpApp, type HttpApp } from './http/http-app.js'
+import type { Logger } from './http/logger.js'
+import { Router } from './http/router.js'
+import { modelNames } from './model-names.js'
+import { RunEvents } from './runs/events.js'
+import { RunQueue } from './runs/queue.js'
+import { openPgliteStore } from './store/pglite.js'
+import type { Store } from './store/store.js'
+
+/** Options of createApp(): the parsed config plus what tests override. */
+export interface AppOptions {
+  config: Config
+  logger: Logger
+  /** Check every JSON reply against its route's schema (tests). */
+  validateReplies?: boolean
+  heartbeatMs?: number
+  pollAfterMs?: number
+  toolOutputTimeoutS?: number
+  /** Engine settings beyond the config (tests: fault injection, restart delays). */
+  engine?: Partial<EngineConfig>
+  /** Where PGlite's assets are (the bundle's folder); unset: beside PGlite's own module. */
+  pgliteAssetsDir?: string
+  /** Download progress and load progress stream; null for none. */
+  progressStream?: NodeJS.WritableStream | null
+  modelSource?: Partial<ModelSourceOptions>
+}
+
+/** The composed server: HTTP app, dependencies, and the model load in progress. */
+export interface App {
+  readonly http: HttpApp
+  readonly deps: ApiDeps
+  /** Resolves once the model is loaded and runs are being served; rejects if the model cannot load. */
+  readonly ready: Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Builds the server: opens the store, registers every route, and starts loading the model in the background so the
+ * HTTP server can listen (and /health answer 503) while it loads.
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options
+  if (!config.model && !config.hfRepo) throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
+  const store = await openPgliteStore(config.dataDir, options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {})
+  const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
+  const model: ModelSlot = { id: named.id, names: named.names, created: Math.floor(Date.now() / 1000), state: 'loading', engine: null, error: null }
+  const events = new RunEvents()
+  const deps: ApiDeps = { model, store, runs: null, events, pollAfterMs: options.pollAfterMs ?? 250 }
+  const router = new Router()
+  registerRoutes(router, deps)
+  const http = createHttpApp({
+    router, logger, maxBodyBytes: config.maxBody, apiKeys: config.apiKeys, corsOrigin: config.corsOrigins[0] ?? null,
+    ...(options.validateReplies ? { validateReplies: true } : {}), ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+  })
+  const ready = loadModel(options, deps, store)
+  ready.catch((error: Error) => {
+    model.state = 'failed'
+    model.error = error
+    logger.error(error.message)
+  })
+  return {
+    http, deps, ready,
+    async close() {
+      await deps.runs?.close()
+      await model.engine?.close()
+      await store.close()
+    },
+  }
+}
+
+async function loadModel(options: AppOptions, deps: ApiDeps, store: Store): Promise<void> {
+  const { config, logger } = options
+  const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
+  const modelPath = await resolveModelSource({
+    ...(config.model ? { model: config.model } : {}), ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
+    ...(config.hfFile ? { hfFile: config.hfFile } : {}), hfRevision: config.hfRevision,
+    ...(config.hfToken ? { hfToken: config.hfToken } : {}), ...(config.sha256 ? { sha256: config.sha256 } : {}),
+    cacheDir: config.cacheDir, log: (m) => logger.info(m), progressStream: progressStream as never, ...options.modelSource,
+  })
+  const chatTemplate = config.chatTemplateFile ? await readFile(config.chatTemplateFile, 'utf8') : config.chatTemplate
+  const progress = progressStream ? createProgress({ label: `loading ${path.basename(modelPath)}`, stream: progressStream as never }) : null
+  const engine = await Engine.start({
+    modelPath, build: config.engineBuild, threads: config.threads, ctxSize: config.ctxSize, parallel: config.parallel,
+    batchSize: config.batchSize, queueSize: config.queueSize, chatTemplate, logger,
+    onLoadProgress: (read, total) => progress?.update(read, total),
+    ...options.engine,
+  })
+  progress?.finish()
+  deps.model.engine = engine
+  const runs = new RunQueue({ store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 }, config.parallel)
+  const recovered = await runs.recover()
+  if (recovered.requeued || recovered.failed) logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
+  deps.runs = runs
+  deps.model.state = 'ready'
+}
