@@ -33,7 +33,10 @@ export type HttpStreamResponse = {
   headers: Record<string, string>
   /** The events (with heartbeats), for in-process consumers; a transport uses `pipe()`. */
   events: AsyncIterable<SseEvent>
-  /** Streams the events into the sink with backpressure; never rejects; logs the request when done. */
+  /**
+   * Streams the events into the sink with backpressure; never rejects; logs the request when done. Call it even
+   * when the client is already gone (with an aborted sink), so the stream is closed and logged.
+   */
   pipe(sink: ByteSink): Promise<void>
 }
 
@@ -91,7 +94,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   function streamResponse(reply: SseReply, head: IncomingRequest, headers: Record<string, string>, requestId: string, started: number): HttpStreamResponse {
     const events = withHeartbeat(reply.events, heartbeatMs)
     const onAbort = () => reply.onDisconnect?.()
-    if (reply.onDisconnect) head.signal.addEventListener('abort', onAbort, { once: true })
+    if (reply.onDisconnect && head.signal.aborted) queueMicrotask(onAbort) // gone while the handler ran
+    else if (reply.onDisconnect) head.signal.addEventListener('abort', onAbort, { once: true })
     return {
       status: 200,
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...headers },
@@ -141,7 +145,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (cors && incoming.method === 'OPTIONS') {
       return { status: 204, headers: { ...preflightHeaders(cors, incoming.headers['access-control-request-headers']), ...baseHeaders(requestId) }, body: new Uint8Array(0) }
     }
-    if (checkKey && path.startsWith('/v1')) checkKey(incoming.headers.authorization)
+    if (checkKey && path.startsWith('/v1') && incoming.method !== 'OPTIONS') checkKey(incoming.headers.authorization)
     const match = router.match(incoming.method, path)
     if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${incoming.method} ${path})`)
     if (match.kind === 'wrong-method') {

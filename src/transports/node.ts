@@ -51,7 +51,9 @@ function readBody(app: HttpApp, req: http.IncomingMessage, res: http.ServerRespo
       chunks.push(chunk)
     })
     req.on('end', () => { if (!done) { done = true; resolve(new Uint8Array(Buffer.concat(chunks))) } })
-    req.on('error', () => { if (!done) { done = true; resolve(null) } })
+    const gone = () => { if (!done) { done = true; resolve(null) } }
+    req.on('error', gone)
+    req.on('close', gone) // the client left before the body was complete
   })
 }
 
@@ -71,11 +73,15 @@ function nodeSink(res: http.ServerResponse, signal: AbortSignal): ByteSink {
 }
 
 async function send(res: http.ServerResponse, response: HttpResponse, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  if ('body' in response) return sendBody(res, response)
-  res.writeHead(response.status, response.headers)
-  res.flushHeaders() // clients see the status before the first event, which may take a while
-  await response.pipe(nodeSink(res, signal))
+  if ('body' in response) {
+    if (!signal.aborted) sendBody(res, response)
+    return
+  }
+  if (!signal.aborted) {
+    res.writeHead(response.status, response.headers)
+    res.flushHeaders() // clients see the status before the first event, which may take a while
+  }
+  await response.pipe(nodeSink(res, signal)) // an aborted sink makes pipe() just close and log the stream
 }
 
 /** Serves an HttpApp with node:http: whole-body reads under the cap, `drain` backpressure, `close` as abort. */

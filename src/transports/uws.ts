@@ -99,14 +99,13 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
 }
 
 async function send(x: Exchange, response: HttpResponse, finish: () => void): Promise<void> {
-  if (x.aborted) return // never touch a response after abort
   if ('body' in response) {
-    x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.end(response.body) })
+    if (!x.aborted) x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.end(response.body) })
     return finish()
   }
   // An empty write sends status and headers now: the first event may be a while
-  x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.write('') })
-  await response.pipe(uwsSink(x, finish))
+  if (!x.aborted) x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.write('') })
+  await response.pipe(uwsSink(x, finish)) // an aborted sink makes pipe() just close and log the stream
 }
 
 /** Serves an HttpApp with uWebSockets.js, following its examples: copy the request at once, onAborted first, cork every write. */

@@ -211,6 +211,28 @@ t.test('sse() onDisconnect runs when the request signal aborts', async (t) => {
   t.equal(disconnected, 1)
 })
 
+t.test('sse() onDisconnect runs even when the client left while the handler ran', async (t) => {
+  const router = new Router()
+  let disconnected = 0
+  router.get('/v1/late', {}, async (c) => {
+    await new Promise((resolve) => c.signal.addEventListener('abort', resolve, { once: true }))
+    return sse((async function* (): AsyncGenerator<SseEvent> { yield { data: 'x' } })(), { onDisconnect: () => { disconnected++ } })
+  })
+  const app = createHttpApp({ router, maxBodyBytes: 1024, logger: createLogger({ level: 'silent', stream: { write: () => {} } }) })
+  const controller = new AbortController()
+  const pending = app.handle(createIncomingRequest('GET', '/v1/late', { signal: controller.signal }))
+  controller.abort()
+  const response = await pending
+  t.equal(response.status, 200)
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  t.equal(disconnected, 1)
+})
+
+t.test('OPTIONS needs no key even without CORS', async (t) => {
+  const { call } = build({ apiKeys: ['sk-key-000000'] })
+  t.equal((await call('OPTIONS', '/v1/items')).response.status, 405)
+})
+
 t.test('ApiError defaults its type from the status', async (t) => {
   t.equal(new ApiError(418, 'x').type, 'invalid_request_error')
   t.equal(new ApiError(502, 'x').type, 'server_error')
