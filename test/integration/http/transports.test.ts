@@ -8,6 +8,7 @@ import { sse } from '../../../src/http/reply.js'
 import { Router } from '../../../src/http/router.js'
 import type { SseEvent } from '../../../src/http/sse.js'
 import { startHttpServer, type HttpServer } from '../../../src/transports/start.js'
+import { loadUws } from '../../../src/transports/uws.js'
 
 const TRANSPORTS = ['uws', 'node'] as const
 const MAX_BODY = 4096
@@ -305,3 +306,17 @@ for (const transport of TRANSPORTS) {
     await t.rejects(fetch(`${server.url}/health`), 'no longer listening')
   })
 }
+
+t.test('auto serves with uWebSockets.js when it loads, from the pinned uwebsockets package', async (t) => {
+  const lines: string[] = []
+  const logger = createLogger({ level: 'debug', stream: { write: (s: string) => lines.push(s) } })
+  const loaded = loadUws(logger)
+  t.equal(loaded.ok && loaded.from, 'uwebsockets')
+  const app = createHttpApp({ router: toyRouter(new Map()), maxBodyBytes: MAX_BODY, logger })
+  const server = await startHttpServer(app, { transport: 'auto', host: '127.0.0.1', port: 0, logger })
+  t.teardown(() => server.close())
+  t.equal(server.transport, 'uws')
+  t.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+  t.equal((await fetch(`${server.url}/health`)).status, 200)
+  t.notOk(lines.some((line) => line.includes('WARN')), 'no fallback warning')
+})
