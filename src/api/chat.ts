@@ -2,11 +2,12 @@ import { chatCompletion } from '../engine/chat.js'
 import { collectChat } from '../engine/collect.js'
 import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
-import { ChatCompletion, ChatCompletionCreateParams } from '../schemas/chat.js'
+import { ChatCompletion, type ChatCompletionChunk, ChatCompletionCreateParams } from '../schemas/chat.js'
 import { toEngineChat } from './chat-input.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
 import { chunkEvents } from './chunk-stream.js'
 import { mapErrors } from './errors.js'
+import { legacyChunks, legacyCompletion } from './legacy-functions.js'
 
 /** Registers POST /v1/chat/completions. */
 export function registerChat(router: Router, deps: ApiDeps): void {
@@ -15,8 +16,14 @@ export function registerChat(router: Router, deps: ApiDeps): void {
     const engine = requireEngine(deps)
     const request = toEngineChat(c.body, engine.model.hasImageInput)
     const chunks = chatCompletion(engine, request, { model: c.body.model, signal: c.signal })
-    if (!c.body.stream) return await collectChat(chunks) as ChatCompletion
-    const first = await chunks.next() // errors before the first chunk still get a proper status code
-    return sse(chunkEvents(first, chunks, c.body.stream_options?.include_usage === true))
+    // a request with the deprecated `functions` (and no `tools`) gets the deprecated `function_call` reply
+    const legacy = c.body.functions !== undefined && c.body.tools === undefined
+    if (!c.body.stream) {
+      const completion = await collectChat(chunks) as ChatCompletion
+      return legacy ? legacyCompletion(completion) : completion
+    }
+    const stream: AsyncGenerator<ChatCompletionChunk> = legacy ? legacyChunks(chunks) : chunks
+    const first = await stream.next() // errors before the first chunk still get a proper status code
+    return sse(chunkEvents(first, stream, c.body.stream_options?.include_usage === true))
   }))
 }
