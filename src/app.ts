@@ -90,7 +90,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store): Prom
   const engine = await Engine.start({
     modelPath, build: config.engineBuild, threads: config.threads, ctxSize: config.ctxSize, parallel: config.parallel,
     batchSize: config.batchSize, queueSize: config.queueSize, chatTemplate, logger,
-    onLoadProgress: (read, total) => progress?.update(read, total),
+    onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
     ...options.engine,
   })
   progress?.finish()

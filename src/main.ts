@@ -1,9 +1,24 @@
-import { ConfigError, HELP_TEXT, parseConfig } from './config.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp, type App } from './app.js'
+import { ConfigError, HELP_TEXT, parseConfig, type Config } from './config.js'
+import { createLogger, type Logger } from './http/logger.js'
+import { startHttpServer, type HttpServer } from './transports/start.js'
 import { VERSION } from './version.js'
 
-// Placeholder entry point until the server is wired in: parses the flags and prints the resulting config.
-function main(): void {
-  let config
+// Streams in flight get this long to finish after SIGINT/SIGTERM before they are cancelled
+const GRACE_MS = 5000
+
+const NO_MODEL = `oxillama-server: no model given.
+  Pass a GGUF file:        --model path/to/model.gguf   (or an http(s) URL to one)
+  or a Hugging Face file:  --hf-repo owner/name --hf-file model.gguf
+  For example: npm start -- --model ../shared/models/stories260K.gguf --chat-template chatml
+Run with --help for every option.
+`
+
+async function main(): Promise<void> {
+  let config: Config
   try {
     config = parseConfig(process.argv.slice(2), process.env)
   } catch (error) {
@@ -12,15 +27,57 @@ function main(): void {
     process.exitCode = 2
     return
   }
-  if (config.help) {
-    process.stdout.write(HELP_TEXT)
+  if (config.help) return void process.stdout.write(HELP_TEXT)
+  if (config.version) return void process.stdout.write(`oxillama-server ${VERSION}\n`)
+  if (!config.model && !config.hfRepo) {
+    process.stderr.write(NO_MODEL)
+    process.exitCode = 2
     return
   }
-  if (config.version) {
-    process.stdout.write(`oxillama-server ${VERSION}\n`)
-    return
-  }
-  process.stdout.write(`${JSON.stringify({ ...config, hfToken: config.hfToken && '***', apiKeys: config.apiKeys.map(() => '***') }, null, 2)}\n`)
+  const logger = createLogger({ level: config.logLevel, stream: process.stderr })
+  const app = await createApp({ config, logger, ...bundledPglite() })
+  const server = await startHttpServer(app.http, { transport: config.transport, host: config.host, port: config.port, logger })
+  logger.info(`oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`)
+  onSignals(app, server, logger)
+  app.ready.then(() => {
+    const engine = app.deps.model.engine
+    process.stdout.write(`oxillama-server ready on ${server.url}: model ${app.deps.model.id}, engine ${engine?.build} build (${engine?.buildReason}), ` +
+      `transport ${server.transport}, ${config.threads} threads, ctx ${config.ctxSize}, ${config.parallel} slots\n`)
+  }, (error: Error) => {
+    process.stderr.write(`oxillama-server: ${error.message}\n`)
+    shutdown(app, server, logger, 1).catch(() => process.exit(1))
+  })
 }
 
-main()
+// In the bundle PGlite's files sit beside it; handing them over explicitly turns a missing file into a clear error
+function bundledPglite(): { pgliteAssetsDir?: string } {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  return fs.existsSync(path.join(here, 'pglite.wasm')) ? { pgliteAssetsDir: here } : {}
+}
+
+function onSignals(app: App, server: HttpServer, logger: Logger): void {
+  let stopping = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1) // a second signal: stop waiting
+      stopping = true
+      logger.info(`${signal}: stopping (up to ${GRACE_MS / 1000} s for requests in flight)`)
+      shutdown(app, server, logger, 0).catch((error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`)
+        process.exit(1)
+      })
+    })
+  }
+}
+
+async function shutdown(app: App, server: HttpServer, logger: Logger, code: number): Promise<void> {
+  await server.close({ graceMs: GRACE_MS })
+  await app.close()
+  logger.info('stopped')
+  process.exitCode = code
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`oxillama-server: ${error.message}\n`)
+  process.exit(1)
+})

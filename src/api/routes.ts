@@ -1,9 +1,14 @@
 import type { Router } from '../http/router.js'
+import { registerAssistants } from './assistants.js'
 import { registerChat } from './chat.js'
 import { registerCompletions } from './completions.js'
 import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
+import { registerMessages } from './messages.js'
 import { registerModels } from './models.js'
+import { registerRunSteps } from './run-steps.js'
+import { registerRuns } from './runs.js'
+import { registerThreads } from './threads.js'
 import { registerTokenize } from './tokenize.js'
 
 /** The route table: every resource module registers its routes here. */
@@ -13,4 +18,9 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerCompletions(router, deps)
   registerEmbeddings(router, deps)
   registerTokenize(router, deps)
+  registerAssistants(router, deps)
+  registerThreads(router, deps)
+  registerMessages(router, deps)
+  registerRunSteps(router, deps)
+  registerRuns(router, deps)
 }
