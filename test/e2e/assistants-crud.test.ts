@@ -200,6 +200,38 @@ for (const transport of TRANSPORTS) {
       t.match(noThread.message, "No thread found with id 'thread_unknown'.")
     })
 
+    t.test('runs: run_id filters real runs; deleting a thread mid-run stops the run', async (t) => {
+      // A small JSON answer makes stories260K end its turn, so these runs complete
+      const assistant = await client.beta.assistants.create({ model, response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object', properties: { answer: { type: 'string', maxLength: 8 } }, required: ['answer'] } } } })
+      const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Hi' }] })
+      const first = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id })
+      await client.beta.threads.messages.create(thread.id, { role: 'user', content: 'Again' })
+      const second = await client.beta.threads.runs.createAndPoll(thread.id, { assistant_id: assistant.id })
+      t.same([first.status, second.status], ['completed', 'completed'])
+      for (const run of [first, second]) {
+        const mine = (await client.beta.threads.messages.list(thread.id, { run_id: run.id })).data
+        t.same(mine.map((m) => [m.role, m.run_id]), [['assistant', run.id]], `only the message of ${run.id}`)
+        const steps = (await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id, include: [...INCLUDE] })).data
+        t.same(steps.map((step) => step.step_details.type === 'message_creation' ? step.step_details.message_creation.message_id : null), [mine[0]?.id])
+      }
+
+      const talker = await client.beta.assistants.create({ model }) // no format: it talks until the token limit
+      const busy = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Tell me a long story' }] })
+      const run = await client.beta.threads.runs.create(busy.id, { assistant_id: talker.id, max_completion_tokens: 4000 })
+      let status = run.status
+      for (let i = 0; i < 400 && status === 'queued'; i++) {
+        await new Promise((r) => setTimeout(r, 25))
+        status = (await client.beta.threads.runs.retrieve(run.id, { thread_id: busy.id })).status
+      }
+      t.equal(status, 'in_progress', 'the run is generating when its thread goes')
+      t.same(await client.beta.threads.delete(busy.id), { id: busy.id, object: 'thread.deleted', deleted: true })
+      await s.app.deps.runs?.idle()
+      t.equal(await storeOf(s).runs.get(busy.id, run.id), null)
+      t.same(s.app.deps.runs?.stats, { waiting: 0, running: 0 }, 'the queue let go of the run')
+      const after = await client.beta.threads.createAndRunPoll({ assistant_id: assistant.id, thread: { messages: [{ role: 'user', content: 'Hi' }] } })
+      t.equal(after.status, 'completed', 'later runs still execute')
+    })
+
     t.test('404s for unknown ids and for ids of another thread', async (t) => {
       const a = await client.beta.threads.create({ messages: [{ role: 'user', content: 'in a' }] })
       const b = await client.beta.threads.create()
