@@ -5,7 +5,7 @@
 //
 // Extra arguments that name test files or folders pick what runs (each goes to the run of its kind); any other
 // argument is passed to both tap runs, e.g. npm test -- test/unit/config.test.ts --grep=port
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -83,6 +83,13 @@ function runTap(files, jobs, options) {
   })
 }
 
+/** Runs tsc --noEmit on the project; true when it passes. */
+function typecheck() {
+  const tsc = require.resolve('typescript/bin/tsc')
+  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' })
+  return result.status === 0
+}
+
 /** Reads tap's summary comment, such as `# { total: 4, pass: 1, fail: 1, todo: 1, skip: 1 }`. */
 export function parseCounts(line) {
   const match = /^# \{ (total: \d+(?:, \w+: \d+)*) \}\s*$/.exec(line.trim())
@@ -114,6 +121,14 @@ async function main() {
   }
   const total = { pass: 0, fail: 0, skip: 0 }
   const notes = []
+  if (files.every((f) => f.length > 0) && !process.env.OXILLAMA_SKIP_TYPECHECK) {
+    // a whole-suite run type-checks first: the tests run through tsx, which strips types without checking them
+    console.log('\n# typecheck: tsc --noEmit')
+    if (!typecheck()) {
+      total.fail += 1
+      notes.push('the typecheck failed')
+    }
+  }
   for (const [index, run] of RUNS.entries()) {
     const runFiles = files[index] ?? []
     if (runFiles.length === 0) continue

@@ -41,7 +41,14 @@ export function checkModelName(deps: ApiDeps, name: string, param = 'model'): vo
 }
 
 /** The store, or 503 when the server runs without one. */
-export function requireStore(deps: ApiDeps): { store: Store; runs: RunQueue } {
-  if (!deps.store || !deps.runs) throw new ServiceUnavailableError('The Assistants store is not available', { shouldRetry: false })
-  return { store: deps.store, runs: deps.runs }
+export function requireStore(deps: ApiDeps): { store: Store } {
+  if (!deps.store) throw new ServiceUnavailableError('The Assistants store is not available', { shouldRetry: false })
+  return { store: deps.store }
+}
+
+/** The store and the run queue; the queue exists once the model has loaded (503 with Retry-After until then). */
+export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
+  const { store } = requireStore(deps)
+  if (!deps.runs) throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', { retryAfterMs: 2000, code: 'model_loading' })
+  return { store, runs: deps.runs }
 }

@@ -11,10 +11,11 @@ import type { AssistantStreamEvent } from '../schemas/stream-events.js'
 import type { Thread } from '../schemas/threads.js'
 import { ThreadPath } from '../schemas/threads.js'
 import type { Store } from '../store/store.js'
-import { checkModelName, requireStore, type ApiDeps } from './deps.js'
+import { checkNewMessages, checkToolResources, checkTools, modelTakesImages } from './assistants-input.js'
+import { checkModelName, requireRuns, requireStore, type ApiDeps } from './deps.js'
 import { mapErrors } from './errors.js'
 import { runStreamEvents } from './run-stream.js'
-import { checkTextContent, checkToolTypes, resolveRunSettings } from './run-settings.js'
+import { resolveRunSettings } from './run-settings.js'
 
 /** Registers the run routes: create (also with a new thread), list, retrieve, modify, cancel, submit_tool_outputs. */
 export function registerRuns(router: Router, deps: ApiDeps): void {
@@ -24,14 +25,16 @@ export function registerRuns(router: Router, deps: ApiDeps): void {
     const { store } = requireStore(deps)
     const thread = await store.threads.get(c.params.thread_id)
     if (!thread) throw new NotFoundError('thread', c.params.thread_id)
-    checkTextContent(c.body.additional_messages, 'additional_messages')
+    checkNewMessages(c.body.additional_messages ?? undefined, { param: 'additional_messages', hasImageInput: modelTakesImages(deps) })
     poll(c)
     return startRun(deps, thread, c.body, c.body.additional_messages ?? [], [])
   }))
 
   router.post('/v1/threads/runs', { body: ThreadCreateAndRunParams, response: Run, summary: 'Creates a thread and runs it' }, (c) => mapErrors(async () => {
     const { store } = requireStore(deps)
-    checkTextContent(c.body.thread?.messages, 'thread.messages')
+    checkNewMessages(c.body.thread?.messages, { param: 'thread.messages', hasImageInput: modelTakesImages(deps) })
+    checkToolResources(c.body.thread?.tool_resources, 'thread.tool_resources')
+    checkToolResources(c.body.tool_resources)
     await loadAssistant(deps, store, c.body) // fail before creating a thread
     const thread = await store.threads.create(c.body.thread ?? {})
     poll(c)
@@ -59,13 +62,13 @@ export function registerRuns(router: Router, deps: ApiDeps): void {
   }))
 
   router.post('/v1/threads/:thread_id/runs/:run_id/cancel', { params: RunPath, response: Run, summary: 'Cancels a run' }, (c) => mapErrors(async () => {
-    const { runs } = requireStore(deps)
+    const { runs } = requireRuns(deps)
     poll(c)
     return runs.cancel(c.params.thread_id, c.params.run_id)
   }))
 
   router.post('/v1/threads/:thread_id/runs/:run_id/submit_tool_outputs', { params: RunPath, body: RunSubmitToolOutputsParams, response: Run, summary: 'Submits tool outputs and continues the run' }, (c) => mapErrors(async () => {
-    const { runs } = requireStore(deps)
+    const { runs } = requireRuns(deps)
     poll(c)
     if (!c.body.stream) return runs.submitToolOutputs(c.params.thread_id, c.params.run_id, c.body.tool_outputs)
     // subscribe first: the continued run's events start as soon as the outputs are recorded
@@ -85,7 +88,7 @@ async function loadAssistant(deps: ApiDeps, store: Store, body: RunCreateParams 
   if (!assistant) throw new NotFoundError('assistant', body.assistant_id)
   const model = body.model ?? assistant.model
   checkModelName(deps, model)
-  checkToolTypes(body.tools ?? assistant.tools)
+  checkTools(body.tools ?? assistant.tools)
   if (body.tool_choice && typeof body.tool_choice === 'object' && body.tool_choice.type !== 'function') {
     throw new BadRequestError(`Tool type '${body.tool_choice.type}' is not supported by this server yet`, { param: 'tool_choice.type' })
   }
@@ -94,7 +97,7 @@ async function loadAssistant(deps: ApiDeps, store: Store, body: RunCreateParams 
 
 /** Creates the run (with its additional messages, in one transaction) and queues it; streams when asked. */
 async function startRun(deps: ApiDeps, thread: Thread, body: RunCreateParams | ThreadCreateAndRunParams, additional: MessageCreateParams[], before: AssistantStreamEvent[]) {
-  const { store, runs } = requireStore(deps)
+  const { store, runs } = requireRuns(deps)
   const { assistant, model } = await loadAssistant(deps, store, body)
   const init = resolveRunSettings(body, assistant, model)
   const run = await store.transaction(async (tx) => {

@@ -29,8 +29,8 @@ export function registerThreads(router: Router, deps: ApiDeps): void {
   }))
 
   router.delete('/v1/threads/:thread_id', { params: ThreadPath, response: ThreadDeleted, summary: 'Deletes a thread with its messages, runs and steps' }, (c) => mapErrors(async () => {
-    const { store, runs } = requireStore(deps)
-    await cancelActiveRun(store, runs, c.params.thread_id)
+    const { store } = requireStore(deps)
+    if (deps.runs) await cancelActiveRun(store, deps.runs, c.params.thread_id)
     return store.threads.delete(c.params.thread_id)
   }))
 }

@@ -1,5 +1,5 @@
-// wllama ships its binary message serializer only as TypeScript source; esbuild and tsx compile it in place.
-// @ts-expect-error TS5097: a .ts import path, allowed here on purpose
+// wllama ships its binary message serializer only as TypeScript source; esbuild and tsx compile it in place, and
+// tsconfig points tsc at types/wllama-glue.d.ts for its types.
 import { glueDeserialize as deserialize, glueSerialize as serialize } from '@wllama/wllama/src/glue/glue.ts'
 
 /** A glue message: `_name` picks the prototype, the other fields are its values. */
@@ -7,10 +7,10 @@ export type GlueMessage = { _name: string } & Record<string, unknown>
 
 /** Encodes a glue message for wllama_action. */
 export function glueSerialize(message: GlueMessage): Uint8Array {
-  return (serialize as (m: GlueMessage) => Uint8Array)(message)
+  return serialize(message)
 }
 
 /** Decodes wllama_action's output. */
 export function glueDeserialize(bytes: Uint8Array): GlueMessage {
-  return (deserialize as (b: Uint8Array) => GlueMessage)(bytes)
+  return deserialize(bytes)
 }

@@ -134,5 +134,5 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
   t.equal(deltas[0]?.function.arguments, '')
   const named = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'What time?' }], tools, tool_choice: { type: 'function', function: { name: 'get_time' } }, max_tokens: 300, temperature: 0 }, opts))
   t.equal(named.choices[0]?.message.tool_calls?.[0]?.function.name, 'get_time', 'a named tool_choice object forces that tool')
-  await t.rejects(collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'x' }], tools, tool_choice: { type: 'function', function: { name: 'nope' } } }, opts)), { param: 'tool_choice.function.name' })
+  await t.rejects(collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'x' }], tools, tool_choice: { type: 'function', function: { name: 'nope' } } }, opts)), { code: 'invalid_request', param: 'tool_choice.function.name' })
 })
