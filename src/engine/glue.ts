@@ -1,6 +1,6 @@
 // wllama ships its binary message serializer only as TypeScript source; esbuild and tsx compile it in place, and
-// tsconfig points tsc at types/wllama-glue.d.ts for its types.
-import { glueDeserialize as deserialize, glueSerialize as serialize } from '@wllama/wllama/src/glue/glue.ts'
+// types/wllama-glue.d.ts gives tsc its types.
+import { glueDeserialize as deserialize, glueSerialize as serialize } from '@wllama/wllama/src/glue/glue'
 
 /** A glue message: `_name` picks the prototype, the other fields are its values. */
 export type GlueMessage = { _name: string } & Record<string, unknown>
