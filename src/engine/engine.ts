@@ -177,7 +177,6 @@ export class Engine {
         this.config.logger.error(`Engine restart failed: ${error.message}`)
         this.#scheduleRestart(resolve)
       })
-    }, delay)
-    this.#restartTimer.unref()
+    }, delay) // not unref'd: requests waiting for the restart must keep the process alive; close() clears it
   }
 }
