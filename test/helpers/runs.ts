@@ -9,11 +9,11 @@ import type { Store } from '../../src/store/store.js'
 import { memoryLogger } from './engine.js'
 
 /** A store in a fresh temp dir, the run queue and events over a given engine. */
-export async function startRunStack(engine: Engine, dataDir?: string): Promise<{ store: Store; queue: RunQueue; events: RunEvents; dataDir: string; close(): Promise<void> }> {
+export async function startRunStack(engine: Engine, dataDir?: string, toolOutputTimeoutS = 600): Promise<{ store: Store; queue: RunQueue; events: RunEvents; dataDir: string; close(): Promise<void> }> {
   const dir = dataDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-runs-'))
   const store = await openPgliteStore(dir)
   const events = new RunEvents()
-  const queue = new RunQueue({ store, engine, events, logger: memoryLogger(), toolOutputTimeoutS: 600 }, engine.config.parallel)
+  const queue = new RunQueue({ store, engine, events, logger: memoryLogger(), toolOutputTimeoutS }, engine.config.parallel)
   return { store, queue, events, dataDir: dir, close: async () => { await queue.close(); await store.close() } }
 }
 

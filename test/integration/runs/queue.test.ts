@@ -143,3 +143,26 @@ t.test('max_prompt_tokens: a prompt that cannot fit ends the run incomplete befo
   t.equal(done?.status, 'incomplete')
   t.same(done?.incomplete_details, { reason: 'max_prompt_tokens' })
 })
+
+t.test('a run left waiting for tool outputs past expires_at expires, and its tool step with it', async (t) => {
+  const stack = await startRunStack(engine, undefined, 1)
+  t.teardown(() => stack.close())
+  const { store, queue, events } = stack
+  const tools = [{ type: 'function' as const, function: { name: 'ping', parameters: { type: 'object', properties: { n: { type: 'integer', minimum: 0, maximum: 9 } }, required: ['n'] } } }]
+  const assistant = await store.assistants.create({ model: 'stories', tools })
+  const thread = await store.threads.create({ messages: [{ role: 'user', content: 'ping' }] })
+  const run = await store.runs.create(thread.id, runInit(assistant.id, { tools, tool_choice: 'required', parallel_tool_calls: false }))
+  queue.enqueue(run)
+  await queue.idle()
+  t.equal((await store.runs.get(thread.id, run.id))?.status, 'requires_action')
+  const watch = events.subscribe(run.id)
+  const names = (await collect(watch)).map((e) => e.event)
+  t.same(names, ['thread.run.step.expired', 'thread.run.expired'])
+  const expired = await store.runs.get(thread.id, run.id)
+  t.equal(expired?.status, 'expired')
+  t.equal(expired?.required_action, null)
+  const steps = await store.steps.list({ thread_id: thread.id, run_id: run.id })
+  t.equal(steps.data[0]?.status, 'expired')
+  t.type(steps.data[0]?.expired_at, 'number')
+  await t.rejects(queue.submitToolOutputs(thread.id, run.id, [{ tool_call_id: 'x', output: 'y' }]), { name: 'RunStateError' }, 'too late for outputs')
+})
