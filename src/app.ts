@@ -39,6 +39,7 @@ export interface App {
   readonly deps: ApiDeps
   /** Resolves once the model is loaded and runs are being served; rejects if the model cannot load. */
   readonly ready: Promise<void>
+  /** Stops a model load in progress (an engine that is starting is closed once up), then the run queue, engine and store. */
   close(): Promise<void>
 }
 
@@ -60,31 +61,40 @@ export async function createApp(options: AppOptions): Promise<App> {
     router, logger, maxBodyBytes: config.maxBody, apiKeys: config.apiKeys, corsOrigin: config.corsOrigins[0] ?? null,
     ...(options.validateReplies ? { validateReplies: true } : {}), ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
-  const ready = loadModel(options, deps, store)
+  // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
+  const loading = new AbortController()
+  const ready = loadModel(options, deps, store, loading.signal)
   ready.catch((error: Error) => {
     model.state = 'failed'
     model.error = error
-    logger.error(error.message)
+    if (!loading.signal.aborted) logger.error(error.message)
   })
+  let closing: Promise<void> | null = null
   return {
     http, deps, ready,
-    async close() {
-      await deps.runs?.close()
-      await model.engine?.close()
-      await store.close()
+    close() {
+      closing ??= (async () => {
+        loading.abort(new Error('Cannot load the model: the server is stopping'))
+        await ready.catch(() => undefined) // the load must be done with the store before it closes
+        await deps.runs?.close()
+        await model.engine?.close()
+        await store.close()
+      })()
+      return closing
     },
   }
 }
 
-async function loadModel(options: AppOptions, deps: ApiDeps, store: Store): Promise<void> {
+async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signal: AbortSignal): Promise<void> {
   const { config, logger } = options
   const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
   const modelPath = await resolveModelSource({
     ...(config.model ? { model: config.model } : {}), ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
     ...(config.hfFile ? { hfFile: config.hfFile } : {}), hfRevision: config.hfRevision,
     ...(config.hfToken ? { hfToken: config.hfToken } : {}), ...(config.sha256 ? { sha256: config.sha256 } : {}),
-    cacheDir: config.cacheDir, log: (m) => logger.info(m), progressStream: progressStream as never, ...options.modelSource,
+    cacheDir: config.cacheDir, log: (m) => logger.info(m), progressStream: progressStream as never, signal, ...options.modelSource,
   })
+  signal.throwIfAborted()
   const chatTemplate = config.chatTemplateFile ? await readFile(config.chatTemplateFile, 'utf8') : config.chatTemplate
   const progress = progressStream ? createProgress({ label: `loading ${path.basename(modelPath)}`, stream: progressStream as never }) : null
   const engine = await Engine.start({
@@ -94,6 +104,10 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store): Prom
     ...options.engine,
   })
   progress?.finish()
+  if (signal.aborted) {
+    await engine.close()
+    signal.throwIfAborted()
+  }
   deps.model.engine = engine
   const runs = new RunQueue({ store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 }, config.parallel)
   const recovered = await runs.recover()

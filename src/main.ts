@@ -38,12 +38,16 @@ async function main(): Promise<void> {
   const app = await createApp({ config, logger, ...bundledPglite() })
   const server = await startHttpServer(app.http, { transport: config.transport, host: config.host, port: config.port, logger })
   logger.info(`oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`)
-  onSignals(app, server, logger)
+  const stop = { requested: false }
+  onSignals(app, server, logger, stop)
+  // A stop during the load ends it (app.close()), which is no failure and no readiness to announce
   app.ready.then(() => {
+    if (stop.requested) return
     const engine = app.deps.model.engine
     process.stdout.write(`oxillama-server ready on ${server.url}: model ${app.deps.model.id}, engine ${engine?.build} build (${engine?.buildReason}), ` +
       `transport ${server.transport}, ${config.threads} threads, ctx ${config.ctxSize}, ${config.parallel} slots\n`)
   }, (error: Error) => {
+    if (stop.requested) return
     process.stderr.write(`oxillama-server: ${error.message}\n`)
     shutdown(app, server, logger, 1).catch(() => process.exit(1))
   })
@@ -55,12 +59,11 @@ function bundledPglite(): { pgliteAssetsDir?: string } {
   return fs.existsSync(path.join(here, 'pglite.wasm')) ? { pgliteAssetsDir: here } : {}
 }
 
-function onSignals(app: App, server: HttpServer, logger: Logger): void {
-  let stopping = false
+function onSignals(app: App, server: HttpServer, logger: Logger, stop: { requested: boolean }): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(1) // a second signal: stop waiting
-      stopping = true
+      if (stop.requested) process.exit(1) // a second signal: stop waiting
+      stop.requested = true
       logger.info(`${signal}: stopping (up to ${GRACE_MS / 1000} s for requests in flight)`)
       shutdown(app, server, logger, 0).catch((error: Error) => {
         logger.error(`Shutdown failed: ${error.message}`)

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type OpenAI from 'openai'
 import { BUNDLE_NAME, spawnBundle, startBundleServer, type BundleServer, type Exit } from '../helpers/bundle-server.js'
-import { REPO_ROOT } from '../helpers/paths.js'
+import { modelPath, REPO_ROOT } from '../helpers/paths.js'
 
 // The bundled server as users run it: `node dist/oxillama-server.cjs`, a real process, the openai SDK as client
 const DIST = path.join(REPO_ROOT, 'dist')
@@ -102,6 +102,20 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
       t.match(proc.stderr(), /--model path\/to\/model\.gguf/)
       t.match(proc.stderr(), /--hf-repo owner\/name --hf-file model\.gguf/)
       t.equal(proc.stdout(), '')
+    })
+
+    t.test('SIGINT while the model loads stops the load and exits 0 without an error', async (t) => {
+      const dataDir = tempDir(t, 'oxillama-data-')
+      const proc = spawnBundle(dir, ['--model', modelPath('stories260K.gguf'), '--chat-template', 'chatml', '--port', '0', '--threads', '1', '--data-dir', dataDir], dataDir)
+      t.teardown(() => { proc.child.kill('SIGKILL') })
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+ \(transport node\); loading the model/.test(proc.stderr()), 60_000)
+      proc.child.kill('SIGINT')
+      const exit = await exitWithin(proc.exited, 20_000)
+      t.same(exit, { code: 0, signal: null }, 'exit code 0')
+      t.equal(proc.stdout(), '', 'no ready line: the load was stopped')
+      t.match(proc.stderr(), /SIGINT: stopping/)
+      t.match(proc.stderr(), /INFO {2}stopped\n/)
+      t.notMatch(proc.stderr(), /ERROR|store: it is closed/, 'no error about the load or the store')
     })
 
     t.test('falls back to node:http with one line saying why, and serves a chat completion', async (t) => {
