@@ -18,8 +18,8 @@ function tempDir(t: Test, prefix: string): string {
   return dir
 }
 
-async function start(t: Test, dir: string, dataDir: string): Promise<BundleServer> {
-  const server = await startBundleServer(dir, dataDir)
+async function start(t: Test, dir: string, dataDir: string, args: string[] = []): Promise<BundleServer> {
+  const server = await startBundleServer(dir, dataDir, { args })
   t.teardown(() => server.kill())
   return server
 }
@@ -146,9 +146,9 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
     t.test('SIGTERM during a chat stream (uws transport)', (t) => sigtermDuringStream(t, server))
   })
 
-  t.test('Assistants data survives kill -9; the run it cut short is failed after the restart', async (t) => {
+  t.test('Assistants data survives kill -9; after the restart the run it cut short is failed and the queued one runs', async (t) => {
     const dataDir = tempDir(t, 'oxillama-data-')
-    const first = await start(t, DIST, dataDir)
+    const first = await start(t, DIST, dataDir, ['--parallel', '1']) // one run at a time: a second one stays queued
     const { client } = first
     const assistant = await client.beta.assistants.create({ model: MODEL, name: 'Teller', instructions: 'You tell stories.', metadata: { k: 'v' } })
     const thread = await client.beta.threads.create({ metadata: { topic: 'durability' } })
@@ -180,6 +180,8 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
       if (/^thread\.run\.(completed|incomplete|failed|cancelled|expired)$/.test(event.event)) break
     }
     t.equal(last, 'thread.message.delta', 'the long run was still streaming text when killed')
+    const waiting = await client.beta.threads.createAndRun({ assistant_id: assistant.id, response_format: TINY_ANSWER, thread: { messages: [{ role: 'user', content: 'Hi' }] } })
+    t.equal(waiting.status, 'queued', 'a second run waits behind it')
     const killed = await first.kill()
     t.same(killed, { code: null, signal: 'SIGKILL' })
 
@@ -205,6 +207,15 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
     t.ok(stored.length > 0 && streamed.startsWith(stored), `the stored text (${stored.length} chars) is a prefix of what was streamed (${streamed.length})`)
     const steps = await again.threads.runs.steps.list(runId, { thread_id: long.id })
     t.same(steps.data.map((s) => s.status), ['failed'], 'its message_creation step is failed')
-    t.match(second.stderr(), /Runs after restart: 0 queued again, 1 failed/)
+    t.match(second.stderr(), /Runs after restart: 1 queued again, 1 failed/)
+
+    let requeued = await again.threads.runs.retrieve(waiting.id, { thread_id: waiting.thread_id })
+    for (const deadline = Date.now() + 30_000; ['queued', 'in_progress'].includes(requeued.status) && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      requeued = await again.threads.runs.retrieve(waiting.id, { thread_id: waiting.thread_id })
+    }
+    t.equal(requeued.status, 'completed', 'the queued run ran again after the restart')
+    const reply = (await again.threads.messages.list(waiting.thread_id, { run_id: waiting.id })).data[0]
+    t.type(JSON.parse(textOf(reply) ?? 'null')?.a, 'string', 'and answered')
   })
 }
