@@ -5,7 +5,7 @@ import type { Router } from '../http/router.js'
 import { ChatCompletion, type ChatCompletionChunk, ChatCompletionCreateParams } from '../schemas/chat.js'
 import { toEngineChat } from './chat-input.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
-import { chunkEvents } from './chunk-stream.js'
+import { chunkEvents, openStream } from './chunk-stream.js'
 import { mapErrors } from './errors.js'
 import { legacyChunks, legacyCompletion } from './legacy-functions.js'
 
@@ -23,7 +23,13 @@ export function registerChat(router: Router, deps: ApiDeps): void {
       return legacy ? legacyCompletion(completion) : completion
     }
     const stream: AsyncGenerator<ChatCompletionChunk> = legacy ? legacyChunks(chunks) : chunks
-    const first = await stream.next() // errors before the first chunk still get a proper status code
-    return sse(chunkEvents(first, stream, c.body.stream_options?.include_usage === true))
+    // the engine opens each choice with a role-only chunk before it has read the prompt: wait past it
+    const opened = await openStream(stream, isOpening)
+    return sse(chunkEvents(opened, stream, c.body.stream_options?.include_usage === true))
   }))
+}
+
+// a choice's first chunk: the role and nothing else yet
+function isOpening(chunk: ChatCompletionChunk): boolean {
+  return chunk.choices.length > 0 && chunk.choices.every((choice) => choice.delta.role === 'assistant' && !choice.delta.content && !choice.delta.tool_calls && choice.finish_reason === null)
 }

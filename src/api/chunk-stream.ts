@@ -1,17 +1,45 @@
 import type { SseEvent } from '../http/sse.js'
 import { errorEvent } from './errors.js'
 
+/** The chunks pulled before the reply's status was chosen, and whether the stream already ended. */
+export type OpenedStream<T> = { head: T[]; done: boolean }
+
+/**
+ * Pulls chunks until the first one that is more than an opening (`isOpening`: a role-only delta), so that an error
+ * raised before the first token (a prompt longer than the context, a rejected grammar) still gets its own status
+ * code instead of becoming the last event of a 200 stream.
+ */
+export async function openStream<T>(chunks: AsyncGenerator<T>, isOpening: (chunk: T) => boolean = () => false): Promise<OpenedStream<T>> {
+  const head: T[] = []
+  for (;;) {
+    const next = await chunks.next()
+    if (next.done) return { head, done: true }
+    head.push(next.value)
+    if (!isOpening(next.value)) return { head, done: false }
+  }
+}
+
 /**
  * Streams chat or completion chunks as SSE `data:` events and a final `[DONE]`. The engine ends every stream with a
  * usage chunk (no choices), sent only with `stream_options.include_usage`, when the other chunks carry `usage: null`
  * as OpenAI's do. An error after the stream started becomes its last event.
  */
-export async function* chunkEvents<T extends { choices: unknown[] }>(first: IteratorResult<T>, rest: AsyncGenerator<T>, includeUsage: boolean): AsyncGenerator<SseEvent> {
+export async function* chunkEvents<T extends { choices: unknown[] }>(opened: OpenedStream<T>, rest: AsyncGenerator<T>, includeUsage: boolean): AsyncGenerator<SseEvent> {
+  const event = (chunk: T): SseEvent | null => {
+    const isUsage = chunk.choices.length === 0
+    if (isUsage && !includeUsage) return null
+    return { data: JSON.stringify(includeUsage && !isUsage ? { ...chunk, usage: null } : chunk) }
+  }
   try {
-    for (let next = first; !next.done; next = await rest.next()) {
-      const isUsage = next.value.choices.length === 0
-      if (isUsage && !includeUsage) continue
-      yield { data: JSON.stringify(includeUsage && !isUsage ? { ...next.value, usage: null } : next.value) }
+    for (const chunk of opened.head) {
+      const e = event(chunk)
+      if (e) yield e
+    }
+    if (!opened.done) {
+      for (let next = await rest.next(); !next.done; next = await rest.next()) {
+        const e = event(next.value)
+        if (e) yield e
+      }
     }
     yield { data: '[DONE]' }
   } catch (error) {

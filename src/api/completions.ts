@@ -8,7 +8,7 @@ import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
 import { Completion, CompletionCreateParams } from '../schemas/completions.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
-import { chunkEvents } from './chunk-stream.js'
+import { chunkEvents, openStream } from './chunk-stream.js'
 import { mapErrors } from './errors.js'
 
 // OpenAI's legacy completions stop at 16 tokens unless told otherwise
@@ -33,9 +33,9 @@ export function registerCompletions(router: Router, deps: ApiDeps): void {
     }
     const chunks = allPrompts(engine, prompts, request, { model: body.model, signal: c.signal, echo: body.echo === true, n })
     if (!body.stream) return await collectCompletion(chunks) as Completion
-    const first = await chunks.next()
-    return sse(chunkEvents(first, chunks, body.stream_options?.include_usage === true))
-  }))
+    const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
+    return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true))
+  }, 'prompt'))
 }
 
 function promptTexts(engine: Engine, prompt: CompletionCreateParams['prompt']): string[] {

@@ -20,7 +20,7 @@ export function registerEmbeddings(router: Router, deps: ApiDeps): void {
       return { object: 'embedding' as const, index, embedding: c.body.encoding_format === 'base64' ? base64Floats(v) : v }
     })
     return { object: 'list' as const, data, model: c.body.model, usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens } }
-  }))
+  }, 'input'))
 }
 
 function inputTexts(engine: Engine, input: EmbeddingCreateParams['input']): string[] {

@@ -4,19 +4,22 @@ import type { SseEvent } from '../http/sse.js'
 import { RunStateError } from '../runs/queue.js'
 import { StoreError } from '../store/errors.js'
 
-/** Maps the engine's, the store's and the run queue's errors to API errors; anything else passes through. */
-export function toApiError(error: unknown): unknown {
+/**
+ * Maps the engine's, the store's and the run queue's errors to API errors; anything else passes through.
+ * `promptParam` names the field a too-long prompt came from (`messages`, `prompt`, `input`).
+ */
+export function toApiError(error: unknown, promptParam = 'messages'): unknown {
   if (error instanceof ApiError) return error
-  if (error instanceof EngineError) return engineError(error)
+  if (error instanceof EngineError) return engineError(error, promptParam)
   if (error instanceof StoreError) return storeError(error)
   if (error instanceof RunStateError) return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
   return error
 }
 
-function engineError(error: EngineError): ApiError {
+function engineError(error: EngineError, promptParam: string): ApiError {
   switch (error.code) {
     case 'invalid_request': return new BadRequestError(error.message, { param: error.param })
-    case 'context_length_exceeded': return new BadRequestError(error.message, { code: 'context_length_exceeded', param: 'messages', shouldRetry: false })
+    case 'context_length_exceeded': return new BadRequestError(error.message, { code: 'context_length_exceeded', param: error.param ?? promptParam, shouldRetry: false })
     case 'rejected': return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
     case 'busy': return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'server_busy' })
     case 'crashed': case 'closed': return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'engine_unavailable' })
@@ -42,12 +45,12 @@ function storeError(error: StoreError): ApiError {
   }
 }
 
-/** Runs a handler body, turning engine/store/run errors into API errors. */
-export async function mapErrors<T>(fn: () => Promise<T> | T): Promise<T> {
+/** Runs a handler body, turning engine/store/run errors into API errors (`promptParam` as in toApiError()). */
+export async function mapErrors<T>(fn: () => Promise<T> | T, promptParam?: string): Promise<T> {
   try {
     return await fn()
   } catch (error) {
-    throw toApiError(error)
+    throw toApiError(error, promptParam)
   }
 }
 

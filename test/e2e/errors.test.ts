@@ -88,6 +88,20 @@ for (const transport of TRANSPORTS) {
       t.ok(sdk instanceof OpenAI.BadRequestError)
     })
 
+    t.test('a prompt longer than the context is a 400 context_length_exceeded, streamed or not', async (t) => {
+      const long = 'the cat sat. '.repeat(800) // about 4800 tokens; the test server's context is 2048
+      for (const stream of [false, true]) {
+        const chat = await expectError(t, await postJson(chatUrl(s), { model: MODEL, messages: [{ role: 'user', content: long }], max_tokens: 4, stream }), 400)
+        t.equal(chat.code, 'context_length_exceeded', `chat, stream: ${stream}`)
+        t.equal(chat.param, 'messages')
+        const completion = await expectError(t, await postJson(`${s.url}/v1/completions`, { model: MODEL, prompt: long, max_tokens: 4, stream }), 400)
+        t.equal(completion.code, 'context_length_exceeded', `completion, stream: ${stream}`)
+        t.equal(completion.param, 'prompt')
+      }
+      const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: long }], max_tokens: 4, stream: true }))
+      t.ok(sdk instanceof OpenAI.BadRequestError, 'the SDK\'s stream call rejects with BadRequestError')
+    })
+
     t.test('an unknown route is a 404 and a wrong method a 405, both in the envelope', async (t) => {
       const missing = await expectError(t, await fetch(`${s.url}/v1/nothing-here`), 404)
       t.equal(missing.type, 'invalid_request_error')
