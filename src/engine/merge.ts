@@ -13,6 +13,8 @@ export async function* mergeAsync<T>(sources: AsyncIterable<T>[]): AsyncGenerato
       }
     }
   } finally {
+    // a source's next() still in flight settles after we stop listening (an abort rejects it): mark it handled
+    for (const promise of pending.values()) promise.catch(() => {})
     // unfinished sources run their own cleanup (cancelling their engine requests)
     await Promise.allSettled([...pending.keys()].map((i) => iterators[i]?.return?.()))
   }
