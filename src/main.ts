@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       `transport ${server.transport}, ${config.threads} threads, ctx ${config.ctxSize}, ${config.parallel} slots\n`)
   }, (error: Error) => {
     if (stop.requested) return
+    stop.requested = true // a signal now only hurries the exit: it must not turn this failure into exit code 0
     process.stderr.write(`oxillama-server: ${error.message}\n`)
     shutdown(app, server, logger, 1).catch(() => process.exit(1))
   })

@@ -104,6 +104,17 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
       t.equal(proc.stdout(), '')
     })
 
+    t.test('exits 1 when the model file cannot load, naming the file and why', async (t) => {
+      const dataDir = tempDir(t, 'oxillama-data-')
+      const bad = path.join(dataDir, 'not-a-model.gguf')
+      fs.writeFileSync(bad, 'not a GGUF file at all')
+      const proc = spawnBundle(dir, ['--model', bad, '--port', '0', '--data-dir', dataDir], dataDir)
+      t.teardown(() => { proc.child.kill('SIGKILL') })
+      t.same(await exitWithin(proc.exited, 30_000), { code: 1, signal: null })
+      t.match(proc.stderr(), /^oxillama-server: Cannot load model file '.*not-a-model\.gguf': it is not a GGUF file/m)
+      t.equal(proc.stdout(), '', 'no ready line')
+    })
+
     t.test('SIGINT while the model loads stops the load and exits 0 without an error', async (t) => {
       const dataDir = tempDir(t, 'oxillama-data-')
       const proc = spawnBundle(dir, ['--model', modelPath('stories260K.gguf'), '--chat-template', 'chatml', '--port', '0', '--threads', '1', '--data-dir', dataDir], dataDir)
