@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   logger.info(`oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`)
   const stop = { requested: false }
   onSignals(app, server, logger, stop)
+  // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
+  process.on('unhandledRejection', (error) => logger.error(`Unhandled rejection: ${error instanceof Error ? error.stack ?? error.message : String(error)}`))
   // A stop during the load ends it (app.close()), which is no failure and no readiness to announce
   app.ready.then(() => {
     if (stop.requested) return
