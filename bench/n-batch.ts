@@ -17,6 +17,8 @@ const modelPath = await ensureSynthModel(opt('--preset', '135m') as SynthPreset,
 const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
 const words = 'the quick brown fox jumps over the lazy dog and runs into the forest where it finds a river'.split(' ')
 const prompt = Array.from({ length: 1000 }, (_, i) => words[i % words.length]).join(' ')
+// a second long prompt with no common prefix, so llama.cpp's prompt cache cannot skip its processing
+const other = Array.from({ length: 1000 }, (_, i) => words[(i * 7 + 3) % words.length]).join(' ')
 const opts = { model: 'synth' }
 
 const rows: string[] = []
@@ -34,12 +36,12 @@ for (const batchSize of sizes) {
     for await (const chunk of textCompletion(engine, { prompt: 'Once', max_tokens: 400, ignore_eos: true, temperature: 0 }, opts)) {
       if (chunk.choices[0]?.text) { const now = performance.now(); gaps.push(now - last); last = now }
     }
-  })()
+  })().catch(() => {}) // it ends when the engine closes below
   await new Promise((r) => setTimeout(r, 1000))
-  await collectCompletion(textCompletion(engine, { prompt: `${prompt} again`, max_tokens: 1, temperature: 0 }, opts))
+  await collectCompletion(textCompletion(engine, { prompt: other, max_tokens: 1, temperature: 0 }, opts))
   const stallMs = Math.max(...gaps)
-  await engine.close().catch(() => {})
-  await background.catch(() => {})
+  await engine.close()
+  await background
   // abort latency: abort the long prompt mid-way and time until the request settles
   const engine2 = await Engine.start({ modelPath, build: 'auto', threads, ctxSize: 2048, parallel: 2, batchSize, queueSize: 4, logger: quiet })
   const controller = new AbortController()
