@@ -25,6 +25,7 @@ async function loadTest(transport: 'uws' | 'node'): Promise<Cannon> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
+// each repetition starts with its own number, so llama.cpp's prompt cache cannot skip the prompt
 const PROMPT = 'The old lighthouse keeper climbed the stairs every evening to light the lamp for the ships that passed in the night.'
 const GEN = 64
 
@@ -43,12 +44,12 @@ async function timeStream(chunks: AsyncIterable<string>): Promise<{ ttft: number
   return { ttft: first - t0, tps: (n - 1) / ((last - first) / 1000) }
 }
 
-async function* engineTexts(engine: Engine): AsyncGenerator<string> {
-  for await (const c of textCompletion(engine, { prompt: PROMPT, max_tokens: GEN, temperature: 0, ignore_eos: true }, { model: 'x' })) yield c.choices[0]?.text ?? ''
+async function* engineTexts(engine: Engine, rep: number): AsyncGenerator<string> {
+  for await (const c of textCompletion(engine, { prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true }, { model: 'x' })) yield c.choices[0]?.text ?? ''
 }
 
-async function* sseTexts(url: string): AsyncGenerator<string> {
-  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'synth-135m-q8_0', prompt: PROMPT, max_tokens: GEN, temperature: 0, ignore_eos: true, stream: true }) })
+async function* sseTexts(url: string, rep: number): AsyncGenerator<string> {
+  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'synth-135m-q8_0', prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true, stream: true }) })
   const decoder = new TextDecoder()
   let buffer = ''
   for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -71,11 +72,11 @@ const model = await ensureSynthModel('135m', 'q8_0')
 const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
 const engine = await Engine.start({ modelPath: model, build: 'auto', threads: Number(values.threads), ctxSize: 1024, parallel: 1, batchSize: 128, queueSize: 1, logger: quiet })
 const direct: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) { const r = await timeStream(engineTexts(engine)); if (i > 0) direct.push(r) }
+for (let i = 0; i <= reps; i++) { const r = await timeStream(engineTexts(engine, i)); if (i > 0) direct.push(r) }
 await engine.close()
 const server = await startBenchServer(['--model', model, '--threads', values.threads, '--parallel', '1'])
 const viaSse: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) { const r = await timeStream(sseTexts(server.url)); if (i > 0) viaSse.push(r) }
+for (let i = 0; i <= reps; i++) { const r = await timeStream(sseTexts(server.url, i)); if (i > 0) viaSse.push(r) }
 await server.stop()
 
 const u = results.uws as Cannon

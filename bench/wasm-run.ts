@@ -1,7 +1,8 @@
 // Child process of the wasm side of bench/engine.ts (same contract as bench/native-run.ts):
 //   <node> --import tsx bench/wasm-run.ts --build main|compat --model FILE --threads N --reps 3 --warmup 1 --gen 128 --ptok 100
 // Main under Node 24, compat under Node 20. Prompt processing then `gen` greedy tokens (EOS ignored), through the
-// same engine interface the server uses; prints one BenchResult JSON line.
+// same engine interface the server uses; prints one BenchResult JSON line. The prompt cache is off, else every
+// repetition after the first would process one prompt token.
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { textCompletion } from '../src/engine/completion.js'
@@ -36,7 +37,7 @@ for (let r = 0; r < Number(values.warmup) + Number(values.reps); r++) {
   let n = 0
   let ppTps = 0
   let tgTps = 0
-  for await (const chunk of textCompletion(engine, { prompt: prompt.text, max_tokens: gen, temperature: 0, ignore_eos: true }, { model: 'bench' })) {
+  for await (const chunk of textCompletion(engine, { prompt: prompt.text, max_tokens: gen, temperature: 0, ignore_eos: true, cache_prompt: false }, { model: 'bench' })) {
     if (chunk.choices[0]?.text) {
       n++
       last = performance.now()

@@ -53,6 +53,7 @@ export function samplingBody(params: SamplingParams, nVocab: number, choice: num
     body.grammar = params.grammar
   }
   if (params.ignore_eos) body.ignore_eos = true
+  if (params.cache_prompt === false) body.cache_prompt = false
   return body
 }
 

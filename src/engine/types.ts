@@ -44,6 +44,8 @@ export interface SamplingParams {
   n?: number | null | undefined
   grammar?: string | undefined
   ignore_eos?: boolean | undefined
+  /** llama.cpp: reuse the slot's cached prompt prefix (default true); benchmarks turn it off. */
+  cache_prompt?: boolean | undefined
 }
 
 /** A chat completion request. */
