@@ -37,7 +37,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'ctx-size', short: ['c'], value: '<n>', group: 'Engine',
     help: 'context size in tokens, shared by all slots (default: 4096)' },
   { name: 'parallel', short: ['np'], value: '<n>', group: 'Engine', help: 'slots: requests generated at once (default: 4)' },
-  { name: 'batch-size', short: ['b'], value: '<n>', group: 'Engine', help: 'tokens per decode step (default: 128)' },
+  { name: 'batch-size', short: ['b'], value: '<n>', group: 'Engine', help: 'prompt tokens per decode step (default: 64, see the README)' },
   { name: 'engine-build', value: 'main|compat|auto', group: 'Engine',
     help: 'llama.cpp build: main (JSPI), compat (no JSPI) or chosen for this Node (default: auto)' },
   { name: 'chat-template', value: '<name|jinja>', group: 'Engine',

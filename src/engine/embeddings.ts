@@ -11,8 +11,12 @@ export interface EmbeddingResult { embeddings: number[][]; promptTokens: number 
  */
 export async function embed(engine: Engine, inputs: string[], options: CallOptions = {}): Promise<EmbeddingResult> {
   if (!Array.isArray(inputs) || inputs.length === 0) throw new EngineError('invalid_request', "'input' must not be empty", 'input')
+  const limit = engine.model.nBatch
   inputs.forEach((text, i) => {
     if (typeof text !== 'string' || text.length === 0) throw new EngineError('invalid_request', `'input[${i}]' must be a non-empty string`, `input[${i}]`)
+    // llama.cpp pools an input in one batch, so it cannot be longer than the batch size
+    const tokens = engine.tokenizer.tokenize(text).length
+    if (tokens > limit) throw new EngineError('invalid_request', `'input[${i}]' has ${tokens} tokens, more than this server's batch size (${limit}); start it with a larger --batch-size to embed longer inputs`, `input[${i}]`)
   })
   const results = await Promise.all(inputs.map((text) => embedOne(engine, text, options.signal)))
   return { embeddings: results.map((r) => r.embedding), promptTokens: results.reduce((sum, r) => sum + r.tokens, 0) }

@@ -1,16 +1,14 @@
-import fs from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import type { Engine } from '../../src/engine/engine.js'
 import { RunEvents } from '../../src/runs/events.js'
 import { RunQueue } from '../../src/runs/queue.js'
 import { openPgliteStore } from '../../src/store/pglite.js'
 import type { Store } from '../../src/store/store.js'
+import { freshDataDir } from './data-dir.js'
 import { memoryLogger } from './engine.js'
 
 /** A store in a fresh temp dir, the run queue and events over a given engine. */
 export async function startRunStack(engine: Engine, dataDir?: string, toolOutputTimeoutS = 600): Promise<{ store: Store; queue: RunQueue; events: RunEvents; dataDir: string; close(): Promise<void> }> {
-  const dir = dataDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-runs-'))
+  const dir = dataDir ?? await freshDataDir('oxillama-runs-')
   const store = await openPgliteStore(dir)
   const events = new RunEvents()
   const queue = new RunQueue({ store, engine, events, logger: memoryLogger(), toolOutputTimeoutS }, engine.config.parallel)

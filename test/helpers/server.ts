@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import OpenAI from 'openai'
 import { createApp, type App, type AppOptions } from '../../src/app.js'
 import { parseConfig } from '../../src/config.js'
 import { createLogger } from '../../src/http/logger.js'
 import { startHttpServer, type HttpServer } from '../../src/transports/start.js'
+import { freshDataDir } from './data-dir.js'
 import { modelPath } from './paths.js'
 
 /** Both transports; every end-to-end suite runs on each. */
@@ -23,7 +22,7 @@ export interface TestServer {
 
 /** Starts the real server (stories260K, chatml, 1 thread, temp data dir) and waits for the model. */
 export async function startTestServer(options: { transport: 'uws' | 'node'; args?: string[]; dataDir?: string; app?: Partial<AppOptions> }): Promise<TestServer> {
-  const dataDir = options.dataDir ?? await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-e2e-'))
+  const dataDir = options.dataDir ?? await freshDataDir('oxillama-e2e-')
   const config = parseConfig([
     '--model', modelPath('stories260K.gguf'), '--chat-template', 'chatml', '--threads', '1', '--ctx-size', '2048',
     '--parallel', '2', '--data-dir', dataDir, '--log-level', 'error', ...(options.args ?? []),
@@ -38,6 +37,7 @@ export async function startTestServer(options: { transport: 'uws' | 'node'; args
     async close() {
       await server.close()
       await app.close()
+      if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true })
     },
   }
 }

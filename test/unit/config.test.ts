@@ -19,7 +19,7 @@ t.test('parseConfig() with no arguments gives the documented defaults and no mod
   const config = parse([])
   t.same(config, {
     model: undefined, hfRepo: undefined, hfFile: undefined, hfRevision: 'main', hfToken: undefined, sha256: undefined,
-    aliases: [], host: '127.0.0.1', port: 8080, threads: 4, ctxSize: 4096, parallel: 4, batchSize: 128, queueSize: 64,
+    aliases: [], host: '127.0.0.1', port: 8080, threads: 4, ctxSize: 4096, parallel: 4, batchSize: 64, queueSize: 64,
     engineBuild: 'auto', chatTemplate: undefined, chatTemplateFile: undefined, apiKeys: [], transport: 'auto',
     maxBody: 10 * 1024 * 1024, corsOrigins: [], dataDir: './data', cacheDir: 'data/models', logLevel: 'info',
     help: false, version: false,
