@@ -58,7 +58,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const router = new Router()
   registerRoutes(router, deps)
   const http = createHttpApp({
-    router, logger, maxBodyBytes: config.maxBody, apiKeys: config.apiKeys, corsOrigin: config.corsOrigins[0] ?? null,
+    router, logger, maxBodyBytes: config.maxBody, apiKeys: config.apiKeys, corsOrigin: config.corsOrigins,
     ...(options.validateReplies ? { validateReplies: true } : {}), ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
   // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up

@@ -14,8 +14,8 @@ export type HttpAppOptions = {
   router: Router
   /** When non-empty, every path starting with `/v1` needs `Authorization: Bearer <one of these>`. */
   apiKeys?: readonly string[]
-  /** CORS is off unless an origin (or `*`) is given. */
-  corsOrigin?: string | null
+  /** CORS is off unless an origin (or `*`) is given; with several, a request's Origin is echoed when listed. */
+  corsOrigin?: string | readonly string[] | null
   maxBodyBytes: number
   logger: Logger
   /** Check every 2xx JSON reply against its route's `response` schema (tests turn this on). */
@@ -70,17 +70,25 @@ function checkHeader(name: string, value: string): void {
 /** Creates the application that transports (and tests, through `handle()`) drive. */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { router, logger, maxBodyBytes } = options
-  const cors = options.corsOrigin ? options.corsOrigin : null
+  const origins = typeof options.corsOrigin === 'string' ? [options.corsOrigin] : [...(options.corsOrigin ?? [])]
+  const cors = origins.length > 0
+  // the one origin a reply allows: '*', the configured one, or the request's own when it is on the list
+  const allowedOrigin = (requested: string | undefined): string | null => {
+    if (!cors) return null
+    if (origins.includes('*')) return '*'
+    if (origins.length === 1) return origins[0] ?? null
+    return requested !== undefined && origins.includes(requested) ? requested : null
+  }
   const checkKey = options.apiKeys && options.apiKeys.length > 0 ? createApiKeyCheck(options.apiKeys) : null
   const heartbeatMs = options.heartbeatMs ?? 15_000
-  const baseHeaders = (requestId: string): Record<string, string> => ({ 'x-request-id': requestId, ...(cors ? corsHeaders(cors) : {}) })
+  const baseHeaders = (requestId: string, origin: string | null): Record<string, string> => ({ 'x-request-id': requestId, ...(origin ? corsHeaders(origin) : {}) })
 
   function accessLog(head: RequestHead, status: number, started: number, bytes: number, requestId: string, note = ''): void {
     const path = splitTarget(head.url).path
     logger.info(`${head.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${bytes}B ${requestId}${note}`)
   }
 
-  function errorResponse(error: unknown, requestId: string): HttpBodyResponse {
+  function errorResponse(error: unknown, requestId: string, origin: string | null): HttpBodyResponse {
     let apiError: ApiError
     if (error instanceof ApiError) {
       apiError = error
@@ -88,7 +96,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       logger.error('Unhandled error', { request_id: requestId, error })
       apiError = new InternalServerError()
     }
-    return bodyResponse(apiError.status, { ...apiError.headers, ...baseHeaders(requestId) }, JSON.stringify(apiError.toEnvelope()))
+    return bodyResponse(apiError.status, { ...apiError.headers, ...baseHeaders(requestId, origin) }, JSON.stringify(apiError.toEnvelope()))
   }
 
   function streamResponse(reply: SseReply, head: IncomingRequest, headers: Record<string, string>, requestId: string, started: number): HttpStreamResponse {
@@ -124,7 +132,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   function toResponse(result: unknown, route: Route, c: Dispatch): HttpResponse {
-    const headers = { ...c.headers, ...baseHeaders(c.requestId) }
+    const headers = { ...c.headers, ...baseHeaders(c.requestId, c.origin) }
     if (result instanceof SseReply) return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
     if (result instanceof TextReply) return bodyResponse(result.status, { ...result.headers, ...headers }, result.text, result.contentType)
     const reply = result instanceof JsonReply ? result : new JsonReply(200, result)
@@ -142,8 +150,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   async function dispatch(c: Dispatch): Promise<HttpResponse> {
     const { incoming, requestId } = c
     const { path, rawQuery } = splitTarget(incoming.url)
-    if (cors && incoming.method === 'OPTIONS') {
-      return { status: 204, headers: { ...preflightHeaders(cors, incoming.headers['access-control-request-headers']), ...baseHeaders(requestId) }, body: new Uint8Array(0) }
+    if (c.origin && incoming.method === 'OPTIONS') {
+      return { status: 204, headers: { ...preflightHeaders(c.origin, incoming.headers['access-control-request-headers']), ...baseHeaders(requestId, c.origin) }, body: new Uint8Array(0) }
     }
     if (checkKey && path.startsWith('/v1') && incoming.method !== 'OPTIONS') checkKey(incoming.headers.authorization)
     const match = router.match(incoming.method, path)
@@ -172,12 +180,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     maxBodyBytes,
     logger,
     async handle(incoming) {
-      const c: Dispatch = { incoming, requestId: pickRequestId(incoming.headers['x-request-id']), started: performance.now(), headers: {} }
+      const c: Dispatch = { incoming, requestId: pickRequestId(incoming.headers['x-request-id']), origin: allowedOrigin(incoming.headers.origin), started: performance.now(), headers: {} }
       let response: HttpResponse
       try {
         response = await dispatch(c)
       } catch (error) {
-        response = errorResponse(error, c.requestId)
+        response = errorResponse(error, c.requestId, c.origin)
       }
       if ('body' in response) {
         response.headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
@@ -187,11 +195,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     },
     reject(head, error) {
       const requestId = pickRequestId(head.headers['x-request-id'])
-      const response = errorResponse(error, requestId)
+      const response = errorResponse(error, requestId, allowedOrigin(head.headers.origin))
       accessLog(head, response.status, performance.now(), response.body.byteLength, requestId)
       return response
     },
   }
 }
 
-type Dispatch = { incoming: IncomingRequest; requestId: string; started: number; headers: Record<string, string> }
+type Dispatch = { incoming: IncomingRequest; requestId: string; origin: string | null; started: number; headers: Record<string, string> }

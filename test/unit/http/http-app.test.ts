@@ -174,6 +174,19 @@ t.test('CORS is off by default and complete when an origin is set', async (t) =>
   t.match(denied.response.headers['access-control-expose-headers'], /x-request-id.*openai-poll-after-ms/)
 })
 
+t.test('with several CORS origins a listed Origin is echoed and any other gets no CORS headers', async (t) => {
+  const app = build({ corsOrigin: ['http://a.test', 'https://b.test'] })
+  const listed = await app.call('GET', '/v1/items/a', { headers: { origin: 'https://b.test' } })
+  t.equal(listed.response.headers['access-control-allow-origin'], 'https://b.test')
+  t.equal(listed.response.headers.vary, 'origin')
+  const pre = await app.call('OPTIONS', '/v1/items', { headers: { origin: 'http://a.test' } })
+  t.equal(pre.response.status, 204)
+  t.equal(pre.response.headers['access-control-allow-origin'], 'http://a.test')
+  const other = await app.call('GET', '/v1/items/a', { headers: { origin: 'http://evil.test' } })
+  t.notOk(Object.keys(other.response.headers).some((h) => h.startsWith('access-control-')))
+  t.equal((await app.call('OPTIONS', '/v1/items', { headers: { origin: 'http://evil.test' } })).response.status, 405)
+})
+
 t.test('an SSE reply streams through pipe() into a sink and logs when done', async (t) => {
   const { app, lines } = build()
   const response = await app.handle(createIncomingRequest('GET', '/v1/stream', { headers: { 'x-request-id': 'stream-1' } }))
