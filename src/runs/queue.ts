@@ -3,7 +3,7 @@ import type { RunStep } from '../schemas/run-steps.js'
 import { notFound, StoreError } from '../store/errors.js'
 import { executeRun, SHUTDOWN, type RunContext } from './executor.js'
 import { sourcesOf, TERMINAL_STATUSES } from './machine.js'
-import { nowSeconds } from './run-writer.js'
+import { nowSeconds, stepEndPatch } from './run-writer.js'
 
 /** A tool output submitted for one call. */
 export interface ToolOutput { tool_call_id?: string | undefined; output?: string | undefined }
@@ -198,10 +198,8 @@ export class RunQueue {
     const steps = await this.#ctx.store.steps.list(ref, { limit: 100 })
     for (const step of steps.data) {
       if (step.status !== 'in_progress') continue
-      const at = nowSeconds()
-      const patch = status === 'cancelled' ? { status, cancelled_at: at } : status === 'expired' ? { status, expired_at: at } : { status, failed_at: at, last_error: { code: 'server_error' as const, message: 'The run failed' } }
-      const saved = await this.#ctx.store.steps.update(ref, step.id, patch)
-      this.#ctx.events.publish(run.id, { event: `thread.run.step.${status}` as 'thread.run.step.cancelled', data: saved })
+      const saved = await this.#ctx.store.steps.update(ref, step.id, stepEndPatch(status))
+      this.#ctx.events.publish(run.id, { event: `thread.run.step.${status}`, data: saved })
     }
   }
 

@@ -3,7 +3,7 @@ import type { Message } from '../schemas/messages.js'
 import type { FunctionToolCall, RunStep } from '../schemas/run-steps.js'
 import type { Run } from '../schemas/runs.js'
 import type { AssistantStreamEvent } from '../schemas/stream-events.js'
-import type { Store } from '../store/store.js'
+import type { RunStepPatch, Store } from '../store/store.js'
 import type { RunEvents } from './events.js'
 
 // Text is streamed to clients at once but written to the store in batches: a write per token would cost more
@@ -13,6 +13,20 @@ const FLUSH_MS = 250
 /** Unix time in seconds. */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
+}
+
+/** A step status a run step ends in. */
+export type StepEnd = 'completed' | 'cancelled' | 'expired' | 'failed'
+
+/** The store patch that ends a run step: its status, the matching timestamp, and usage or last_error. */
+export function stepEndPatch(status: StepEnd, usage?: Usage): RunStepPatch {
+  const at = nowSeconds()
+  switch (status) {
+    case 'completed': return { status, completed_at: at, usage: usage ?? null }
+    case 'cancelled': return { status, cancelled_at: at }
+    case 'expired': return { status, expired_at: at }
+    case 'failed': return { status, failed_at: at, last_error: { code: 'server_error', message: 'The run failed' } }
+  }
 }
 
 /**
@@ -119,13 +133,8 @@ export class RunWriter {
   }
 
   async #endStep(step: RunStep, status: 'completed' | 'cancelled' | 'failed', usage?: Usage): Promise<void> {
-    const now = nowSeconds()
-    const patch = status === 'completed' ? { status, completed_at: now, usage: usage ?? null }
-      : status === 'cancelled' ? { status, cancelled_at: now }
-      : { status, failed_at: now, last_error: { code: 'server_error' as const, message: 'The run failed' } }
-    const saved = await this.#store.steps.update({ thread_id: this.#run.thread_id, run_id: this.#run.id }, step.id, patch)
-    const event = status === 'completed' ? 'thread.run.step.completed' : status === 'cancelled' ? 'thread.run.step.cancelled' : 'thread.run.step.failed'
-    this.emit({ event, data: saved })
+    const saved = await this.#store.steps.update({ thread_id: this.#run.thread_id, run_id: this.#run.id }, step.id, stepEndPatch(status, usage))
+    this.emit({ event: `thread.run.step.${status}`, data: saved })
   }
 
   async #flush(message = this.#message): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Test } from 'tap'
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Settings } from 'typebox/system'
@@ -15,4 +16,14 @@ export function schemaErrors(schema: TSchema, value: unknown): { valid: boolean;
   } finally {
     Settings.Set({ maxErrors: previous })
   }
+}
+
+/** Asserts the value fails, with an error at `path` and none outside that field (the stream variant aside). */
+export function failsAt(t: Test, schema: TSchema, value: unknown, path: string): void {
+  const { valid, paths } = schemaErrors(schema, value)
+  const field = path.split('/').slice(0, 2).join('/')
+  t.notOk(valid, `${JSON.stringify(value).slice(0, 160)} fails`)
+  t.ok(paths.includes(path), `an error at ${path} (got ${[...new Set(paths)].join(', ')})`)
+  const stray = paths.filter((p) => p !== '' && p !== '/stream' && p !== field && !p.startsWith(`${field}/`))
+  t.same(stray, [], `no errors outside ${field}`)
 }

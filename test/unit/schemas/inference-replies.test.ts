@@ -1,6 +1,4 @@
 import t from 'tap'
-import type { Test } from 'tap'
-import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
 import type * as Collect from '../../../src/engine/collect.js'
@@ -12,7 +10,7 @@ import { ErrorResponse } from '../../../src/schemas/errors.js'
 import { Health } from '../../../src/schemas/health.js'
 import { Model, ModelPath, ModelsPage } from '../../../src/schemas/models.js'
 import { DetokenizeParams, DetokenizeResponse, TokenizeParams, TokenizeResponse } from '../../../src/schemas/tokenize.js'
-import { schemaErrors } from '../../helpers/schema-errors.js'
+import { failsAt } from '../../helpers/schema-errors.js'
 
 // Compile-time half: what we send must type as the SDK's object, and what the engine yields as what we send.
 type Extends<A, B> = [A] extends [B] ? true : false
@@ -32,16 +30,6 @@ same<Extends<Engine.CompletionLogprobs, L.CompletionLogprobs>>(true)
 type TextFinish<T extends { choices: { finish_reason: unknown }[] }, F> = Omit<T, 'choices'> & { choices: (Omit<T['choices'][number], 'finish_reason'> & { finish_reason: F })[] }
 same<Extends<TextFinish<Collect.Completion, 'stop' | 'length'>, L.Completion>>(true)
 same<Extends<TextFinish<Engine.CompletionChunk, 'stop' | 'length' | null>, L.CompletionChunk>>(true)
-
-/** Asserts the value fails, with an error at `path` and none outside that field (the stream variant aside). */
-function failsAt(t: Test, schema: TSchema, value: unknown, path: string): void {
-  const { valid, paths } = schemaErrors(schema, value)
-  const field = path.split('/').slice(0, 2).join('/')
-  t.notOk(valid, `${JSON.stringify(value).slice(0, 160)} fails`)
-  t.ok(paths.includes(path), `an error at ${path} (got ${[...new Set(paths)].join(', ')})`)
-  const stray = paths.filter((p) => p !== '' && p !== '/stream' && p !== field && !p.startsWith(`${field}/`))
-  t.same(stray, [], `no errors outside ${field}`)
-}
 
 t.test('ChatCompletion with logprobs and a tool call validates, and a bad finish_reason does not', async (t) => {
   const completion: OpenAI.Chat.ChatCompletion = {

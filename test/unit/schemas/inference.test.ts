@@ -1,12 +1,10 @@
 import t from 'tap'
-import type { Test } from 'tap'
-import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
 import * as C from '../../../src/schemas/chat.js'
 import * as L from '../../../src/schemas/completions.js'
 import * as E from '../../../src/schemas/embeddings.js'
-import { schemaErrors } from '../../helpers/schema-errors.js'
+import { failsAt } from '../../helpers/schema-errors.js'
 
 // Compile-time half: what the SDK sends must type as our params.
 type Extends<A, B> = [A] extends [B] ? true : false
@@ -17,16 +15,6 @@ same<Extends<OpenAI.Chat.ChatCompletionCreateParams, C.ChatCompletionCreateParam
 same<Extends<OpenAI.CompletionCreateParamsNonStreaming, L.CompletionCreateParamsNonStreaming>>(true)
 same<Extends<OpenAI.CompletionCreateParamsStreaming, L.CompletionCreateParamsStreaming>>(true)
 same<Extends<OpenAI.EmbeddingCreateParams, E.EmbeddingCreateParams>>(true)
-
-/** Asserts the value fails, with an error at `path` and none outside that field (the stream variant aside). */
-function failsAt(t: Test, schema: TSchema, value: unknown, path: string): void {
-  const { valid, paths } = schemaErrors(schema, value)
-  const field = path.split('/').slice(0, 2).join('/')
-  t.notOk(valid, `${JSON.stringify(value).slice(0, 160)} fails`)
-  t.ok(paths.includes(path), `an error at ${path} (got ${[...new Set(paths)].join(', ')})`)
-  const stray = paths.filter((p) => p !== '' && p !== '/stream' && p !== field && !p.startsWith(`${field}/`))
-  t.same(stray, [], `no errors outside ${field}`)
-}
 
 const weatherTool: OpenAI.Chat.ChatCompletionTool = {
   type: 'function',
