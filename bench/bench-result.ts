@@ -36,7 +36,9 @@ export function parseBenchResult(line: string): BenchResult {
   const value: unknown = JSON.parse(line)
   if (!check.Check(value)) {
     const first = [...check.Errors(value)][0]
-    throw new Error(`Cannot use the benchmark result: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`)
+    throw new Error(
+      `Cannot use the benchmark result: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`,
+    )
   }
   return value
 }
@@ -47,7 +49,7 @@ export function medianOfRuns(runs: readonly BenchRun[]): BenchRun {
   const median = (key: keyof BenchRun): number => {
     const sorted = runs.map((r) => r[key]).sort((a, b) => a - b)
     const mid = sorted.length >> 1
-    return sorted.length % 2 ? sorted[mid] ?? 0 : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+    return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
   }
   return { pp_tps: median('pp_tps'), tg_tps: median('tg_tps'), ttft_ms: median('ttft_ms') }
 }

@@ -44,15 +44,29 @@ export async function runWasm(config: EngineBenchConfig): Promise<BenchResult> {
   const node = build === 'main' ? await ensureNode24() : await ensureNode20()
   return runBenchChild(node, path.join(REPO_ROOT, 'bench', 'wasm-run.ts'), {
     args: [
-      '--build', build, '--model', config.model, '--threads', String(config.threads), '--reps', String(config.reps),
-      '--warmup', String(config.warmup), '--gen', String(config.gen), '--ptok', String(config.promptTokens),
+      '--build',
+      build,
+      '--model',
+      config.model,
+      '--threads',
+      String(config.threads),
+      '--reps',
+      String(config.reps),
+      '--warmup',
+      String(config.warmup),
+      '--gen',
+      String(config.gen),
+      '--ptok',
+      String(config.promptTokens),
     ],
   })
 }
 
 /** Runs every configuration one after the other (never two at once) and returns a row for each. */
-export async function runEngineBench(configs: readonly EngineBenchConfig[],
-  options: { onRow?: (row: BenchRow, load1: number) => Promise<void> | void } = {}): Promise<BenchRow[]> {
+export async function runEngineBench(
+  configs: readonly EngineBenchConfig[],
+  options: { onRow?: (row: BenchRow, load1: number) => Promise<void> | void } = {},
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   for (const config of configs) {
     const load1 = loadavg()[0] ?? 0
@@ -74,7 +88,8 @@ export async function runEngineBench(configs: readonly EngineBenchConfig[],
 async function ensureNode20(): Promise<string> {
   const candidate = process.env.OXILLAMA_NODE20 ?? (process.versions.node.startsWith('20.') ? process.execPath : 'node')
   const version = (await run(candidate, ['--version'])).stdout.trim()
-  if (!version.startsWith('v20.')) throw new Error(`Cannot run the compat build on Node 20: ${candidate} is ${version}; set OXILLAMA_NODE20`)
+  if (!version.startsWith('v20.'))
+    throw new Error(`Cannot run the compat build on Node 20: ${candidate} is ${version}; set OXILLAMA_NODE20`)
   return candidate
 }
 
@@ -88,10 +103,15 @@ function list<T extends string>(value: string, allowed: readonly T[], flag: stri
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      models: { type: 'string', default: '135m,360m' }, threads: { type: 'string', default: '1,2' },
-      engines: { type: 'string', default: ENGINES.join(',') }, reps: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '1' }, gen: { type: 'string', default: '128' },
-      json: { type: 'string' }, 'max-load': { type: 'string', default: '1.0' }, 'no-wait': { type: 'boolean', default: false },
+      models: { type: 'string', default: '135m,360m' },
+      threads: { type: 'string', default: '1,2' },
+      engines: { type: 'string', default: ENGINES.join(',') },
+      reps: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
+      gen: { type: 'string', default: '128' },
+      json: { type: 'string' },
+      'max-load': { type: 'string', default: '1.0' },
+      'no-wait': { type: 'boolean', default: false },
     },
   })
   const presets = list(values.models, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
@@ -102,19 +122,31 @@ async function main(): Promise<void> {
     const model = await ensureSynthModel(preset, 'q8_0')
     for (const t of threads) {
       for (const engine of engines) {
-        configs.push({ preset, model, engine, threads: t, reps: Number(values.reps), warmup: Number(values.warmup),
-          gen: Number(values.gen), promptTokens: PROMPT_TOKENS })
+        configs.push({
+          preset,
+          model,
+          engine,
+          threads: t,
+          reps: Number(values.reps),
+          warmup: Number(values.warmup),
+          gen: Number(values.gen),
+          promptTokens: PROMPT_TOKENS,
+        })
       }
     }
   }
   if (!values['no-wait']) {
     const quiet = await waitForQuiet({ maxLoad: Number(values['max-load']), log: (m) => console.error(`bench: ${m}`) })
-    if (!quiet.quiet) throw new Error(`Cannot benchmark: the load average stayed at ${quiet.load1.toFixed(2)}; rerun when the machine is quiet or pass --no-wait`)
+    if (!quiet.quiet)
+      throw new Error(
+        `Cannot benchmark: the load average stayed at ${quiet.load1.toFixed(2)}; rerun when the machine is quiet or pass --no-wait`,
+      )
   }
   const jsonOut = values.json
   const rows = await runEngineBench(configs, {
     onRow: async (row, load1) => {
-      if (jsonOut && row.result) await appendFile(jsonOut, `${JSON.stringify({ ...row.result, preset: row.model, load1 })}\n`)
+      if (jsonOut && row.result)
+        await appendFile(jsonOut, `${JSON.stringify({ ...row.result, preset: row.model, load1 })}\n`)
     },
   })
   console.log(formatBenchTable(rows))

@@ -28,7 +28,10 @@ const T_STRING = 8
 const T_ARRAY = 9
 
 /** Encodes a GGUF v3 header (32-byte alignment) and computes where each tensor's data goes. */
-export function layoutGguf(kv: ReadonlyArray<readonly [string, GgufKv]>, tensors: readonly GgufTensorSpec[]): GgufLayout {
+export function layoutGguf(
+  kv: ReadonlyArray<readonly [string, GgufKv]>,
+  tensors: readonly GgufTensorSpec[],
+): GgufLayout {
   const out = new ByteList()
   out.u32(GGUF_MAGIC)
   out.u32(3)
@@ -58,8 +61,11 @@ export function layoutGguf(kv: ReadonlyArray<readonly [string, GgufKv]>, tensors
 }
 
 /** Writes a GGUF file, streaming each tensor's data from `fill`; returns the file size. */
-export async function writeGguf(path: string, kv: ReadonlyArray<readonly [string, GgufKv]>,
-  options: { tensors: readonly GgufTensorSpec[]; fill: TensorFiller }): Promise<number> {
+export async function writeGguf(
+  path: string,
+  kv: ReadonlyArray<readonly [string, GgufKv]>,
+  options: { tensors: readonly GgufTensorSpec[]; fill: TensorFiller },
+): Promise<number> {
   const { tensors, fill } = options
   const layout = layoutGguf(kv, tensors)
   const handle = await open(path, 'w')
@@ -80,7 +86,8 @@ export async function writeGguf(path: string, kv: ReadonlyArray<readonly [string
       let written = 0
       for await (const chunk of fill(tensor, i)) {
         written += chunk.length
-        if (written > tensor.bytes) throw new Error(`Cannot write tensor '${tensor.name}': filler yielded more than ${tensor.bytes} bytes`)
+        if (written > tensor.bytes)
+          throw new Error(`Cannot write tensor '${tensor.name}': filler yielded more than ${tensor.bytes} bytes`)
         await put(chunk)
       }
       if (written !== tensor.bytes) {
@@ -100,14 +107,38 @@ function alignUp(n: number): number {
 
 function writeKv(out: ByteList, entry: GgufKv): void {
   switch (entry.type) {
-    case 'u32': out.u32(T_U32); out.u32(entry.value); return
-    case 'i32': out.u32(T_I32); out.i32(entry.value); return
-    case 'f32': out.u32(T_F32); out.f32(entry.value); return
-    case 'bool': out.u32(T_BOOL); out.bytes(Buffer.from([entry.value ? 1 : 0])); return
-    case 'string': out.u32(T_STRING); out.str(entry.value); return
-    case 'string[]': arrayHead(out, T_STRING, entry.value.length); for (const s of entry.value) out.str(s); return
-    case 'f32[]': arrayHead(out, T_F32, entry.value.length); for (const v of entry.value) out.f32(v); return
-    case 'i32[]': arrayHead(out, T_I32, entry.value.length); for (const v of entry.value) out.i32(v); return
+    case 'u32':
+      out.u32(T_U32)
+      out.u32(entry.value)
+      return
+    case 'i32':
+      out.u32(T_I32)
+      out.i32(entry.value)
+      return
+    case 'f32':
+      out.u32(T_F32)
+      out.f32(entry.value)
+      return
+    case 'bool':
+      out.u32(T_BOOL)
+      out.bytes(Buffer.from([entry.value ? 1 : 0]))
+      return
+    case 'string':
+      out.u32(T_STRING)
+      out.str(entry.value)
+      return
+    case 'string[]':
+      arrayHead(out, T_STRING, entry.value.length)
+      for (const s of entry.value) out.str(s)
+      return
+    case 'f32[]':
+      arrayHead(out, T_F32, entry.value.length)
+      for (const v of entry.value) out.f32(v)
+      return
+    case 'i32[]':
+      arrayHead(out, T_I32, entry.value.length)
+      for (const v of entry.value) out.i32(v)
+      return
     default: {
       const never: never = entry
       throw new Error(`Cannot encode metadata value: ${JSON.stringify(never)}`)
@@ -125,11 +156,35 @@ function arrayHead(out: ByteList, elemType: number, length: number): void {
 class ByteList {
   #parts: Buffer[] = []
 
-  bytes(b: Buffer): void { this.#parts.push(b) }
-  u32(v: number): void { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.#parts.push(b) }
-  i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v); this.#parts.push(b) }
-  f32(v: number): void { const b = Buffer.alloc(4); b.writeFloatLE(v); this.#parts.push(b) }
-  u64(v: number): void { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.#parts.push(b) }
-  str(s: string): void { const b = Buffer.from(s, 'utf8'); this.u64(b.length); this.#parts.push(b) }
-  concat(): Buffer { return Buffer.concat(this.#parts) }
+  bytes(b: Buffer): void {
+    this.#parts.push(b)
+  }
+  u32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeUInt32LE(v)
+    this.#parts.push(b)
+  }
+  i32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(v)
+    this.#parts.push(b)
+  }
+  f32(v: number): void {
+    const b = Buffer.alloc(4)
+    b.writeFloatLE(v)
+    this.#parts.push(b)
+  }
+  u64(v: number): void {
+    const b = Buffer.alloc(8)
+    b.writeBigUInt64LE(BigInt(v))
+    this.#parts.push(b)
+  }
+  str(s: string): void {
+    const b = Buffer.from(s, 'utf8')
+    this.u64(b.length)
+    this.#parts.push(b)
+  }
+  concat(): Buffer {
+    return Buffer.concat(this.#parts)
+  }
 }

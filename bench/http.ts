@@ -4,20 +4,38 @@
 // usage: npm run build && npx tsx bench/http.ts [--duration 10] [--connections 50] [--threads 2]
 import { execFile } from 'node:child_process'
 import { parseArgs, promisify } from 'node:util'
-import { textCompletion } from '../src/engine/completion.js'
+import { textCompletion } from '../src/engine/generation/completion.js'
 import { Engine } from '../src/engine/engine.js'
 import { modelPath as sharedModel } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
 import { ensureSynthModel } from './synth-models.js'
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '3' } } })
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    threads: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '3' },
+  },
+})
 const run = promisify(execFile)
 type Cannon = { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }
 
 async function loadTest(transport: 'uws' | 'node'): Promise<Cannon> {
-  const server = await startBenchServer(['--model', sharedModel('stories260K.gguf'), '--transport', transport, '--threads', '1'])
+  const server = await startBenchServer([
+    '--model',
+    sharedModel('stories260K.gguf'),
+    '--transport',
+    transport,
+    '--threads',
+    '1',
+  ])
   try {
-    const { stdout } = await run('npx', ['autocannon', '-j', '-c', values.connections, '-d', values.duration, `${server.url}/v1/models`], { maxBuffer: 64 << 20 })
+    const { stdout } = await run(
+      'npx',
+      ['autocannon', '-j', '-c', values.connections, '-d', values.duration, `${server.url}/v1/models`],
+      { maxBuffer: 64 << 20 },
+    )
     return JSON.parse(stdout) as Cannon
   } finally {
     await server.stop()
@@ -26,7 +44,8 @@ async function loadTest(transport: 'uws' | 'node'): Promise<Cannon> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
 // each repetition starts with its own number, so llama.cpp's prompt cache cannot skip the prompt
-const PROMPT = 'The old lighthouse keeper climbed the stairs every evening to light the lamp for the ships that passed in the night.'
+const PROMPT =
+  'The old lighthouse keeper climbed the stairs every evening to light the lamp for the ships that passed in the night.'
 const GEN = 64
 
 /** TTFT and generation tokens/s of one greedy completion, read as it streams. */
@@ -45,11 +64,27 @@ async function timeStream(chunks: AsyncIterable<string>): Promise<{ ttft: number
 }
 
 async function* engineTexts(engine: Engine, rep: number): AsyncGenerator<string> {
-  for await (const c of textCompletion(engine, { prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true }, { model: 'x' })) yield c.choices[0]?.text ?? ''
+  for await (const c of textCompletion(
+    engine,
+    { prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true },
+    { model: 'x' },
+  ))
+    yield c.choices[0]?.text ?? ''
 }
 
 async function* sseTexts(url: string, rep: number): AsyncGenerator<string> {
-  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'synth-135m-q8_0', prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true, stream: true }) })
+  const res = await fetch(`${url}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'synth-135m-q8_0',
+      prompt: `${rep}. ${PROMPT}`,
+      max_tokens: GEN,
+      temperature: 0,
+      ignore_eos: true,
+      stream: true,
+    }),
+  })
   const decoder = new TextDecoder()
   let buffer = ''
   for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -70,25 +105,50 @@ for (const transport of ['uws', 'node'] as const) results[transport] = await loa
 const reps = Number(values.reps)
 const model = await ensureSynthModel('135m', 'q8_0')
 const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
-const engine = await Engine.start({ modelPath: model, build: 'auto', threads: Number(values.threads), ctxSize: 1024, parallel: 1, batchSize: 128, queueSize: 1, logger: quiet })
+const engine = await Engine.start({
+  modelPath: model,
+  build: 'auto',
+  threads: Number(values.threads),
+  ctxSize: 1024,
+  parallel: 1,
+  batchSize: 128,
+  queueSize: 1,
+  logger: quiet,
+})
 const direct: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) { const r = await timeStream(engineTexts(engine, i)); if (i > 0) direct.push(r) }
+for (let i = 0; i <= reps; i++) {
+  const r = await timeStream(engineTexts(engine, i))
+  if (i > 0) direct.push(r)
+}
 await engine.close()
 const server = await startBenchServer(['--model', model, '--threads', values.threads, '--parallel', '1'])
 const viaSse: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) { const r = await timeStream(sseTexts(server.url, i)); if (i > 0) viaSse.push(r) }
+for (let i = 0; i <= reps; i++) {
+  const r = await timeStream(sseTexts(server.url, i))
+  if (i > 0) viaSse.push(r)
+}
 await server.stop()
 
 const u = results.uws as Cannon
 const n = results.node as Cannon
-console.log(`GET /v1/models, autocannon -c ${values.connections} -d ${values.duration}s on loopback (the server runs in its own process)\n`)
+console.log(
+  `GET /v1/models, autocannon -c ${values.connections} -d ${values.duration}s on loopback (the server runs in its own process)\n`,
+)
 console.log('| transport | requests/s | p50 ms | p99 ms | errors |')
 console.log('|---|---:|---:|---:|---:|')
-for (const [name, r] of [['uWebSockets.js', u], ['node:http', n]] as const) console.log(`| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.non2xx} |`)
+for (const [name, r] of [
+  ['uWebSockets.js', u],
+  ['node:http', n],
+] as const)
+  console.log(
+    `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.non2xx} |`,
+  )
 console.log(`\nuWS / node:http requests/s: ${(u.requests.average / n.requests.average).toFixed(2)}x\n`)
 const d = { ttft: median(direct.map((x) => x.ttft)), tps: median(direct.map((x) => x.tps)) }
 const s = { ttft: median(viaSse.map((x) => x.ttft)), tps: median(viaSse.map((x) => x.tps)) }
-console.log(`Streaming a ${GEN}-token greedy completion on synth-135m-q8_0, ${values.threads} threads, median of ${reps}\n`)
+console.log(
+  `Streaming a ${GEN}-token greedy completion on synth-135m-q8_0, ${values.threads} threads, median of ${reps}\n`,
+)
 console.log('| path | time to first token ms | tokens/s |')
 console.log('|---|---:|---:|')
 console.log(`| engine called directly | ${d.ttft.toFixed(0)} | ${d.tps.toFixed(1)} |`)

@@ -28,12 +28,17 @@ await mkdir(path.dirname(out), { recursive: true })
 
 const started = performance.now()
 const plan = await writeSynthLlama(out, {
-  shape: SYNTH_PRESETS[preset], type: type satisfies QuantType, vocabFrom: values['vocab-from'], seed,
+  shape: SYNTH_PRESETS[preset],
+  type: type satisfies QuantType,
+  vocabFrom: values['vocab-from'],
+  seed,
   name: `synthetic-llama-${preset}-${type}`,
 })
 const mib = (plan.fileSize / 1048576).toFixed(1)
 const secs = ((performance.now() - started) / 1000).toFixed(1)
-console.log(`wrote ${out}: ${mib} MiB, ${(plan.params / 1e6).toFixed(1)}M params, ${plan.tensors.length} tensors, ${secs} s`)
+console.log(
+  `wrote ${out}: ${mib} MiB, ${(plan.params / 1e6).toFixed(1)}M params, ${plan.tensors.length} tensors, ${secs} s`,
+)
 
 function isPreset(value: string): value is SynthPreset {
   return Object.hasOwn(SYNTH_PRESETS, value)

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { acquireFileLock } from '../src/engine/file-lock.js'
+import { acquireFileLock } from '../src/acquire/file-lock.js'
 import { CACHE_DIR } from './paths.js'
 
 /** The pinned native baseline: the same node-llama-cpp and prebuilt binary the feasibility probe timed. */
@@ -17,7 +17,9 @@ const MARKER = path.join(PREFIX, `installed-${NATIVE_PACKAGES.join('+').replaceA
  */
 export async function ensureNativeDeps(): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Cannot install the native baseline: only @node-llama-cpp/linux-x64 is used, and this is ${process.platform}-${process.arch}`)
+    throw new Error(
+      `Cannot install the native baseline: only @node-llama-cpp/linux-x64 is used, and this is ${process.platform}-${process.arch}`,
+    )
   }
   if (await exists(MARKER)) return PREFIX
   await mkdir(PREFIX, { recursive: true })
@@ -28,7 +30,9 @@ export async function ensureNativeDeps(): Promise<string> {
     if (await exists(MARKER)) return PREFIX
     await npmInstall()
     await access(path.join(PREFIX, 'node_modules', '@node-llama-cpp', 'linux-x64', 'bins')).catch(() => {
-      throw new Error('Cannot find the prebuilt binary: @node-llama-cpp/linux-x64 has no bins/ folder after npm install')
+      throw new Error(
+        'Cannot find the prebuilt binary: @node-llama-cpp/linux-x64 has no bins/ folder after npm install',
+      )
     })
     await writeFile(MARKER, `${NATIVE_PACKAGES.join('\n')}\n`)
     return PREFIX
@@ -43,19 +47,33 @@ export function nodeLlamaCppEntry(prefix: string): string {
 }
 
 async function npmInstall(): Promise<void> {
-  const args = ['install', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', PREFIX, ...NATIVE_PACKAGES]
+  const args = [
+    'install',
+    '--omit=optional',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--prefix',
+    PREFIX,
+    ...NATIVE_PACKAGES,
+  ]
   console.error(`bench-native: npm ${args.join(' ')}`)
   await new Promise<void>((resolve, reject) => {
     // NODE_LLAMA_CPP_SKIP_DOWNLOAD: even if a postinstall ran, it would not fetch or build llama.cpp
     const env = { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' }
     const child = spawn('npm', args, { cwd: PREFIX, env, stdio: ['ignore', 2, 2] })
     child.on('error', reject)
-    child.on('exit', (code, signal) => code === 0
-      ? resolve()
-      : reject(new Error(`Cannot install ${NATIVE_PACKAGES.join(' ')}: npm exited with ${signal ?? code}`)))
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`Cannot install ${NATIVE_PACKAGES.join(' ')}: npm exited with ${signal ?? code}`)),
+    )
   })
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false)
+  return access(file).then(
+    () => true,
+    () => false,
+  )
 }

@@ -19,7 +19,11 @@ type Context = { getSequence(): Sequence; dispose(): Promise<void> }
 type Model = {
   tokenize(text: string): Token[]
   readonly tokens: { readonly bos: Token | null }
-  createContext(options: { contextSize: number; batchSize: number; threads: { ideal: number; min: number } }): Promise<Context>
+  createContext(options: {
+    contextSize: number
+    batchSize: number
+    threads: { ideal: number; min: number }
+  }): Promise<Context>
   dispose(): Promise<void>
 }
 type Llama = { loadModel(options: { modelPath: string; gpuLayers: number }): Promise<Model>; dispose(): Promise<void> }
@@ -27,9 +31,13 @@ type GetLlama = (options: Record<string, unknown>) => Promise<Llama>
 
 const { values } = parseArgs({
   options: {
-    prefix: { type: 'string' }, model: { type: 'string' }, threads: { type: 'string', default: '1' },
-    reps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' },
-    gen: { type: 'string', default: '128' }, ptok: { type: 'string', default: String(PROMPT_TOKENS) },
+    prefix: { type: 'string' },
+    model: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    reps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    gen: { type: 'string', default: '128' },
+    ptok: { type: 'string', default: String(PROMPT_TOKENS) },
   },
 })
 if (!values.prefix || !values.model) throw new Error('usage: native-run.ts --prefix DIR --model FILE --threads N')
@@ -45,13 +53,24 @@ const started = performance.now()
 let llama: Llama
 try {
   // build 'never' + skipDownload: the prebuilt binary or nothing; llama.cpp is never fetched or compiled
-  llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, usePrebuiltBinaries: true,
-    progressLogs: false, logLevel: logLevels.warn, maxThreads: threads })
+  llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    skipDownload: true,
+    usePrebuiltBinaries: true,
+    progressLogs: false,
+    logLevel: logLevels.warn,
+    maxThreads: threads,
+  })
 } catch (error) {
   throw new Error(`Cannot load node-llama-cpp's prebuilt CPU binary (nothing is downloaded or built): ${String(error)}`)
 }
 const model = await llama.loadModel({ modelPath: values.model, gpuLayers: 0 })
-const context = await model.createContext({ contextSize: 1024, batchSize: 512, threads: { ideal: threads, min: threads } })
+const context = await model.createContext({
+  contextSize: 1024,
+  batchSize: 512,
+  threads: { ideal: threads, min: threads },
+})
 const loadMs = performance.now() - started
 
 const bos = model.tokens.bos
@@ -67,10 +86,18 @@ for (let r = 0; r < warmup + reps; r++) {
 }
 const median = medianOfRuns(runs)
 const result: BenchResult = {
-  engine: 'native', node: process.version, model: path.basename(values.model), threads,
-  load_ms: Math.round(loadMs), prompt_tokens: tokens.length, gen_tokens: generated,
-  pp_tps: round1(median.pp_tps), tg_tps: round1(median.tg_tps), ttft_ms: Math.round(median.ttft_ms),
-  peak_rss_mib: round1(process.resourceUsage().maxRSS / 1024), runs,
+  engine: 'native',
+  node: process.version,
+  model: path.basename(values.model),
+  threads,
+  load_ms: Math.round(loadMs),
+  prompt_tokens: tokens.length,
+  gen_tokens: generated,
+  pp_tps: round1(median.pp_tps),
+  tg_tps: round1(median.tg_tps),
+  ttft_ms: Math.round(median.ttft_ms),
+  peak_rss_mib: round1(process.resourceUsage().maxRSS / 1024),
+  runs,
 }
 await context.dispose()
 await model.dispose()
@@ -93,7 +120,11 @@ async function timeOnce(ctx: Context, input: Token[], count: number): Promise<{ 
       if (++n >= count) break
     }
     const c = performance.now()
-    const run = { pp_tps: (input.length - 1) / ((b - a) / 1000), tg_tps: (n - 1) / ((c - first) / 1000), ttft_ms: first - a }
+    const run = {
+      pp_tps: (input.length - 1) / ((b - a) / 1000),
+      tg_tps: (n - 1) / ((c - first) / 1000),
+      ttft_ms: first - a,
+    }
     return { run, n }
   } finally {
     seq.dispose()

@@ -12,8 +12,10 @@ export type FittedPrompt = { text: string; words: number; tokens: number }
  * The longest word prefix of bench/prompt.txt whose token count (as the engine counts it, BOS included)
  * is at most `maxTokens`: every engine gets the same text, cut by its own tokenizer.
  */
-export async function fitPrompt(maxTokens: number,
-  countTokens: (text: string) => number | Promise<number>): Promise<FittedPrompt> {
+export async function fitPrompt(
+  maxTokens: number,
+  countTokens: (text: string) => number | Promise<number>,
+): Promise<FittedPrompt> {
   const words = (await readFile(path.join(REPO_ROOT, 'bench', 'prompt.txt'), 'utf8')).split(/\s+/).filter(Boolean)
   let best: FittedPrompt | null = null
   let lo = 1

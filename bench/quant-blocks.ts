@@ -63,22 +63,28 @@ export class SeededRandom {
     this.#d = (this.#d + 1) | 0
     this.#a = this.#b ^ (this.#b >>> 9)
     this.#b = (this.#c + (this.#c << 3)) | 0
-    this.#c = ((this.#c << 21) | (this.#c >>> 11)) + t | 0
+    this.#c = (((this.#c << 21) | (this.#c >>> 11)) + t) | 0
     return t >>> 0
   }
 
   /** Fills `words` with the next values of the stream. */
   fill(words: Uint32Array): void {
-    let a = this.#a, b = this.#b, c = this.#c, d = this.#d
+    let a = this.#a,
+      b = this.#b,
+      c = this.#c,
+      d = this.#d
     for (let i = 0; i < words.length; i++) {
       const t = (((a + b) | 0) + d) | 0
       d = (d + 1) | 0
       a = b ^ (b >>> 9)
       b = (c + (c << 3)) | 0
-      c = ((c << 21) | (c >>> 11)) + t | 0
+      c = (((c << 21) | (c >>> 11)) + t) | 0
       words[i] = t
     }
-    this.#a = a; this.#b = b; this.#c = c; this.#d = d
+    this.#a = a
+    this.#b = b
+    this.#c = c
+    this.#d = d
   }
 }
 
@@ -88,7 +94,10 @@ export function f16Bits(x: number): number {
   const sign = u >>> 31
   let exp = ((u >>> 23) & 0xff) - 127 + 15
   let mant = Math.round((u & 0x7fffff) / 0x2000)
-  if (mant === 0x400) { mant = 0; exp++ }
+  if (mant === 0x400) {
+    mant = 0
+    exp++
+  }
   if (exp <= 0 || exp >= 31) throw new Error(`Cannot encode ${x} as a normal f16`)
   return (sign << 15) | (exp << 10) | mant
 }

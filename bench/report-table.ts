@@ -1,9 +1,25 @@
 import type { BenchEngine, BenchResult } from './bench-result.js'
 
 /** One configuration of the engine benchmark and its result (or why it failed). */
-export type BenchRow = { model: string; engine: BenchEngine; threads: number; result: BenchResult | null; error?: string }
+export type BenchRow = {
+  model: string
+  engine: BenchEngine
+  threads: number
+  result: BenchResult | null
+  error?: string
+}
 
-const HEAD = ['model', 'engine', 'threads', 'load ms', 'pp t/s', 'tg t/s', 'peak RSS MiB', 'pp wasm/native', 'tg wasm/native']
+const HEAD = [
+  'model',
+  'engine',
+  'threads',
+  'load ms',
+  'pp t/s',
+  'tg t/s',
+  'peak RSS MiB',
+  'pp wasm/native',
+  'tg wasm/native',
+]
 
 /** Formats benchmark rows as a markdown table; wasm rows get their speed as a fraction of native's on the same model and threads. */
 export function formatBenchTable(rows: readonly BenchRow[]): string {
@@ -15,10 +31,23 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
       if (r.engine === 'native') return '—'
       return res && native && native[key] > 0 ? (res[key] / native[key]).toFixed(2) : 'n/a'
     }
-    lines.push(row(res
-      ? [r.model, r.engine, String(r.threads), String(Math.round(res.load_ms)), num(res.pp_tps), num(res.tg_tps),
-        res.peak_rss_mib.toFixed(0), ratio('pp_tps'), ratio('tg_tps')]
-      : [r.model, r.engine, String(r.threads), 'failed', '', '', '', '', '']))
+    lines.push(
+      row(
+        res
+          ? [
+              r.model,
+              r.engine,
+              String(r.threads),
+              String(Math.round(res.load_ms)),
+              num(res.pp_tps),
+              num(res.tg_tps),
+              res.peak_rss_mib.toFixed(0),
+              ratio('pp_tps'),
+              ratio('tg_tps'),
+            ]
+          : [r.model, r.engine, String(r.threads), 'failed', '', '', '', '', ''],
+      ),
+    )
   }
   return lines.join('\n')
 }

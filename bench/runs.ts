@@ -6,9 +6,24 @@ import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '15' }, model: { type: 'string', default: modelPath('stories260K.gguf') }, threads: { type: 'string', default: '1' } } })
+const { values } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '15' },
+    model: { type: 'string', default: modelPath('stories260K.gguf') },
+    threads: { type: 'string', default: '1' },
+  },
+})
 const reps = Number(values.reps)
-const server = await startBenchServer(['--model', values.model, '--chat-template', 'chatml', '--threads', values.threads, '--alias', 'bench'])
+const server = await startBenchServer([
+  '--model',
+  values.model,
+  '--chat-template',
+  'chatml',
+  '--threads',
+  values.threads,
+  '--alias',
+  'bench',
+])
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 })
 const SYSTEM = 'You tell short stories.'
 const USER = 'Tell me a story about a cat.'
@@ -17,7 +32,16 @@ const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 async function chatTtft(): Promise<number> {
   const t0 = performance.now()
-  const stream = await client.chat.completions.create({ model: 'bench', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }], max_tokens: 8, temperature: 0, stream: true })
+  const stream = await client.chat.completions.create({
+    model: 'bench',
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: USER },
+    ],
+    max_tokens: 8,
+    temperature: 0,
+    stream: true,
+  })
   let first = 0
   for await (const chunk of stream) if (!first && chunk.choices[0]?.delta.content) first = performance.now()
   return first - t0
@@ -28,8 +52,14 @@ async function runTtft(): Promise<number> {
   const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: USER }] })
   const t0 = performance.now()
   let first = 0
-  const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, max_completion_tokens: 256, temperature: 0 })
-  stream.on('textDelta', () => { if (!first) first = performance.now() })
+  const stream = client.beta.threads.runs.stream(thread.id, {
+    assistant_id: assistant.id,
+    max_completion_tokens: 256,
+    temperature: 0,
+  })
+  stream.on('textDelta', () => {
+    if (!first) first = performance.now()
+  })
   await stream.finalRun()
   return first - t0
 }
@@ -39,12 +69,16 @@ const runs: number[] = []
 for (let i = 0; i <= reps; i++) {
   const c = await chatTtft()
   const r = await runTtft()
-  if (i > 0) { chat.push(c); runs.push(r) } // the first pair warms up
+  if (i > 0) {
+    chat.push(c)
+    runs.push(r)
+  } // the first pair warms up
 }
 // store throughput through the API: messages created per second and list latency on a 1000-message thread
 const thread = await client.beta.threads.create()
 const t0 = performance.now()
-for (let i = 0; i < 1000; i++) await client.beta.threads.messages.create(thread.id, { role: 'user', content: `message ${i}` })
+for (let i = 0; i < 1000; i++)
+  await client.beta.threads.messages.create(thread.id, { role: 'user', content: `message ${i}` })
 const createRate = 1000 / ((performance.now() - t0) / 1000)
 const lists: number[] = []
 for (let i = 0; i < 100; i++) {
@@ -53,10 +87,16 @@ for (let i = 0; i < 100; i++) {
   lists.push(performance.now() - t)
 }
 await server.stop()
-console.log(`Time to first token, ${reps} pairs (median / p90 ms), model ${values.model.split('/').at(-1)}, ${values.threads} thread(s)\n`)
+console.log(
+  `Time to first token, ${reps} pairs (median / p90 ms), model ${values.model.split('/').at(-1)}, ${values.threads} thread(s)\n`,
+)
 console.log('| path | median ms | p90 ms |')
 console.log('|---|---:|---:|')
 console.log(`| chat.completions stream | ${median(chat).toFixed(1)} | ${p90(chat).toFixed(1)} |`)
 console.log(`| runs.create stream (first text delta) | ${median(runs).toFixed(1)} | ${p90(runs).toFixed(1)} |`)
-console.log(`\nrun machinery overhead: ${(median(runs) - median(chat)).toFixed(1)} ms median (${(median(runs) / median(chat)).toFixed(2)}x)`)
-console.log(`\nThrough the HTTP API: ${createRate.toFixed(0)} messages created/s (sequential), messages.list limit 20 on a 1000-message thread: p50 ${median(lists).toFixed(1)} ms, p90 ${p90(lists).toFixed(1)} ms`)
+console.log(
+  `\nrun machinery overhead: ${(median(runs) - median(chat)).toFixed(1)} ms median (${(median(runs) / median(chat)).toFixed(2)}x)`,
+)
+console.log(
+  `\nThrough the HTTP API: ${createRate.toFixed(0)} messages created/s (sequential), messages.list limit 20 on a 1000-message thread: p50 ${median(lists).toFixed(1)} ms, p90 ${p90(lists).toFixed(1)} ms`,
+)

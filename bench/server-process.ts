@@ -14,7 +14,11 @@ export type BenchServer = { url: string; child: ChildProcess; stop(): Promise<vo
 export async function startBenchServer(args: string[]): Promise<BenchServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-bench-'))
   const bundle = path.join(REPO_ROOT, 'dist', 'oxillama-server.cjs')
-  const child = spawn(process.execPath, [bundle, '--port', '0', '--data-dir', dataDir, '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [bundle, '--port', '0', '--data-dir', dataDir, '--log-level', 'error', ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout.setEncoding('utf8')
@@ -26,7 +30,8 @@ export async function startBenchServer(args: string[]): Promise<BenchServer> {
     child.on('exit', (code) => reject(new Error(`The server exited (${code}) before it was ready`)))
   })
   return {
-    url, child,
+    url,
+    child,
     async stop() {
       child.kill('SIGTERM')
       await new Promise((resolve) => child.once('exit', resolve))

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const root = await mkdtemp(path.join(tmpdir(), 'oxillama-bench-store-'))
   try {
     const cold: number[] = []
-    for (let i = 0; i < reps; i++) cold.push((await spawnChild('open', path.join(root, `cold-${i}`))).openMs ?? Number.NaN)
+    for (let i = 0; i < reps; i++)
+      cold.push((await spawnChild('open', path.join(root, `cold-${i}`))).openMs ?? Number.NaN)
     const warmDir = path.join(root, 'cold-0')
     const warm: ChildReport[] = []
     for (let i = 0; i < reps; i++) warm.push(await spawnChild('open', warmDir))
@@ -72,7 +73,10 @@ async function main(): Promise<void> {
     const thread = await store.threads.create()
     const createStart = performance.now()
     for (let i = 0; i < messageCount; i++) {
-      await store.messages.create(thread.id, { role: i % 2 === 0 ? 'user' : 'assistant', content: `message ${i}: ${'lorem ipsum '.repeat(8)}` })
+      await store.messages.create(thread.id, {
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        content: `message ${i}: ${'lorem ipsum '.repeat(8)}`,
+      })
     }
     const createSeconds = (performance.now() - createStart) / 1000
     const ids = (await store.messages.list(thread.id, { limit: 100 })).data.map((m) => m.id)
@@ -83,21 +87,43 @@ async function main(): Promise<void> {
       await store.messages.list(thread.id, { limit: 20 })
       first.push(performance.now() - started)
       started = performance.now()
-      await store.messages.list(thread.id, { limit: 20, order: i % 2 === 0 ? 'asc' : 'desc', after: ids[i % ids.length] as string })
+      await store.messages.list(thread.id, {
+        limit: 20,
+        order: i % 2 === 0 ? 'asc' : 'desc',
+        after: ids[i % ids.length] as string,
+      })
       cursor.push(performance.now() - started)
     }
     await store.close()
 
-    const rssOpen = quantile(warm.map((r) => r.rssMb), 0.5)
-    const rssBare = quantile(bare.map((r) => r.rssMb), 0.5)
+    const rssOpen = quantile(
+      warm.map((r) => r.rssMb),
+      0.5,
+    )
+    const rssBare = quantile(
+      bare.map((r) => r.rssMb),
+      0.5,
+    )
     const rows: Array<[string, string]> = [
       [`startup cold (initdb + migrate), median of ${reps}`, `${quantile(cold, 0.5).toFixed(0)} ms`],
-      [`startup warm (reopen), median of ${reps}`, `${quantile(warm.map((r) => r.openMs ?? Number.NaN), 0.5).toFixed(0)} ms`],
+      [
+        `startup warm (reopen), median of ${reps}`,
+        `${quantile(
+          warm.map((r) => r.openMs ?? Number.NaN),
+          0.5,
+        ).toFixed(0)} ms`,
+      ],
       ['RSS, node + tsx, PGlite not loaded (median)', `${rssBare.toFixed(0)} MiB`],
       ['RSS, node + tsx, store open (median)', `${rssOpen.toFixed(0)} MiB (+${(rssOpen - rssBare).toFixed(0)} MiB)`],
       [`messages.create, sequential, ${messageCount} messages`, `${(messageCount / createSeconds).toFixed(0)} /s`],
-      [`messages.list limit 20, first page, ${listCount} calls`, `p50 ${quantile(first, 0.5).toFixed(2)} ms, p95 ${quantile(first, 0.95).toFixed(2)} ms`],
-      [`messages.list limit 20, after a cursor, ${listCount} calls`, `p50 ${quantile(cursor, 0.5).toFixed(2)} ms, p95 ${quantile(cursor, 0.95).toFixed(2)} ms`],
+      [
+        `messages.list limit 20, first page, ${listCount} calls`,
+        `p50 ${quantile(first, 0.5).toFixed(2)} ms, p95 ${quantile(first, 0.95).toFixed(2)} ms`,
+      ],
+      [
+        `messages.list limit 20, after a cursor, ${listCount} calls`,
+        `p50 ${quantile(cursor, 0.5).toFixed(2)} ms, p95 ${quantile(cursor, 0.95).toFixed(2)} ms`,
+      ],
     ]
     console.log(`| store (PGlite, ${messageCount}-message thread) | result |\n|---|---|`)
     for (const [name, value] of rows) console.log(`| ${name} | ${value} |`)

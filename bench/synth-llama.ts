@@ -1,7 +1,7 @@
 // Random-weight llama GGUF files of realistic shapes, for timing only (the output is gibberish).
 import { rename, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { readGgufHeader, type GgufValue } from '../src/engine/gguf.js'
+import { readGgufHeader, type GgufValue } from '../src/engine/gguf/gguf.js'
 import { layoutGguf, writeGguf, type GgufKv, type GgufTensorSpec, type TensorFiller } from './gguf-writer.js'
 import { SHARED_MODELS_DIR } from './paths.js'
 import { GGML_TYPE, QUANT_BLOCK, SeededRandom, f32Fill, quantBlocks, type QuantType } from './quant-blocks.js'
@@ -36,14 +36,17 @@ export async function planSynthLlama(options: SynthOptions): Promise<SynthPlan> 
   const { shape, type } = options
   const headDim = shape.n_embd / shape.n_head
   if (!Number.isInteger(headDim) || shape.n_head % shape.n_head_kv !== 0) {
-    throw new Error(`Cannot plan model: n_embd ${shape.n_embd}, n_head ${shape.n_head}, n_head_kv ${shape.n_head_kv} do not divide`)
+    throw new Error(
+      `Cannot plan model: n_embd ${shape.n_embd}, n_head ${shape.n_head}, n_head_kv ${shape.n_head_kv} do not divide`,
+    )
   }
   const vocab = await readVocab(options.vocabFrom ?? DEFAULT_VOCAB)
   const block = QUANT_BLOCK[type]
   const tensors: GgufTensorSpec[] = []
   const weight = (name: string, ne0: number, ne1: number): void => {
-    if (ne0 % block.weights !== 0) throw new Error(`Cannot plan tensor '${name}': row size ${ne0} is not a multiple of ${block.weights}`)
-    tensors.push({ name, dims: [ne0, ne1], type: block.ggmlType, bytes: (ne0 * ne1 / block.weights) * block.bytes })
+    if (ne0 % block.weights !== 0)
+      throw new Error(`Cannot plan tensor '${name}': row size ${ne0} is not a multiple of ${block.weights}`)
+    tensors.push({ name, dims: [ne0, ne1], type: block.ggmlType, bytes: ((ne0 * ne1) / block.weights) * block.bytes })
   }
   const norm = (name: string): void => {
     tensors.push({ name, dims: [shape.n_embd], type: GGML_TYPE.F32, bytes: shape.n_embd * 4 })
@@ -86,9 +89,10 @@ export async function planSynthLlama(options: SynthOptions): Promise<SynthPlan> 
 export async function writeSynthLlama(out: string, options: SynthOptions): Promise<SynthPlan> {
   const plan = await planSynthLlama(options)
   const rng = new SeededRandom(options.seed ?? DEFAULT_SEED)
-  const fill: TensorFiller = (tensor) => tensor.type === GGML_TYPE.F32
-    ? f32Fill(tensor.bytes / 4, 1)
-    : quantBlocks(options.type, tensor.bytes / QUANT_BLOCK[options.type].bytes, rng)
+  const fill: TensorFiller = (tensor) =>
+    tensor.type === GGML_TYPE.F32
+      ? f32Fill(tensor.bytes / 4, 1)
+      : quantBlocks(options.type, tensor.bytes / QUANT_BLOCK[options.type].bytes, rng)
   const temp = `${out}.${process.pid}.tmp`
   try {
     await writeGguf(temp, plan.kv, { tensors: plan.tensors, fill })
@@ -117,7 +121,8 @@ async function readVocab(file: string): Promise<{ kv: Array<[string, GgufKv]>; s
 function toKv(key: string, value: GgufValue): GgufKv {
   if (typeof value === 'string') return { type: 'string', value }
   if (typeof value === 'boolean') return { type: 'bool', value }
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? { type: 'u32', value } : { type: 'f32', value }
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 0 ? { type: 'u32', value } : { type: 'f32', value }
   if (Array.isArray(value)) {
     if (value.every((v): v is string => typeof v === 'string')) return { type: 'string[]', value }
     if (value.every((v): v is number => typeof v === 'number')) {

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { acquireFileLock } from '../src/engine/file-lock.js'
+import { acquireFileLock } from '../src/acquire/file-lock.js'
 import { BENCH_MODELS_DIR } from './paths.js'
 import type { QuantType } from './quant-blocks.js'
 import { SYNTH_PRESETS, planSynthLlama, writeSynthLlama, type SynthPreset } from './synth-llama.js'
@@ -18,11 +18,11 @@ export async function ensureSynthModel(preset: SynthPreset, type: QuantType): Pr
   const file = synthModelPath(preset, type)
   const options = { shape: SYNTH_PRESETS[preset], type, name: `synthetic-llama-${preset}-${type}` }
   const { fileSize } = await planSynthLlama(options)
-  if (await sizeOf(file) === fileSize) return file
+  if ((await sizeOf(file)) === fileSize) return file
   await mkdir(BENCH_MODELS_DIR, { recursive: true })
   const release = await acquireFileLock(`${file}.lock`)
   try {
-    if (await sizeOf(file) !== fileSize) await writeSynthLlama(file, options) // another process may have written it
+    if ((await sizeOf(file)) !== fileSize) await writeSynthLlama(file, options) // another process may have written it
   } finally {
     await release()
   }

@@ -5,16 +5,21 @@
 // repetition after the first would process one prompt token.
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { textCompletion } from '../src/engine/completion.js'
+import { textCompletion } from '../src/engine/generation/completion.js'
 import { Engine } from '../src/engine/engine.js'
 import { medianOfRuns, type BenchResult, type BenchRun } from './bench-result.js'
 import { fitPrompt, PROMPT_TOKENS } from './prompt.js'
 
 const { values } = parseArgs({
   options: {
-    build: { type: 'string', default: 'compat' }, model: { type: 'string' }, threads: { type: 'string', default: '1' },
-    reps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, gen: { type: 'string', default: '128' },
-    ptok: { type: 'string', default: String(PROMPT_TOKENS) }, 'batch-size': { type: 'string', default: '128' },
+    build: { type: 'string', default: 'compat' },
+    model: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    reps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
+    gen: { type: 'string', default: '128' },
+    ptok: { type: 'string', default: String(PROMPT_TOKENS) },
+    'batch-size': { type: 'string', default: '128' },
   },
 })
 if (!values.model) throw new Error('usage: wasm-run.ts --build main|compat --model FILE --threads N')
@@ -23,7 +28,14 @@ const threads = Number(values.threads)
 const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
 const started = performance.now()
 const engine = await Engine.start({
-  modelPath: values.model, build, threads, ctxSize: 1024, parallel: 1, batchSize: Number(values['batch-size']), queueSize: 1, logger: quiet,
+  modelPath: values.model,
+  build,
+  threads,
+  ctxSize: 1024,
+  parallel: 1,
+  batchSize: Number(values['batch-size']),
+  queueSize: 1,
+  logger: quiet,
 })
 const loadMs = performance.now() - started
 const prompt = await fitPrompt(Number(values.ptok), (text) => engine.tokenizer.tokenize(text).length)
@@ -37,7 +49,11 @@ for (let r = 0; r < Number(values.warmup) + Number(values.reps); r++) {
   let n = 0
   let ppTps = 0
   let tgTps = 0
-  for await (const chunk of textCompletion(engine, { prompt: prompt.text, max_tokens: gen, temperature: 0, ignore_eos: true, cache_prompt: false }, { model: 'bench' })) {
+  for await (const chunk of textCompletion(
+    engine,
+    { prompt: prompt.text, max_tokens: gen, temperature: 0, ignore_eos: true, cache_prompt: false },
+    { model: 'bench' },
+  )) {
     if (chunk.choices[0]?.text) {
       n++
       last = performance.now()
@@ -57,9 +73,17 @@ await engine.close()
 const median = medianOfRuns(runs)
 const round1 = (x: number) => Math.round(x * 10) / 10
 const result: BenchResult = {
-  engine: build === 'main' ? 'wasm-main' : 'wasm-compat', node: process.version, model: path.basename(values.model), threads,
-  load_ms: Math.round(loadMs), prompt_tokens: prompt.tokens, gen_tokens: generated,
-  pp_tps: round1(median.pp_tps), tg_tps: round1(median.tg_tps), ttft_ms: Math.round(median.ttft_ms),
-  peak_rss_mib: round1(process.resourceUsage().maxRSS / 1024), runs,
+  engine: build === 'main' ? 'wasm-main' : 'wasm-compat',
+  node: process.version,
+  model: path.basename(values.model),
+  threads,
+  load_ms: Math.round(loadMs),
+  prompt_tokens: prompt.tokens,
+  gen_tokens: generated,
+  pp_tps: round1(median.pp_tps),
+  tg_tps: round1(median.tg_tps),
+  ttft_ms: Math.round(median.ttft_ms),
+  peak_rss_mib: round1(process.resourceUsage().maxRSS / 1024),
+  runs,
 }
 console.log(JSON.stringify(result))

@@ -4,7 +4,7 @@
 //                                      uwebsockets stay require()s: native .node files chosen at run time; without
 //                                      them the server falls back to node:http)
 //   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm
-//                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/assets.ts
+//                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/host/assets.ts
 //                                      looks for them in wasm/ beside the bundle
 //   dist/pglite.wasm, pglite.data, initdb.wasm
 //                                      PGlite 0.5.16 (dist/index.js and its chunks) loads these with
@@ -30,7 +30,11 @@ const EXTERNAL = ['uWebSockets.js', 'uwebsockets']
 const BANNER = "#!/usr/bin/env node\nconst __import_meta_url = require('url').pathToFileURL(__filename).href;"
 
 /** Builds dist/ (or outDir, from another entry for probes), logging one line to log (null: silent); returns the bundle's path. */
-export async function build({ outDir = path.join(root, 'dist'), entry = path.join(root, 'src/main.ts'), log = console.log } = {}) {
+export async function build({
+  outDir = path.join(root, 'dist'),
+  entry = path.join(root, 'src/main.ts'),
+  log = console.log,
+} = {}) {
   const started = Date.now()
   const wasmFiles = prepareWasm(path.join(root, 'wasm'))
   // Build beside outDir and swap it in at the end, so a reader never sees a half-written dist/
@@ -45,8 +49,10 @@ export async function build({ outDir = path.join(root, 'dist'), entry = path.joi
   const bundle = path.join(outDir, BUNDLE_NAME)
   if (log) {
     const bytes = fs.statSync(bundle).size
-    log(`built ${path.relative(root, bundle)} (${(bytes / 1024).toFixed(0)} KiB) with ${wasmFiles.length} engine ` +
-      `assets and ${PGLITE_FILES.length} PGlite files in ${Date.now() - started} ms`)
+    log(
+      `built ${path.relative(root, bundle)} (${(bytes / 1024).toFixed(0)} KiB) with ${wasmFiles.length} engine ` +
+        `assets and ${PGLITE_FILES.length} PGlite files in ${Date.now() - started} ms`,
+    )
   }
   return bundle
 }

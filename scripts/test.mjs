@@ -25,7 +25,10 @@ function testFiles(target) {
   const stat = fs.statSync(target, { throwIfNoEntry: false })
   if (stat === undefined) return []
   if (!stat.isDirectory()) return TEST_FILE.test(target) ? [target] : []
-  return fs.readdirSync(target).sort().flatMap((entry) => testFiles(path.join(target, entry)))
+  return fs
+    .readdirSync(target)
+    .sort()
+    .flatMap((entry) => testFiles(path.join(target, entry)))
 }
 
 /** Splits extra arguments into test paths (per run) and tap options. */
@@ -50,15 +53,24 @@ function splitArgs(args) {
     }
   }
   const anyPicked = picked.some((files) => files.length > 0)
-  return { options, files: anyPicked ? picked : RUNS.map((run) => run.dirs.flatMap((dir) => testFiles(path.join(root, dir))).map((file) => path.relative(root, file))) }
+  return {
+    options,
+    files: anyPicked
+      ? picked
+      : RUNS.map((run) =>
+          run.dirs.flatMap((dir) => testFiles(path.join(root, dir))).map((file) => path.relative(root, file)),
+        ),
+  }
 }
 
 /** Runs tap on files, echoing its output; resolves with the counts of its final `# { total: ... }` line. */
 function runTap(files, jobs, options) {
   const tapPackage = require.resolve('tap/package.json')
   const tapBin = path.join(path.dirname(tapPackage), JSON.parse(fs.readFileSync(tapPackage, 'utf8')).bin.tap)
-  const reporter = options.some((option) => option.startsWith('--reporter') || option === '-R') || process.stdout.isTTY
-    ? [] : ['--reporter=tap'] // plain TAP in logs; ink reporters draw with cursor codes
+  const reporter =
+    options.some((option) => option.startsWith('--reporter') || option === '-R') || process.stdout.isTTY
+      ? []
+      : ['--reporter=tap'] // plain TAP in logs; ink reporters draw with cursor codes
   const args = [tapBin, `--jobs=${jobs}`, ...reporter, ...options, ...files]
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'] })
@@ -70,7 +82,10 @@ function runTap(files, jobs, options) {
       pending = lines.pop() ?? ''
       for (const line of lines) counts = parseCounts(line) ?? counts
     }
-    child.stdout.on('data', (chunk) => { process.stdout.write(chunk); scan(chunk.toString('utf8')) })
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk)
+      scan(chunk.toString('utf8'))
+    })
     child.stderr.on('data', (chunk) => process.stderr.write(chunk))
     child.on('error', (error) => {
       console.error(`Cannot run tap: ${error.message}`)
@@ -86,7 +101,22 @@ function runTap(files, jobs, options) {
 /** Runs tsc --noEmit on the project; true when it passes. */
 function typecheck() {
   const tsc = require.resolve('typescript/bin/tsc')
-  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' })
+  const result = spawnSync(process.execPath, [tsc, '--noEmit', '-p', path.join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+  })
+  return result.status === 0
+}
+
+/** Runs the pinned Prettier in check mode over the sources; true when every file is formatted. */
+function formatCheck() {
+  const prettier = path.join(path.dirname(require.resolve('prettier/package.json')), 'bin', 'prettier.cjs')
+  const dirs = ['src', 'test', 'bench', 'scripts', 'types', 'examples'].filter((dir) =>
+    fs.existsSync(path.join(root, dir)),
+  )
+  const result = spawnSync(process.execPath, [prettier, '--check', '--log-level=warn', ...dirs], {
+    cwd: root,
+    stdio: 'inherit',
+  })
   return result.status === 0
 }
 
@@ -128,6 +158,11 @@ async function main() {
       total.fail += 1
       notes.push('the typecheck failed')
     }
+    console.log('\n# format: prettier --check (npm run format fixes it)')
+    if (!formatCheck()) {
+      total.fail += 1
+      notes.push('some files are not formatted')
+    }
   }
   for (const [index, run] of RUNS.entries()) {
     const runFiles = files[index] ?? []
@@ -154,9 +189,14 @@ async function main() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then((code) => { process.exitCode = code }, (error) => {
-    console.error(error)
-    console.log('0 passed, 1 failed')
-    process.exitCode = 1
-  })
+  main().then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error) => {
+      console.error(error)
+      console.log('0 passed, 1 failed')
+      process.exitCode = 1
+    },
+  )
 }

@@ -4,8 +4,8 @@ import type { ApiDeps, ModelSlot } from './api/deps.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
-import { resolveModelSource, type ModelSourceOptions } from './engine/model-source.js'
-import { createProgress } from './engine/progress.js'
+import { resolveModelSource, type ModelSourceOptions } from './acquire/model-source.js'
+import { createProgress } from './acquire/progress.js'
 import { createHttpApp, type HttpApp } from './http/http-app.js'
 import type { Logger } from './http/logger.js'
 import { Router } from './http/router.js'
@@ -49,17 +49,33 @@ export interface App {
  */
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options
-  if (!config.model && !config.hfRepo) throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
-  const store = await openPgliteStore(config.dataDir, options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {})
+  if (!config.model && !config.hfRepo)
+    throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
+  const store = await openPgliteStore(
+    config.dataDir,
+    options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
+  )
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
-  const model: ModelSlot = { id: named.id, names: named.names, created: Math.floor(Date.now() / 1000), state: 'loading', engine: null, error: null }
+  const model: ModelSlot = {
+    id: named.id,
+    names: named.names,
+    created: Math.floor(Date.now() / 1000),
+    state: 'loading',
+    engine: null,
+    error: null,
+  }
   const events = new RunEvents()
   const deps: ApiDeps = { model, store, runs: null, events, pollAfterMs: options.pollAfterMs ?? 250 }
   const router = new Router()
   registerRoutes(router, deps)
   const http = createHttpApp({
-    router, logger, maxBodyBytes: config.maxBody, apiKeys: config.apiKeys, corsOrigin: config.corsOrigins,
-    ...(options.validateReplies ? { validateReplies: true } : {}), ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    router,
+    logger,
+    maxBodyBytes: config.maxBody,
+    apiKeys: config.apiKeys,
+    corsOrigin: config.corsOrigins,
+    ...(options.validateReplies ? { validateReplies: true } : {}),
+    ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
   // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
   const loading = new AbortController()
@@ -71,7 +87,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   })
   let closing: Promise<void> | null = null
   return {
-    http, deps, ready,
+    http,
+    deps,
+    ready,
     close() {
       closing ??= (async () => {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
@@ -89,17 +107,33 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
   const { config, logger } = options
   const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
   const modelPath = await resolveModelSource({
-    ...(config.model ? { model: config.model } : {}), ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
-    ...(config.hfFile ? { hfFile: config.hfFile } : {}), hfRevision: config.hfRevision,
-    ...(config.hfToken ? { hfToken: config.hfToken } : {}), ...(config.sha256 ? { sha256: config.sha256 } : {}),
-    cacheDir: config.cacheDir, log: (m) => logger.info(m), progressStream: progressStream as never, signal, ...options.modelSource,
+    ...(config.model ? { model: config.model } : {}),
+    ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
+    ...(config.hfFile ? { hfFile: config.hfFile } : {}),
+    hfRevision: config.hfRevision,
+    ...(config.hfToken ? { hfToken: config.hfToken } : {}),
+    ...(config.sha256 ? { sha256: config.sha256 } : {}),
+    cacheDir: config.cacheDir,
+    log: (m) => logger.info(m),
+    progressStream: progressStream as never,
+    signal,
+    ...options.modelSource,
   })
   signal.throwIfAborted()
   const chatTemplate = config.chatTemplateFile ? await readFile(config.chatTemplateFile, 'utf8') : config.chatTemplate
-  const progress = progressStream ? createProgress({ label: `loading ${path.basename(modelPath)}`, stream: progressStream as never }) : null
+  const progress = progressStream
+    ? createProgress({ label: `loading ${path.basename(modelPath)}`, stream: progressStream as never })
+    : null
   const engine = await Engine.start({
-    modelPath, build: config.engineBuild, threads: config.threads, ctxSize: config.ctxSize, parallel: config.parallel,
-    batchSize: config.batchSize, queueSize: config.queueSize, chatTemplate, logger,
+    modelPath,
+    build: config.engineBuild,
+    threads: config.threads,
+    ctxSize: config.ctxSize,
+    parallel: config.parallel,
+    batchSize: config.batchSize,
+    queueSize: config.queueSize,
+    chatTemplate,
+    logger,
     onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
     ...options.engine,
   })
@@ -109,9 +143,13 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     signal.throwIfAborted()
   }
   deps.model.engine = engine
-  const runs = new RunQueue({ store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 }, config.parallel)
+  const runs = new RunQueue(
+    { store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 },
+    config.parallel,
+  )
   const recovered = await runs.recover()
-  if (recovered.requeued || recovered.failed) logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
+  if (recovered.requeued || recovered.failed)
+    logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
   deps.model.state = 'ready'
 }

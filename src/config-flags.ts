@@ -12,41 +12,129 @@ export interface FlagSpec {
 
 /** Every flag the server accepts; names follow llama-server where it has one. */
 export const FLAGS: readonly FlagSpec[] = [
-  { name: 'model', short: ['m'], value: '<path|url>', group: 'Model',
-    help: 'GGUF model file, or an http(s) URL to download (for a split model: the first shard)' },
-  { name: 'hf-repo', short: ['hfr'], value: '<owner/name>', group: 'Model', help: 'Hugging Face repository to download from' },
+  {
+    name: 'model',
+    short: ['m'],
+    value: '<path|url>',
+    group: 'Model',
+    help: 'GGUF model file, or an http(s) URL to download (for a split model: the first shard)',
+  },
+  {
+    name: 'hf-repo',
+    short: ['hfr'],
+    value: '<owner/name>',
+    group: 'Model',
+    help: 'Hugging Face repository to download from',
+  },
   { name: 'hf-file', short: ['hff'], value: '<file>', group: 'Model', help: 'GGUF file in --hf-repo' },
   { name: 'hf-revision', value: '<rev>', group: 'Model', help: 'branch, tag or commit of --hf-repo (default: main)' },
-  { name: 'hf-token', short: ['hft'], value: '<token>', envFallback: ['HF_TOKEN'], group: 'Model',
-    help: 'Hugging Face access token (env also HF_TOKEN)' },
+  {
+    name: 'hf-token',
+    short: ['hft'],
+    value: '<token>',
+    envFallback: ['HF_TOKEN'],
+    group: 'Model',
+    help: 'Hugging Face access token (env also HF_TOKEN)',
+  },
   { name: 'sha256', value: '<hex>', group: 'Model', help: 'expected sha256 of the model file; checked after download' },
-  { name: 'alias', short: ['a'], value: '<name>', group: 'Model',
-    help: 'public model name(s) for the API; repeatable or comma-separated (default: the file name)' },
+  {
+    name: 'alias',
+    short: ['a'],
+    value: '<name>',
+    group: 'Model',
+    help: 'public model name(s) for the API; repeatable or comma-separated (default: the file name)',
+  },
   { name: 'host', value: '<addr>', group: 'Server', help: 'address to listen on (default: 127.0.0.1)' },
   { name: 'port', value: '<n>', group: 'Server', help: 'port to listen on, 0 for any free port (default: 8080)' },
-  { name: 'api-key', value: '<key>', group: 'Server',
-    help: 'require this bearer key; repeatable or comma-separated (default: no key)' },
-  { name: 'transport', value: 'auto|uws|node', group: 'Server',
-    help: 'HTTP server: uWebSockets.js, node:http, or uWS when it loads (default: auto)' },
-  { name: 'max-body', value: '<size>', group: 'Server', help: 'largest request body, like 512k or 10mb (default: 10mb)' },
-  { name: 'cors-origin', value: '<origin>', group: 'Server',
-    help: "allowed CORS origin(s), '*' for any; repeatable or comma-separated (default: CORS off)" },
-  { name: 'queue-size', value: '<n>', group: 'Server',
-    help: 'requests that may wait for a free slot before 429/503 (default: 64)' },
-  { name: 'threads', short: ['t'], value: '<n>', group: 'Engine', help: 'engine threads (default: available cores, at most 8)' },
-  { name: 'ctx-size', short: ['c'], value: '<n>', group: 'Engine',
-    help: 'context size in tokens, shared by all slots (default: 4096)' },
-  { name: 'parallel', short: ['np'], value: '<n>', group: 'Engine', help: 'slots: requests generated at once (default: 4)' },
-  { name: 'batch-size', short: ['b'], value: '<n>', group: 'Engine', help: 'prompt tokens per decode step (default: 64, see the README)' },
-  { name: 'engine-build', value: 'main|compat|auto', group: 'Engine',
-    help: 'llama.cpp build: main (JSPI), compat (no JSPI) or chosen for this Node (default: auto)' },
-  { name: 'chat-template', value: '<name|jinja>', group: 'Engine',
-    help: "built-in template name (chatml, llama2, llama3, mistral-v7, phi3, gemma, ...) or Jinja source (default: the model's)" },
+  {
+    name: 'api-key',
+    value: '<key>',
+    group: 'Server',
+    help: 'require this bearer key; repeatable or comma-separated (default: no key)',
+  },
+  {
+    name: 'transport',
+    value: 'auto|uws|node',
+    group: 'Server',
+    help: 'HTTP server: uWebSockets.js, node:http, or uWS when it loads (default: auto)',
+  },
+  {
+    name: 'max-body',
+    value: '<size>',
+    group: 'Server',
+    help: 'largest request body, like 512k or 10mb (default: 10mb)',
+  },
+  {
+    name: 'cors-origin',
+    value: '<origin>',
+    group: 'Server',
+    help: "allowed CORS origin(s), '*' for any; repeatable or comma-separated (default: CORS off)",
+  },
+  {
+    name: 'queue-size',
+    value: '<n>',
+    group: 'Server',
+    help: 'requests that may wait for a free slot before 429/503 (default: 64)',
+  },
+  {
+    name: 'threads',
+    short: ['t'],
+    value: '<n>',
+    group: 'Engine',
+    help: 'engine threads (default: available cores, at most 8)',
+  },
+  {
+    name: 'ctx-size',
+    short: ['c'],
+    value: '<n>',
+    group: 'Engine',
+    help: 'context size in tokens, shared by all slots (default: 4096)',
+  },
+  {
+    name: 'parallel',
+    short: ['np'],
+    value: '<n>',
+    group: 'Engine',
+    help: 'slots: requests generated at once (default: 4)',
+  },
+  {
+    name: 'batch-size',
+    short: ['b'],
+    value: '<n>',
+    group: 'Engine',
+    help: 'prompt tokens per decode step (default: 64, see the README)',
+  },
+  {
+    name: 'engine-build',
+    value: 'main|compat|auto',
+    group: 'Engine',
+    help: 'llama.cpp build: main (JSPI), compat (no JSPI) or chosen for this Node (default: auto)',
+  },
+  {
+    name: 'chat-template',
+    value: '<name|jinja>',
+    group: 'Engine',
+    help: "built-in template name (chatml, llama2, llama3, mistral-v7, phi3, gemma, ...) or Jinja source (default: the model's)",
+  },
   { name: 'chat-template-file', value: '<path>', group: 'Engine', help: 'file holding a Jinja chat template' },
-  { name: 'data-dir', value: '<dir>', group: 'Storage and logs', help: 'where the Assistants store lives (default: ./data)' },
-  { name: 'cache-dir', value: '<dir>', group: 'Storage and logs',
-    help: 'where downloaded models are kept (default: <data-dir>/models)' },
-  { name: 'log-level', value: 'error|warn|info|debug', group: 'Storage and logs', help: 'least severe level logged (default: info)' },
+  {
+    name: 'data-dir',
+    value: '<dir>',
+    group: 'Storage and logs',
+    help: 'where the Assistants store lives (default: ./data)',
+  },
+  {
+    name: 'cache-dir',
+    value: '<dir>',
+    group: 'Storage and logs',
+    help: 'where downloaded models are kept (default: <data-dir>/models)',
+  },
+  {
+    name: 'log-level',
+    value: 'error|warn|info|debug',
+    group: 'Storage and logs',
+    help: 'least severe level logged (default: info)',
+  },
   { name: 'help', short: ['h'], group: 'Other', help: 'print this help and exit' },
   { name: 'version', short: ['v'], group: 'Other', help: 'print the version and exit' },
 ]
@@ -73,10 +161,12 @@ export function formatHelp(flags: readonly FlagSpec[]): string {
       lines.push(left.length < 37 ? `${left.padEnd(38)}${flag.help}` : `${left}\n${' '.repeat(38)}${flag.help}`)
     }
   }
-  lines.push('',
+  lines.push(
+    '',
     'Values: --flag value or --flag=value. Every flag with a value can also come from an environment variable,',
     `OXILLAMA_ and the flag name in upper snake case (${envName('ctx-size')}=8192, ${envName('api-key')}=k1,k2);`,
-    'a flag given on the command line wins over its variable.')
+    'a flag given on the command line wins over its variable.',
+  )
   return `${lines.join('\n')}\n`
 }
 
@@ -89,7 +179,7 @@ export function findFlag(key: string): FlagSpec | undefined {
 
 /** The closest known flag to a mistyped one, if any is close. */
 export function suggestFlag(typed: string): string | undefined {
-  let best: { flag: string, distance: number } | undefined
+  let best: { flag: string; distance: number } | undefined
   for (const flag of FLAGS) {
     const candidates = [`--${flag.name}`, ...(flag.short ?? []).map((short) => `-${short}`)]
     for (const candidate of candidates) {
@@ -104,7 +194,9 @@ export function suggestFlag(typed: string): string | undefined {
 
 /** Edit distance where swapping two neighbouring letters counts as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   const at = (i: number, j: number): number => d[i]?.[j] ?? 0
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {

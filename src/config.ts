@@ -69,16 +69,61 @@ export interface ParseConfigOptions {
 export const HELP_TEXT: string = formatHelp(FLAGS)
 
 // Built-in llama.cpp template names present in the wllama 3.8.1 engine (checked against the wasm's strings).
-const TEMPLATE_NAMES = ['chatml', 'llama2', 'llama2-sys', 'llama2-sys-bos', 'llama2-sys-strip', 'llama3', 'llama4',
-  'mistral-v1', 'mistral-v3', 'mistral-v3-tekken', 'mistral-v7', 'mistral-v7-tekken', 'phi3', 'falcon3', 'zephyr',
-  'monarch', 'gemma', 'orion', 'vicuna', 'vicuna-orca', 'deepseek', 'deepseek2', 'deepseek3', 'command-r', 'glm4',
-  'minicpm', 'exaone3', 'exaone4', 'rwkv-world', 'granite', 'gigachat', 'megrez', 'yandex', 'bailing', 'bailing-think',
-  'smolvlm', 'hunyuan-moe', 'hunyuan-dense', 'gpt-oss', 'kimi-k2', 'seed_oss', 'grok-2', 'pangu-embedded', 'solar-open']
+const TEMPLATE_NAMES = [
+  'chatml',
+  'llama2',
+  'llama2-sys',
+  'llama2-sys-bos',
+  'llama2-sys-strip',
+  'llama3',
+  'llama4',
+  'mistral-v1',
+  'mistral-v3',
+  'mistral-v3-tekken',
+  'mistral-v7',
+  'mistral-v7-tekken',
+  'phi3',
+  'falcon3',
+  'zephyr',
+  'monarch',
+  'gemma',
+  'orion',
+  'vicuna',
+  'vicuna-orca',
+  'deepseek',
+  'deepseek2',
+  'deepseek3',
+  'command-r',
+  'glm4',
+  'minicpm',
+  'exaone3',
+  'exaone4',
+  'rwkv-world',
+  'granite',
+  'gigachat',
+  'megrez',
+  'yandex',
+  'bailing',
+  'bailing-think',
+  'smolvlm',
+  'hunyuan-moe',
+  'hunyuan-dense',
+  'gpt-oss',
+  'kimi-k2',
+  'seed_oss',
+  'grok-2',
+  'pangu-embedded',
+  'solar-open',
+]
 const MIN_CTX_PER_SLOT = 64
 const MAX_THREADS = 256
 
 /** Parses argv (without node and script) and env into a checked Config; throws ConfigError on any bad value. */
-export function parseConfig(argv: string[], env: Record<string, string | undefined>, options: ParseConfigOptions = {}): Config {
+export function parseConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  options: ParseConfigOptions = {},
+): Config {
   const given = readArgs(argv)
   const get = (name: string): Source | undefined => {
     const values = given.get(name)
@@ -126,7 +171,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   return config
 }
 
-type Source = { value: string, label: string }
+type Source = { value: string; label: string }
 
 /** Splits argv into flag name -> values given, in order. */
 function readArgs(argv: string[]): Map<string, string[]> {
@@ -211,7 +256,19 @@ function choice<T extends string>(source: Source | undefined, choices: readonly 
   return found
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+}
 
 /** Bytes from '1048576', '512k', '10mb', '1.5MiB' (binary multiples, like the `bytes` package). */
 function byteSize(source: Source | undefined): number | undefined {
@@ -219,7 +276,8 @@ function byteSize(source: Source | undefined): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(source.value.trim())
   const unit = UNITS[(match?.[2] ?? '').toLowerCase()]
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN
-  if (!(bytes >= 1024 && bytes <= 1024 ** 3)) throw fail(source, 'must be a size from 1kb to 1gb, such as 512k, 10mb or 1048576')
+  if (!(bytes >= 1024 && bytes <= 1024 ** 3))
+    throw fail(source, 'must be a size from 1kb to 1gb, such as 512k, 10mb or 1048576')
   return bytes
 }
 
@@ -227,7 +285,8 @@ function modelSource(source: Source | undefined): string | undefined {
   const value = text(source)
   if (source === undefined || value === undefined) return undefined
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase()
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw fail(source, 'must be a file path or an http(s) URL')
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    throw fail(source, 'must be a file path or an http(s) URL')
   return value
 }
 
@@ -270,7 +329,10 @@ function corsOrigins(sources: Source[]): string[] {
   for (const origin of origins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/i.test(origin)) {
       const source = sources.find((s) => s.value.includes(origin)) ?? { value: origin, label: '--cors-origin' }
-      throw new ConfigError(`${source.label}: each origin must be '*' or scheme://host[:port] without a path, got '${origin}'`, source.label)
+      throw new ConfigError(
+        `${source.label}: each origin must be '*' or scheme://host[:port] without a path, got '${origin}'`,
+        source.label,
+      )
     }
   }
   return origins.includes('*') ? ['*'] : origins
@@ -285,8 +347,11 @@ function chatTemplate(source: Source | undefined): string | undefined {
   if (TEMPLATE_NAMES.includes(name)) return name
   const guess = [...TEMPLATE_NAMES].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0]
   const hint = guess !== undefined && editDistance(name, guess) <= 2 ? ` (did you mean ${guess}?)` : ''
-  throw new ConfigError(`${source.label}: unknown template name '${value}'${hint}; built-in names are ` +
-    `${TEMPLATE_NAMES.join(', ')}; pass Jinja source or --chat-template-file for a custom template`, source.label)
+  throw new ConfigError(
+    `${source.label}: unknown template name '${value}'${hint}; built-in names are ` +
+      `${TEMPLATE_NAMES.join(', ')}; pass Jinja source or --chat-template-file for a custom template`,
+    source.label,
+  )
 }
 
 function checkCombinations(config: Config): void {
@@ -294,7 +359,10 @@ function checkCombinations(config: Config): void {
     throw new ConfigError('Pass either --model or --hf-repo with --hf-file, not both', '--model')
   }
   if (config.hfRepo !== undefined && config.hfFile === undefined) {
-    throw new ConfigError('--hf-repo needs --hf-file, the GGUF file in the repository (such as model-Q4_K_M.gguf)', '--hf-repo')
+    throw new ConfigError(
+      '--hf-repo needs --hf-file, the GGUF file in the repository (such as model-Q4_K_M.gguf)',
+      '--hf-repo',
+    )
   }
   if (config.hfFile !== undefined && config.hfRepo === undefined) {
     throw new ConfigError('--hf-file needs --hf-repo, the repository that holds it (owner/name)', '--hf-file')
@@ -303,7 +371,10 @@ function checkCombinations(config: Config): void {
     throw new ConfigError('Pass either --chat-template or --chat-template-file, not both', '--chat-template')
   }
   if (Math.floor(config.ctxSize / config.parallel) < MIN_CTX_PER_SLOT) {
-    throw new ConfigError(`--ctx-size ${config.ctxSize} shared by --parallel ${config.parallel} slots leaves fewer than ` +
-      `${MIN_CTX_PER_SLOT} tokens per request: raise --ctx-size or lower --parallel`, '--ctx-size')
+    throw new ConfigError(
+      `--ctx-size ${config.ctxSize} shared by --parallel ${config.parallel} slots leaves fewer than ` +
+        `${MIN_CTX_PER_SLOT} tokens per request: raise --ctx-size or lower --parallel`,
+      '--ctx-size',
+    )
   }
 }

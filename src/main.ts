@@ -36,24 +36,38 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, stream: process.stderr })
   const app = await createApp({ config, logger, ...bundledPglite() })
-  const server = await startHttpServer(app.http, { transport: config.transport, host: config.host, port: config.port, logger })
-  logger.info(`oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`)
+  const server = await startHttpServer(app.http, {
+    transport: config.transport,
+    host: config.host,
+    port: config.port,
+    logger,
+  })
+  logger.info(
+    `oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`,
+  )
   const stop = { requested: false }
   onSignals(app, server, logger, stop)
   // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
-  process.on('unhandledRejection', (error) => logger.error(`Unhandled rejection: ${error instanceof Error ? error.stack ?? error.message : String(error)}`))
+  process.on('unhandledRejection', (error) =>
+    logger.error(`Unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+  )
   // A stop during the load ends it (app.close()), which is no failure and no readiness to announce
-  app.ready.then(() => {
-    if (stop.requested) return
-    const engine = app.deps.model.engine
-    process.stdout.write(`oxillama-server ready on ${server.url}: model ${app.deps.model.id}, engine ${engine?.build} build (${engine?.buildReason}), ` +
-      `transport ${server.transport}, ${config.threads} threads, ctx ${config.ctxSize}, ${config.parallel} slots\n`)
-  }, (error: Error) => {
-    if (stop.requested) return
-    stop.requested = true // a signal now only hurries the exit: it must not turn this failure into exit code 0
-    process.stderr.write(`oxillama-server: ${error.message}\n`)
-    shutdown(app, server, logger, 1).catch(() => process.exit(1))
-  })
+  app.ready.then(
+    () => {
+      if (stop.requested) return
+      const engine = app.deps.model.engine
+      process.stdout.write(
+        `oxillama-server ready on ${server.url}: model ${app.deps.model.id}, engine ${engine?.build} build (${engine?.buildReason}), ` +
+          `transport ${server.transport}, ${config.threads} threads, ctx ${config.ctxSize}, ${config.parallel} slots\n`,
+      )
+    },
+    (error: Error) => {
+      if (stop.requested) return
+      stop.requested = true // a signal now only hurries the exit: it must not turn this failure into exit code 0
+      process.stderr.write(`oxillama-server: ${error.message}\n`)
+      shutdown(app, server, logger, 1).catch(() => process.exit(1))
+    },
+  )
 }
 
 // In the bundle PGlite's files sit beside it; handing them over explicitly turns a missing file into a clear error

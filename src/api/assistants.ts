@@ -1,7 +1,13 @@
 import { NotFoundError } from '../http/errors.js'
 import type { Router } from '../http/router.js'
 import {
-  Assistant, AssistantCreateParams, AssistantDeleted, AssistantListParams, AssistantPath, AssistantsPage, AssistantUpdateParams,
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantListParams,
+  AssistantPath,
+  AssistantsPage,
+  AssistantUpdateParams,
 } from '../schemas/assistants.js'
 import { checkToolResources, checkTools } from './assistants-input.js'
 import { checkModelName, requireStore, type ApiDeps } from './deps.js'
@@ -9,36 +15,61 @@ import { mapErrors } from './errors.js'
 
 /** Registers the /v1/assistants routes (create, list, retrieve, modify, delete). */
 export function registerAssistants(router: Router, deps: ApiDeps): void {
-  router.post('/v1/assistants', { body: AssistantCreateParams, response: Assistant, summary: 'Creates an assistant' }, (c) => mapErrors(() => {
-    const { store } = requireStore(deps)
-    checkModelName(deps, c.body.model)
-    checkTools(c.body.tools)
-    checkToolResources(c.body.tool_resources)
-    return store.assistants.create(c.body)
-  }))
+  router.post(
+    '/v1/assistants',
+    { body: AssistantCreateParams, response: Assistant, summary: 'Creates an assistant' },
+    (c) =>
+      mapErrors(() => {
+        const { store } = requireStore(deps)
+        checkModelName(deps, c.body.model)
+        checkTools(c.body.tools)
+        checkToolResources(c.body.tool_resources)
+        return store.assistants.create(c.body)
+      }),
+  )
 
-  router.get('/v1/assistants', { query: AssistantListParams, response: AssistantsPage, summary: 'Lists assistants' }, (c) => mapErrors(() => {
-    const { store } = requireStore(deps)
-    return store.assistants.list(c.query)
-  }))
+  router.get(
+    '/v1/assistants',
+    { query: AssistantListParams, response: AssistantsPage, summary: 'Lists assistants' },
+    (c) =>
+      mapErrors(() => {
+        const { store } = requireStore(deps)
+        return store.assistants.list(c.query)
+      }),
+  )
 
-  router.get('/v1/assistants/:assistant_id', { params: AssistantPath, response: Assistant, summary: 'Retrieves an assistant' }, (c) => mapErrors(async () => {
-    const { store } = requireStore(deps)
-    const found = await store.assistants.get(c.params.assistant_id)
-    if (!found) throw new NotFoundError('assistant', c.params.assistant_id)
-    return found
-  }))
+  router.get(
+    '/v1/assistants/:assistant_id',
+    { params: AssistantPath, response: Assistant, summary: 'Retrieves an assistant' },
+    (c) =>
+      mapErrors(async () => {
+        const { store } = requireStore(deps)
+        const found = await store.assistants.get(c.params.assistant_id)
+        if (!found) throw new NotFoundError('assistant', c.params.assistant_id)
+        return found
+      }),
+  )
 
-  router.post('/v1/assistants/:assistant_id', { params: AssistantPath, body: AssistantUpdateParams, response: Assistant, summary: 'Modifies an assistant' }, (c) => mapErrors(() => {
-    const { store } = requireStore(deps)
-    if (c.body.model !== undefined) checkModelName(deps, c.body.model)
-    checkTools(c.body.tools)
-    checkToolResources(c.body.tool_resources)
-    return store.assistants.update(c.params.assistant_id, c.body)
-  }))
+  router.post(
+    '/v1/assistants/:assistant_id',
+    { params: AssistantPath, body: AssistantUpdateParams, response: Assistant, summary: 'Modifies an assistant' },
+    (c) =>
+      mapErrors(() => {
+        const { store } = requireStore(deps)
+        if (c.body.model !== undefined) checkModelName(deps, c.body.model)
+        checkTools(c.body.tools)
+        checkToolResources(c.body.tool_resources)
+        return store.assistants.update(c.params.assistant_id, c.body)
+      }),
+  )
 
-  router.delete('/v1/assistants/:assistant_id', { params: AssistantPath, response: AssistantDeleted, summary: 'Deletes an assistant' }, (c) => mapErrors(() => {
-    const { store } = requireStore(deps)
-    return store.assistants.delete(c.params.assistant_id)
-  }))
+  router.delete(
+    '/v1/assistants/:assistant_id',
+    { params: AssistantPath, response: AssistantDeleted, summary: 'Deletes an assistant' },
+    (c) =>
+      mapErrors(() => {
+        const { store } = requireStore(deps)
+        return store.assistants.delete(c.params.assistant_id)
+      }),
+  )
 }

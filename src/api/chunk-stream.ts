@@ -9,7 +9,10 @@ export type OpenedStream<T> = { head: T[]; done: boolean }
  * raised before the first token (a prompt longer than the context, a rejected grammar) still gets its own status
  * code instead of becoming the last event of a 200 stream.
  */
-export async function openStream<T>(chunks: AsyncGenerator<T>, isOpening: (chunk: T) => boolean = () => false): Promise<OpenedStream<T>> {
+export async function openStream<T>(
+  chunks: AsyncGenerator<T>,
+  isOpening: (chunk: T) => boolean = () => false,
+): Promise<OpenedStream<T>> {
   const head: T[] = []
   for (;;) {
     const next = await chunks.next()
@@ -24,7 +27,11 @@ export async function openStream<T>(chunks: AsyncGenerator<T>, isOpening: (chunk
  * usage chunk (no choices), sent only with `stream_options.include_usage`, when the other chunks carry `usage: null`
  * as OpenAI's do. An error after the stream started becomes its last event.
  */
-export async function* chunkEvents<T extends { choices: unknown[] }>(opened: OpenedStream<T>, rest: AsyncGenerator<T>, includeUsage: boolean): AsyncGenerator<SseEvent> {
+export async function* chunkEvents<T extends { choices: unknown[] }>(
+  opened: OpenedStream<T>,
+  rest: AsyncGenerator<T>,
+  includeUsage: boolean,
+): AsyncGenerator<SseEvent> {
   const event = (chunk: T): SseEvent | null => {
     const isUsage = chunk.choices.length === 0
     if (isUsage && !includeUsage) return null

@@ -30,14 +30,24 @@ export interface ApiDeps {
 export function requireEngine(deps: ApiDeps): Engine {
   const { model } = deps
   if (model.state === 'ready' && model.engine) return model.engine
-  if (model.state === 'failed') throw new InternalServerError(`The model failed to load: ${model.error?.message ?? 'unknown error'}`, { shouldRetry: false })
-  throw new ServiceUnavailableError('The model is still loading; try again shortly', { retryAfterMs: 2000, code: 'model_loading' })
+  if (model.state === 'failed')
+    throw new InternalServerError(`The model failed to load: ${model.error?.message ?? 'unknown error'}`, {
+      shouldRetry: false,
+    })
+  throw new ServiceUnavailableError('The model is still loading; try again shortly', {
+    retryAfterMs: 2000,
+    code: 'model_loading',
+  })
 }
 
 /** Checks a request's `model` against the served model's names: 404 model_not_found otherwise. */
 export function checkModelName(deps: ApiDeps, name: string, param = 'model'): void {
   if (deps.model.names.includes(name)) return
-  throw new ApiError(404, `The model '${name}' does not exist or you do not have access to it. This server serves '${deps.model.id}'.`, { code: 'model_not_found', param })
+  throw new ApiError(
+    404,
+    `The model '${name}' does not exist or you do not have access to it. This server serves '${deps.model.id}'.`,
+    { code: 'model_not_found', param },
+  )
 }
 
 /** The store, or 503 when the server runs without one. */
@@ -49,6 +59,10 @@ export function requireStore(deps: ApiDeps): { store: Store } {
 /** The store and the run queue; the queue exists once the model has loaded (503 with Retry-After until then). */
 export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
   const { store } = requireStore(deps)
-  if (!deps.runs) throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', { retryAfterMs: 2000, code: 'model_loading' })
+  if (!deps.runs)
+    throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', {
+      retryAfterMs: 2000,
+      code: 'model_loading',
+    })
   return { store, runs: deps.runs }
 }

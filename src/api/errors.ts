@@ -1,5 +1,11 @@
 import { EngineError } from '../engine/errors.js'
-import { ApiError, BadRequestError, InternalServerError, NotFoundError, ServiceUnavailableError } from '../http/errors.js'
+import {
+  ApiError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '../http/errors.js'
 import type { SseEvent } from '../http/sse.js'
 import { RunStateError } from '../runs/queue.js'
 import { StoreError } from '../store/errors.js'
@@ -12,19 +18,32 @@ export function toApiError(error: unknown, promptParam = 'messages'): unknown {
   if (error instanceof ApiError) return error
   if (error instanceof EngineError) return engineError(error, promptParam)
   if (error instanceof StoreError) return storeError(error)
-  if (error instanceof RunStateError) return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
+  if (error instanceof RunStateError)
+    return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
   return error
 }
 
 function engineError(error: EngineError, promptParam: string): ApiError {
   switch (error.code) {
-    case 'invalid_request': return new BadRequestError(error.message, { param: error.param })
-    case 'context_length_exceeded': return new BadRequestError(error.message, { code: 'context_length_exceeded', param: error.param ?? promptParam, shouldRetry: false })
-    case 'rejected': return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
-    case 'busy': return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'server_busy' })
-    case 'crashed': case 'closed': return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'engine_unavailable' })
-    case 'aborted': return new BadRequestError(error.message, { code: 'request_aborted', shouldRetry: false })
-    case 'load_failed': return new InternalServerError(error.message, { shouldRetry: false })
+    case 'invalid_request':
+      return new BadRequestError(error.message, { param: error.param })
+    case 'context_length_exceeded':
+      return new BadRequestError(error.message, {
+        code: 'context_length_exceeded',
+        param: error.param ?? promptParam,
+        shouldRetry: false,
+      })
+    case 'rejected':
+      return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
+    case 'busy':
+      return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'server_busy' })
+    case 'crashed':
+    case 'closed':
+      return new ServiceUnavailableError(error.message, { retryAfterMs: 1000, code: 'engine_unavailable' })
+    case 'aborted':
+      return new BadRequestError(error.message, { code: 'request_aborted', shouldRetry: false })
+    case 'load_failed':
+      return new InternalServerError(error.message, { shouldRetry: false })
     default: {
       const unknown: never = error.code
       return new InternalServerError(`Engine error ${String(unknown)}`)
@@ -34,10 +53,15 @@ function engineError(error: EngineError, promptParam: string): ApiError {
 
 function storeError(error: StoreError): ApiError {
   switch (error.code) {
-    case 'not_found': return error.kind && error.id ? new NotFoundError(error.kind, error.id) : new ApiError(404, error.message)
-    case 'conflict': return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
-    case 'invalid_cursor': return new BadRequestError(error.message, { param: error.param })
-    case 'locked': case 'closed': return new ServiceUnavailableError(error.message, { retryAfterMs: 1000 })
+    case 'not_found':
+      return error.kind && error.id ? new NotFoundError(error.kind, error.id) : new ApiError(404, error.message)
+    case 'conflict':
+      return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
+    case 'invalid_cursor':
+      return new BadRequestError(error.message, { param: error.param })
+    case 'locked':
+    case 'closed':
+      return new ServiceUnavailableError(error.message, { retryAfterMs: 1000 })
     default: {
       const unknown: never = error.code
       return new InternalServerError(`Store error ${String(unknown)}`)

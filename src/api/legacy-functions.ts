@@ -32,7 +32,12 @@ export async function* legacyChunks(chunks: AsyncIterable<ChatChunk>): AsyncGene
     const choices = chunk.choices.map((choice) => {
       const { tool_calls: calls, ...rest } = choice.delta
       const call = calls?.find((d) => d.index === 0)
-      const delta: Delta = call ? withFunctionCall(rest, { ...(call.function.name ? { name: call.function.name } : {}), arguments: call.function.arguments }) : rest
+      const delta: Delta = call
+        ? withFunctionCall(rest, {
+            ...(call.function.name ? { name: call.function.name } : {}),
+            arguments: call.function.arguments,
+          })
+        : rest
       return { ...choice, delta, finish_reason: choice.finish_reason && legacyFinish(choice.finish_reason) }
     })
     yield { ...chunk, choices }

@@ -8,22 +8,40 @@ import type { ApiDeps } from './deps.js'
 export function registerModels(router: Router, deps: ApiDeps): void {
   const model = (): Model => ({ id: deps.model.id, object: 'model', created: deps.model.created, owned_by: 'oxillama' })
 
-  router.get('/v1/models', { response: ModelsPage, summary: 'Lists the served model' }, () => ({ object: 'list' as const, data: [model()] }))
+  router.get('/v1/models', { response: ModelsPage, summary: 'Lists the served model' }, () => ({
+    object: 'list' as const,
+    data: [model()],
+  }))
 
-  router.get('/v1/models/:model', { params: ModelPath, response: Model, summary: 'Retrieves the served model by id or alias' }, (c) => {
-    if (!deps.model.names.includes(c.params.model)) {
-      throw new ApiError(404, `The model '${c.params.model}' does not exist`, { code: 'model_not_found', param: 'model' })
-    }
-    return { ...model(), id: c.params.model }
-  })
+  router.get(
+    '/v1/models/:model',
+    { params: ModelPath, response: Model, summary: 'Retrieves the served model by id or alias' },
+    (c) => {
+      if (!deps.model.names.includes(c.params.model)) {
+        throw new ApiError(404, `The model '${c.params.model}' does not exist`, {
+          code: 'model_not_found',
+          param: 'model',
+        })
+      }
+      return { ...model(), id: c.params.model }
+    },
+  )
 
   // llama-server's health contract: 200 once the model is ready, 503 while it loads (or after it failed)
   router.get('/health', { summary: 'Readiness of the model' }, () => {
     const { state, engine } = deps.model
     if (state === 'ready' && engine) {
       const stats = engine.stats
-      return json(stats.state === 'ready' ? 200 : 503, { status: stats.state === 'ready' ? 'ok' : 'restarting', slots_busy: stats.active, queued: stats.queued, restarts: stats.restarts })
+      return json(stats.state === 'ready' ? 200 : 503, {
+        status: stats.state === 'ready' ? 'ok' : 'restarting',
+        slots_busy: stats.active,
+        queued: stats.queued,
+        restarts: stats.restarts,
+      })
     }
-    return json(503, { status: state === 'failed' ? 'error' : 'loading', ...(deps.model.error ? { error: deps.model.error.message } : {}) })
+    return json(503, {
+      status: state === 'failed' ? 'error' : 'loading',
+      ...(deps.model.error ? { error: deps.model.error.message } : {}),
+    })
   })
 }

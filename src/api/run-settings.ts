@@ -3,7 +3,11 @@ import type { RunCreateParams, ThreadCreateAndRunParams } from '../schemas/runs.
 import type { RunInit } from '../store/store.js'
 
 /** Resolves a run's settings: the request's, else the assistant's, else OpenAI's defaults. */
-export function resolveRunSettings(body: RunCreateParams | ThreadCreateAndRunParams, assistant: Assistant, model: string): RunInit {
+export function resolveRunSettings(
+  body: RunCreateParams | ThreadCreateAndRunParams,
+  assistant: Assistant,
+  model: string,
+): RunInit {
   const additional = 'additional_instructions' in body ? body.additional_instructions : null
   const base = body.instructions ?? assistant.instructions ?? ''
   return {

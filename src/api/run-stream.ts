@@ -6,7 +6,10 @@ import { errorEvent } from './errors.js'
  * An Assistants stream: the events given first (thread.created, thread.run.created, ...), then the run's own events
  * until it ends or waits for tool outputs, then `event: done`. A client that leaves only unsubscribes: the run goes on.
  */
-export async function* runStreamEvents(first: AssistantStreamEvent[], events: AsyncIterableIterator<AssistantStreamEvent>): AsyncGenerator<SseEvent> {
+export async function* runStreamEvents(
+  first: AssistantStreamEvent[],
+  events: AsyncIterableIterator<AssistantStreamEvent>,
+): AsyncGenerator<SseEvent> {
   try {
     for (const event of first) yield toSse(event)
     for await (const event of events) yield toSse(event)

@@ -1,6 +1,11 @@
 import { EngineError } from './errors.js'
 
-interface Waiter { resolve(release: () => void): void; reject(error: Error): void; signal: AbortSignal | undefined; onAbort: () => void }
+interface Waiter {
+  resolve(release: () => void): void
+  reject(error: Error): void
+  signal: AbortSignal | undefined
+  onAbort: () => void
+}
 
 /**
  * Admits at most `slots` requests into the engine at once and queues up to `queueSize` more in FIFO order.
@@ -19,20 +24,31 @@ export class Admission {
   }
 
   /** Requests inside the engine now. */
-  get active(): number { return this.#active }
+  get active(): number {
+    return this.#active
+  }
   /** Requests waiting for a slot. */
-  get queued(): number { return this.#waiters.length }
+  get queued(): number {
+    return this.#waiters.length
+  }
 
   /** Waits for a slot; resolves with the function that gives it back (call it exactly once). */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new EngineError('aborted', 'The request was aborted'))
     if (!this.#paused && this.#active < this.#slots && this.#waiters.length === 0) return Promise.resolve(this.#grant())
     if (this.#waiters.length >= this.#queueSize) {
-      return Promise.reject(new EngineError('busy', `The server is busy: ${this.#active} requests running and ${this.#waiters.length} queued`))
+      return Promise.reject(
+        new EngineError(
+          'busy',
+          `The server is busy: ${this.#active} requests running and ${this.#waiters.length} queued`,
+        ),
+      )
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        resolve, reject, signal,
+        resolve,
+        reject,
+        signal,
         onAbort: () => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter)
           reject(new EngineError('aborted', 'The request was aborted while queued'))
@@ -44,7 +60,9 @@ export class Admission {
   }
 
   /** Stops admitting (while the engine restarts); queued requests keep their place. */
-  pause(): void { this.#paused = true }
+  pause(): void {
+    this.#paused = true
+  }
 
   /** Admits again and lets queued requests in. */
   resume(): void {

@@ -1,12 +1,12 @@
 import { Admission } from './admission.js'
-import { chooseEngineBuild } from './build-detect.js'
+import { chooseEngineBuild } from './host/build-detect.js'
 import { EngineError } from './errors.js'
-import { loadModel, type LoadedModel, type LoadSettings } from './load.js'
-import { checkModel, type ModelInfo } from './model-check.js'
-import { pollResults, type RawResult } from './poll.js'
-import type { EngineBuild } from './protocol.js'
-import { createTokenizer, type Tokenizer } from './tokenizer.js'
-import { WorkerHost, type EngineLogger } from './worker-host.js'
+import { loadModel, type LoadedModel, type LoadSettings } from './host/load.js'
+import { checkModel, type ModelInfo } from './gguf/model-check.js'
+import { pollResults, type RawResult } from './host/poll.js'
+import type { EngineBuild } from './host/protocol.js'
+import { createTokenizer, type Tokenizer } from './tokenizer/tokenizer.js'
+import { WorkerHost, type EngineLogger } from './host/worker-host.js'
 
 /** Everything needed to run one model. */
 export interface EngineConfig extends LoadSettings {
@@ -28,7 +28,12 @@ export interface EngineConfig extends LoadSettings {
 export type ModelSummary = Omit<ModelInfo, 'header'>
 
 /** Live counters for health and tests. */
-export interface EngineStats { state: 'ready' | 'restarting' | 'closed'; active: number; queued: number; restarts: number }
+export interface EngineStats {
+  state: 'ready' | 'restarting' | 'closed'
+  active: number
+  queued: number
+  restarts: number
+}
 
 /** The WASM engine: one worker running one model, its slots, its admission queue and its restart supervisor. */
 export class Engine {
@@ -59,7 +64,11 @@ export class Engine {
   static async start(config: EngineConfig): Promise<Engine> {
     const engine = new Engine(config)
     // the header is checked first: a bad file gets a clear error instead of a C++ failure deep in the load
-    const info = await checkModel(config.modelPath, { build: engine.build, nCtx: config.ctxSize, nParallel: config.parallel })
+    const info = await checkModel(config.modelPath, {
+      build: engine.build,
+      nCtx: config.ctxSize,
+      nParallel: config.parallel,
+    })
     engine.#info = info
     engine.#tokenizer = createTokenizer(info.header, { warn: (message) => config.logger.warn(message) })
     await engine.#spawn(config.abortOnFirstResult === true)
@@ -86,7 +95,12 @@ export class Engine {
 
   /** Counters: state, requests in slots, queued requests, restarts so far. */
   get stats(): EngineStats {
-    return { state: this.#state, active: this.#admission.active, queued: this.#admission.queued, restarts: this.#restarts }
+    return {
+      state: this.#state,
+      active: this.#admission.active,
+      queued: this.#admission.queued,
+      restarts: this.#restarts,
+    }
   }
 
   /** Resolves when the engine is ready (after a restart, once the model is loaded again). */
@@ -98,7 +112,11 @@ export class Engine {
    * Runs one engine request (completion or embedding) in a slot and yields its raw results. Waits in the admission
    * queue first; aborting the signal cancels it wherever it is.
    */
-  async *run(action: 'completion' | 'embedding', message: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<RawResult> {
+  async *run(
+    action: 'completion' | 'embedding',
+    message: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RawResult> {
     const release = await this.#admission.acquire(signal)
     try {
       const host = this.#host
@@ -135,7 +153,13 @@ export class Engine {
   async #spawn(abortOnFirstResult: boolean): Promise<void> {
     const info = this.#requireInfo()
     const onRead = this.config.onLoadProgress && ((read: number) => this.config.onLoadProgress?.(read, info.fileSize))
-    const host = new WorkerHost({ build: this.build, threads: this.config.threads, logger: this.config.logger, onDeath: (e) => this.#onDeath(e), onRead })
+    const host = new WorkerHost({
+      build: this.build,
+      threads: this.config.threads,
+      logger: this.config.logger,
+      onDeath: (e) => this.#onDeath(e),
+      onRead,
+    })
     try {
       await host.start()
       const settings = abortOnFirstResult ? { ...this.config, poolingType: 'test_stack_trace_abort' } : this.config
@@ -144,7 +168,10 @@ export class Engine {
       await host.close().catch(() => {})
       throw error
     }
-    if (this.#state === 'closed') { await host.close(); return }
+    if (this.#state === 'closed') {
+      await host.close()
+      return
+    }
     this.#host = host
     this.#state = 'ready'
     this.#startedAt = Date.now()
@@ -169,14 +196,17 @@ export class Engine {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null
       if (this.#state === 'closed') return resolve()
-      this.#spawn(false).then(() => {
-        this.#restarts++
-        this.config.logger.info(`Engine restarted (restart ${this.#restarts})`)
-        resolve()
-      }, (error: Error) => {
-        this.config.logger.error(`Engine restart failed: ${error.message}`)
-        this.#scheduleRestart(resolve)
-      })
+      this.#spawn(false).then(
+        () => {
+          this.#restarts++
+          this.config.logger.info(`Engine restarted (restart ${this.#restarts})`)
+          resolve()
+        },
+        (error: Error) => {
+          this.config.logger.error(`Engine restart failed: ${error.message}`)
+          this.#scheduleRestart(resolve)
+        },
+      )
     }, delay) // not unref'd: requests waiting for the restart must keep the process alive; close() clears it
   }
 }

@@ -13,20 +13,32 @@ export interface ChatMessage {
 /** A function tool the model may call. */
 export interface ToolDefinition {
   type: 'function'
-  function: { name: string; description?: string | undefined; parameters?: Record<string, unknown> | undefined; strict?: boolean | null | undefined }
+  function: {
+    name: string
+    description?: string | undefined
+    parameters?: Record<string, unknown> | undefined
+    strict?: boolean | null | undefined
+  }
 }
 
 /** Which tool, if any, the model must call. */
 export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } }
 
 /** A complete tool call. */
-export interface ToolCall { id: string; type: 'function'; function: { name: string; arguments: string } }
+export interface ToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
+}
 
 /** How the output must be shaped. */
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
-  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown> | undefined; strict?: boolean | null | undefined } }
+  | {
+      type: 'json_schema'
+      json_schema: { name: string; schema?: Record<string, unknown> | undefined; strict?: boolean | null | undefined }
+    }
 
 /** Sampling and stopping settings shared by chat and text completion. */
 export interface SamplingParams {
@@ -67,22 +79,48 @@ export interface CompletionRequest extends SamplingParams {
 }
 
 /** Token usage of one request. */
-export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+}
 
 /** Engine timings of one request (llama.cpp's). */
-export interface Timings { prompt_n: number; prompt_ms: number; predicted_n: number; predicted_ms: number; prompt_per_second: number; predicted_per_second: number }
+export interface Timings {
+  prompt_n: number
+  prompt_ms: number
+  predicted_n: number
+  predicted_ms: number
+  prompt_per_second: number
+  predicted_per_second: number
+}
 
 /** One token's log probability, OpenAI chat shape. */
-export interface TokenLogprob { token: string; logprob: number; bytes: number[] | null; top_logprobs: { token: string; logprob: number; bytes: number[] | null }[] }
+export interface TokenLogprob {
+  token: string
+  logprob: number
+  bytes: number[] | null
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[]
+}
 
 /** Log probabilities in the legacy completions shape. */
-export interface CompletionLogprobs { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] }
+export interface CompletionLogprobs {
+  tokens: string[]
+  token_logprobs: number[]
+  top_logprobs: Record<string, number>[]
+  text_offset: number[]
+}
 
 /** Why generation stopped. */
 export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
 /** A streamed tool-call fragment, merged by index as the openai SDK does. */
-export interface ToolCallDelta { index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }
+export interface ToolCallDelta {
+  index: number
+  id?: string
+  type?: 'function'
+  function: { name?: string; arguments: string }
+}
 
 /** A chat completion chunk (object "chat.completion.chunk"). */
 export interface ChatChunk {
@@ -114,4 +152,6 @@ export interface CompletionChunk {
 }
 
 /** Per-call options. */
-export interface CallOptions { signal?: AbortSignal | undefined }
+export interface CallOptions {
+  signal?: AbortSignal | undefined
+}

@@ -6,7 +6,8 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
 /** Compares in time that depends only on the presented value's length, never on where it differs. */
 function sameBytes(presented: Uint8Array, expected: Uint8Array): boolean {
   let diff = presented.length ^ expected.length
-  for (let i = 0; i < presented.length; i++) diff |= (presented[i] ?? 0) ^ (expected[i % Math.max(expected.length, 1)] ?? 0)
+  for (let i = 0; i < presented.length; i++)
+    diff |= (presented[i] ?? 0) ^ (expected[i % Math.max(expected.length, 1)] ?? 0)
   return diff === 0
 }
 
@@ -21,8 +22,10 @@ export function createApiKeyCheck(keys: readonly string[]): (authorization: stri
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
     const token = match?.[1]
     if (token === undefined) {
-      throw new AuthenticationError("You didn't provide an API key. You need to provide your API key in an Authorization header " +
-        'using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).')
+      throw new AuthenticationError(
+        "You didn't provide an API key. You need to provide your API key in an Authorization header " +
+          'using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).',
+      )
     }
     const presented = encoder.encode(token)
     let ok = false

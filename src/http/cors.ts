@@ -1,16 +1,34 @@
 /** Headers a browser may send to the API: the SDK's own, plus whatever a preflight asks for. */
 const ALLOWED_HEADERS = [
-  'authorization', 'content-type', 'openai-beta', 'openai-organization', 'openai-project', 'x-request-id',
-  'x-stainless-arch', 'x-stainless-async', 'x-stainless-lang', 'x-stainless-os', 'x-stainless-package-version',
-  'x-stainless-retry-count', 'x-stainless-runtime', 'x-stainless-runtime-version', 'x-stainless-timeout',
-  'x-stainless-helper-method', 'x-stainless-poll-helper', 'x-stainless-custom-poll-interval',
+  'authorization',
+  'content-type',
+  'openai-beta',
+  'openai-organization',
+  'openai-project',
+  'x-request-id',
+  'x-stainless-arch',
+  'x-stainless-async',
+  'x-stainless-lang',
+  'x-stainless-os',
+  'x-stainless-package-version',
+  'x-stainless-retry-count',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+  'x-stainless-timeout',
+  'x-stainless-helper-method',
+  'x-stainless-poll-helper',
+  'x-stainless-custom-poll-interval',
 ]
-const EXPOSED_HEADERS = 'x-request-id, openai-poll-after-ms, openai-processing-ms, retry-after, retry-after-ms, x-should-retry'
+const EXPOSED_HEADERS =
+  'x-request-id, openai-poll-after-ms, openai-processing-ms, retry-after, retry-after-ms, x-should-retry'
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** CORS headers for every reply when an origin is configured. */
 export function corsHeaders(origin: string): Record<string, string> {
-  const headers: Record<string, string> = { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS }
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': EXPOSED_HEADERS,
+  }
   if (origin !== '*') headers.vary = 'origin'
   return headers
 }

@@ -54,17 +54,23 @@ export class ApiError extends Error {
 
 /** 400: the request is malformed or fails validation. */
 export class BadRequestError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(400, message, options) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(400, message, options)
+  }
 }
 
 /** 401: missing or wrong API key. */
 export class AuthenticationError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(401, message, { code: 'invalid_api_key', ...options }) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(401, message, { code: 'invalid_api_key', ...options })
+  }
 }
 
 /** 403: the key may not do this. */
 export class PermissionDeniedError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(403, message, options) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(403, message, options)
+  }
 }
 
 /** 404: no object of this kind with this id. */
@@ -76,19 +82,27 @@ export class NotFoundError extends ApiError {
 
 /** 409: the object's state forbids the action (e.g. a run already finished). */
 export class ConflictError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(409, message, options) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(409, message, options)
+  }
 }
 
 /** 413: the request body is larger than `--max-body`. */
 export class PayloadTooLargeError extends ApiError {
   constructor(limitBytes: number, options: ApiErrorOptions = {}) {
-    super(413, `Request body too large: the limit is ${limitBytes} bytes.`, { code: 'request_too_large', shouldRetry: false, ...options })
+    super(413, `Request body too large: the limit is ${limitBytes} bytes.`, {
+      code: 'request_too_large',
+      shouldRetry: false,
+      ...options,
+    })
   }
 }
 
 /** 422: well-formed but semantically impossible. */
 export class UnprocessableEntityError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(422, message, options) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(422, message, options)
+  }
 }
 
 /** 429: too many requests for now; pass `retryAfterMs`. */
@@ -100,12 +114,17 @@ export class RateLimitError extends ApiError {
 
 /** 500: an unexpected server failure, with OpenAI's generic wording by default. */
 export class InternalServerError extends ApiError {
-  constructor(message = 'The server had an error while processing your request. Sorry about that!', options: ApiErrorOptions = {}) {
+  constructor(
+    message = 'The server had an error while processing your request. Sorry about that!',
+    options: ApiErrorOptions = {},
+  ) {
     super(500, message, options)
   }
 }
 
 /** 503: no model ready or the server is shutting down; pass `retryAfterMs`. */
 export class ServiceUnavailableError extends ApiError {
-  constructor(message: string, options: ApiErrorOptions = {}) { super(503, message, options) }
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    super(503, message, options)
+  }
 }

@@ -5,7 +5,9 @@ const IDLE = Symbol('idle')
 
 function idleAfter<T>(pending: Promise<T>, ms: number): Promise<T | typeof IDLE> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const idle = new Promise<typeof IDLE>((resolve) => { timer = setTimeout(resolve, ms, IDLE) })
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setTimeout(resolve, ms, IDLE)
+  })
   return Promise.race([pending, idle]).finally(() => clearTimeout(timer))
 }
 

@@ -59,12 +59,18 @@ export type HttpApp = {
 const encoder = new TextEncoder()
 const JSON_TYPE = 'application/json'
 
-function bodyResponse(status: number, headers: Record<string, string>, body: string, contentType = JSON_TYPE): HttpBodyResponse {
+function bodyResponse(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  contentType = JSON_TYPE,
+): HttpBodyResponse {
   return { status, headers: { 'content-type': contentType, ...headers }, body: encoder.encode(body) }
 }
 
 function checkHeader(name: string, value: string): void {
-  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`Cannot set reply header '${name}': invalid name or value`)
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(value))
+    throw new TypeError(`Cannot set reply header '${name}': invalid name or value`)
 }
 
 /** Creates the application that transports (and tests, through `handle()`) drive. */
@@ -81,11 +87,23 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
   const checkKey = options.apiKeys && options.apiKeys.length > 0 ? createApiKeyCheck(options.apiKeys) : null
   const heartbeatMs = options.heartbeatMs ?? 15_000
-  const baseHeaders = (requestId: string, origin: string | null): Record<string, string> => ({ 'x-request-id': requestId, ...(origin ? corsHeaders(origin) : {}) })
+  const baseHeaders = (requestId: string, origin: string | null): Record<string, string> => ({
+    'x-request-id': requestId,
+    ...(origin ? corsHeaders(origin) : {}),
+  })
 
-  function accessLog(head: RequestHead, status: number, started: number, bytes: number, requestId: string, note = ''): void {
+  function accessLog(
+    head: RequestHead,
+    status: number,
+    started: number,
+    bytes: number,
+    requestId: string,
+    note = '',
+  ): void {
     const path = splitTarget(head.url).path
-    logger.info(`${head.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${bytes}B ${requestId}${note}`)
+    logger.info(
+      `${head.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${bytes}B ${requestId}${note}`,
+    )
   }
 
   function errorResponse(error: unknown, requestId: string, origin: string | null): HttpBodyResponse {
@@ -96,23 +114,44 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       logger.error('Unhandled error', { request_id: requestId, error })
       apiError = new InternalServerError()
     }
-    return bodyResponse(apiError.status, { ...apiError.headers, ...baseHeaders(requestId, origin) }, JSON.stringify(apiError.toEnvelope()))
+    return bodyResponse(
+      apiError.status,
+      { ...apiError.headers, ...baseHeaders(requestId, origin) },
+      JSON.stringify(apiError.toEnvelope()),
+    )
   }
 
-  function streamResponse(reply: SseReply, head: IncomingRequest, headers: Record<string, string>, requestId: string, started: number): HttpStreamResponse {
+  function streamResponse(
+    reply: SseReply,
+    head: IncomingRequest,
+    headers: Record<string, string>,
+    requestId: string,
+    started: number,
+  ): HttpStreamResponse {
     const events = withHeartbeat(reply.events, heartbeatMs)
     const onAbort = () => reply.onDisconnect?.()
-    if (reply.onDisconnect && head.signal.aborted) queueMicrotask(onAbort) // gone while the handler ran
+    if (reply.onDisconnect && head.signal.aborted)
+      queueMicrotask(onAbort) // gone while the handler ran
     else if (reply.onDisconnect) head.signal.addEventListener('abort', onAbort, { once: true })
     return {
       status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...headers },
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+        ...headers,
+      },
       events,
       async pipe(sink) {
         let bytes = 0
         const counting: ByteSink = {
-          get aborted() { return sink.aborted },
-          write(chunk) { bytes += chunk.byteLength; return sink.write(chunk) },
+          get aborted() {
+            return sink.aborted
+          },
+          write(chunk) {
+            bytes += chunk.byteLength
+            return sink.write(chunk)
+          },
           drained: () => sink.drained(),
           end: () => sink.end(),
           destroy: () => sink.destroy(),
@@ -133,15 +172,21 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   function toResponse(result: unknown, route: Route, c: Dispatch): HttpResponse {
     const headers = { ...c.headers, ...baseHeaders(c.requestId, c.origin) }
-    if (result instanceof SseReply) return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
-    if (result instanceof TextReply) return bodyResponse(result.status, { ...result.headers, ...headers }, result.text, result.contentType)
+    if (result instanceof SseReply)
+      return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
+    if (result instanceof TextReply)
+      return bodyResponse(result.status, { ...result.headers, ...headers }, result.text, result.contentType)
     const reply = result instanceof JsonReply ? result : new JsonReply(200, result)
     if (reply.body === undefined) throw new TypeError(`Handler of ${route.method} ${route.path} returned nothing`)
     if (options.validateReplies && reply.status >= 200 && reply.status < 300) {
       const problem = route.inspectReply(reply.body)
       if (problem) {
-        logger.error(`Reply of ${route.method} ${route.path} does not match its schema: ${problem.message}`, { request_id: c.requestId })
-        throw new InternalServerError(`Reply does not match the response schema: ${problem.message}`, { param: problem.param })
+        logger.error(`Reply of ${route.method} ${route.path} does not match its schema: ${problem.message}`, {
+          request_id: c.requestId,
+        })
+        throw new InternalServerError(`Reply does not match the response schema: ${problem.message}`, {
+          param: problem.param,
+        })
       }
     }
     return bodyResponse(reply.status, { ...reply.headers, ...headers }, JSON.stringify(reply.body))
@@ -151,21 +196,43 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const { incoming, requestId } = c
     const { path, rawQuery } = splitTarget(incoming.url)
     if (c.origin && incoming.method === 'OPTIONS') {
-      return { status: 204, headers: { ...preflightHeaders(c.origin, incoming.headers['access-control-request-headers']), ...baseHeaders(requestId, c.origin) }, body: new Uint8Array(0) }
+      return {
+        status: 204,
+        headers: {
+          ...preflightHeaders(c.origin, incoming.headers['access-control-request-headers']),
+          ...baseHeaders(requestId, c.origin),
+        },
+        body: new Uint8Array(0),
+      }
     }
     if (checkKey && path.startsWith('/v1') && incoming.method !== 'OPTIONS') checkKey(incoming.headers.authorization)
     const match = router.match(incoming.method, path)
     if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${incoming.method} ${path})`)
     if (match.kind === 'wrong-method') {
-      throw new ApiError(405, `Invalid method for URL (${incoming.method} ${path})`, { headers: { allow: match.allow.join(', ') }, shouldRetry: false })
+      throw new ApiError(405, `Invalid method for URL (${incoming.method} ${path})`, {
+        headers: { allow: match.allow.join(', ') },
+        shouldRetry: false,
+      })
     }
     const request: HttpRequest = {
-      method: incoming.method, path, params: match.params, query: new URLSearchParams(rawQuery), rawQuery,
-      headers: incoming.headers, body: incoming.body, signal: incoming.signal, requestId,
+      method: incoming.method,
+      path,
+      params: match.params,
+      query: new URLSearchParams(rawQuery),
+      rawQuery,
+      headers: incoming.headers,
+      body: incoming.body,
+      signal: incoming.signal,
+      requestId,
     }
     const input = match.route.validate(request)
     const context: RawContext = {
-      params: input.params, query: input.query, body: input.body, signal: incoming.signal, request, requestId,
+      params: input.params,
+      query: input.query,
+      body: input.body,
+      signal: incoming.signal,
+      request,
+      requestId,
       header(name: string, value: string) {
         const lower = name.toLowerCase()
         checkHeader(lower, value)
@@ -180,7 +247,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     maxBodyBytes,
     logger,
     async handle(incoming) {
-      const c: Dispatch = { incoming, requestId: pickRequestId(incoming.headers['x-request-id']), origin: allowedOrigin(incoming.headers.origin), started: performance.now(), headers: {} }
+      const c: Dispatch = {
+        incoming,
+        requestId: pickRequestId(incoming.headers['x-request-id']),
+        origin: allowedOrigin(incoming.headers.origin),
+        started: performance.now(),
+        headers: {},
+      }
       let response: HttpResponse
       try {
         response = await dispatch(c)
@@ -189,7 +262,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       }
       if ('body' in response) {
         response.headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
-        accessLog(incoming, response.status, c.started, response.body.byteLength, c.requestId, incoming.signal.aborted ? ' aborted' : '')
+        accessLog(
+          incoming,
+          response.status,
+          c.started,
+          response.body.byteLength,
+          c.requestId,
+          incoming.signal.aborted ? ' aborted' : '',
+        )
       }
       return response
     },
@@ -202,4 +282,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 }
 
-type Dispatch = { incoming: IncomingRequest; requestId: string; origin: string | null; started: number; headers: Record<string, string> }
+type Dispatch = {
+  incoming: IncomingRequest
+  requestId: string
+  origin: string | null
+  started: number
+  headers: Record<string, string>
+}

@@ -1,6 +1,7 @@
 import { BadRequestError } from './errors.js'
 
-const HINT = "(HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, " +
+const HINT =
+  "(HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, " +
   'but what was sent was not valid JSON.)'
 const decoder = new TextDecoder('utf-8', { fatal: true })
 

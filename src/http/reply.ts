@@ -54,7 +54,11 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 }
 
 /** A plain-text-like reply with its content type. */
-export function text(status: number, body: string, options: { contentType?: string; headers?: Record<string, string> } = {}): TextReply {
+export function text(
+  status: number,
+  body: string,
+  options: { contentType?: string; headers?: Record<string, string> } = {},
+): TextReply {
   return new TextReply(status, body, options.contentType ?? 'text/plain; charset=utf-8', options.headers)
 }
 

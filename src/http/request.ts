@@ -45,7 +45,11 @@ export type CreateRequestOptions = {
 }
 
 /** Builds an IncomingRequest without a socket, for `app.handle()` in tests and in-process calls. */
-export function createIncomingRequest(method: string, url: string, options: CreateRequestOptions = {}): IncomingRequest {
+export function createIncomingRequest(
+  method: string,
+  url: string,
+  options: CreateRequestOptions = {},
+): IncomingRequest {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value
   let body: Uint8Array | null = null

@@ -66,13 +66,17 @@ export type RouteMatch =
 function parsePath(path: string): Segment[] {
   if (!path.startsWith('/')) throw new TypeError(`Cannot register route '${path}': it does not start with '/'`)
   const seen = new Set<string>()
-  return path.split('/').slice(1).map((part) => {
-    if (!part.startsWith(':')) return { literal: part }
-    const name = part.slice(1)
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || seen.has(name)) throw new TypeError(`Cannot register route '${path}': bad parameter '${part}'`)
-    seen.add(name)
-    return { param: name }
-  })
+  return path
+    .split('/')
+    .slice(1)
+    .map((part) => {
+      if (!part.startsWith(':')) return { literal: part }
+      const name = part.slice(1)
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || seen.has(name))
+        throw new TypeError(`Cannot register route '${path}': bad parameter '${part}'`)
+      seen.add(name)
+      return { param: name }
+    })
 }
 
 function decodeSegment(part: string): string {
@@ -128,26 +132,38 @@ export class Router {
   /** Finds the most specific route for a method and (percent-encoded) path. */
   match(method: string, path: string): RouteMatch {
     const parts = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/').slice(1)
-    const hits = this.#routes.filter((route) => route.segments.length === parts.length &&
-      route.segments.every((s, i) => ('literal' in s ? s.literal === parts[i] : parts[i] !== '')))
+    const hits = this.#routes.filter(
+      (route) =>
+        route.segments.length === parts.length &&
+        route.segments.every((s, i) => ('literal' in s ? s.literal === parts[i] : parts[i] !== '')),
+    )
     if (hits.length === 0) return { kind: 'not-found' }
-    const best = hits.filter((route) => route.method === method)
+    const best = hits
+      .filter((route) => route.method === method)
       .sort((a, b) => specificity(a.segments).localeCompare(specificity(b.segments)))[0]
     if (!best) return { kind: 'wrong-method', allow: [...new Set(hits.map((r) => r.method))] }
     const params: Record<string, string> = {}
-    best.segments.forEach((s, i) => { if ('param' in s) params[s.param] = decodeSegment(parts[i] ?? '') })
+    best.segments.forEach((s, i) => {
+      if ('param' in s) params[s.param] = decodeSegment(parts[i] ?? '')
+    })
     return { kind: 'found', route: best, params }
   }
 
   #add<S extends RouteSchemas>(method: string, path: string, schemas: S, handler: Handler<S>): void {
     const segments = parsePath(path)
     const shape = specificity(segments) + segments.map((s) => ('literal' in s ? s.literal : ':')).join('/')
-    const duplicate = this.#routes.some((r) => r.method === method &&
-      specificity(r.segments) + r.segments.map((s) => ('literal' in s ? s.literal : ':')).join('/') === shape)
+    const duplicate = this.#routes.some(
+      (r) =>
+        r.method === method &&
+        specificity(r.segments) + r.segments.map((s) => ('literal' in s ? s.literal : ':')).join('/') === shape,
+    )
     if (duplicate) throw new TypeError(`Cannot register ${method} ${path}: an equivalent route exists`)
     const response = schemas.response
     this.#routes.push({
-      method, path, schemas, segments,
+      method,
+      path,
+      schemas,
+      segments,
       // The context is built by the app from validated input, so the schema-typed view is sound here
       handler: handler as unknown as Route['handler'],
       validate: buildValidate(schemas),

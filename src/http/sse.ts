@@ -1,7 +1,5 @@
 /** One server-sent event, or a `:` comment line that clients skip (heartbeats). */
-export type SseEvent =
-  | { event?: string; data: string; id?: string; retry?: number }
-  | { comment: string }
+export type SseEvent = { event?: string; data: string; id?: string; retry?: number } | { comment: string }
 
 const encoder = new TextEncoder()
 const LINE_BREAK = /\r\n|\r|\n/
@@ -13,7 +11,13 @@ function checkField(name: string, value: string): void {
 
 /** Formats one SSE event as text: `data` split on line breaks into `data:` lines, ended by a blank line. */
 export function formatSse(event: SseEvent): string {
-  if ('comment' in event) return event.comment.split(LINE_BREAK).map((line) => `: ${line}\n`).join('') + '\n'
+  if ('comment' in event)
+    return (
+      event.comment
+        .split(LINE_BREAK)
+        .map((line) => `: ${line}\n`)
+        .join('') + '\n'
+    )
   let out = ''
   if (event.event !== undefined) {
     checkField('event', event.event)
@@ -24,7 +28,8 @@ export function formatSse(event: SseEvent): string {
     out += `id: ${event.id}\n`
   }
   if (event.retry !== undefined) {
-    if (!Number.isInteger(event.retry) || event.retry < 0) throw new TypeError('Cannot encode SSE retry: not a non-negative integer')
+    if (!Number.isInteger(event.retry) || event.retry < 0)
+      throw new TypeError('Cannot encode SSE retry: not a non-negative integer')
     out += `retry: ${event.retry}\n`
   }
   for (const line of event.data.split(LINE_BREAK)) out += `data: ${line}\n`

@@ -7,7 +7,10 @@ const ROOT_NAME = 'the request body'
 
 function segments(pointer: string): string[] {
   if (pointer === '') return []
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 /** Walks the value along the pointer, naming array steps `[n]` and object steps `.key`. */
@@ -57,7 +60,9 @@ function pruneUnions(errors: SchemaError[]): SchemaError[] {
       live = live.filter((e) => !missed.has(branchIndex(e, prefix)))
     } else {
       // No branch matched its discriminator: the discriminator itself is the problem
-      live = live.filter((e) => branchIndex(e, prefix) < 0 || misses.some((m) => e === m || e.schemaPath.startsWith(`${m.schemaPath}/`)))
+      live = live.filter(
+        (e) => branchIndex(e, prefix) < 0 || misses.some((m) => e === m || e.schemaPath.startsWith(`${m.schemaPath}/`)),
+      )
     }
   }
   return live.filter((e) => e.keyword !== 'anyOf')
@@ -80,8 +85,14 @@ function sameType(a: string, b: string): boolean {
 }
 
 const ARTICLES: Record<string, string> = {
-  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean',
-  object: 'an object', array: 'an array', null: 'null', undefined: 'nothing',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+  undefined: 'nothing',
 }
 
 function describeType(type: string): string {
@@ -151,7 +162,8 @@ function constraintMessage(error: SchemaError, name: string, value: unknown, all
     case 'propertyNames': {
       const key = show(error.params.propertyNames[0])
       const inner = all.find((e) => e.schemaPath.startsWith(`${error.schemaPath}/propertyNames`))
-      if (inner?.keyword === 'maxLength') return `Invalid ${subject}: key ${key} too long. Expected keys with maximum length ${inner.params.limit}.`
+      if (inner?.keyword === 'maxLength')
+        return `Invalid ${subject}: key ${key} too long. Expected keys with maximum length ${inner.params.limit}.`
       return `Invalid ${subject}: invalid key ${key}.`
     }
     case '~refine':
@@ -165,13 +177,22 @@ function constraintCode(error: SchemaError, value: unknown): string | null {
   const kind = typeof value === 'number' && Number.isInteger(value) ? 'integer' : 'decimal'
   const size = Array.isArray(value) ? value.length : -1
   switch (error.keyword) {
-    case 'minimum': case 'exclusiveMinimum': return `${kind}_below_min_value`
-    case 'maximum': case 'exclusiveMaximum': return `${kind}_above_max_value`
-    case 'minLength': return 'string_below_min_length'
-    case 'maxLength': return 'string_above_max_length'
-    case 'minItems': return size === 0 ? 'empty_array' : 'array_below_min_length'
-    case 'maxItems': return 'array_above_max_length'
-    default: return null
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return `${kind}_below_min_value`
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `${kind}_above_max_value`
+    case 'minLength':
+      return 'string_below_min_length'
+    case 'maxLength':
+      return 'string_above_max_length'
+    case 'minItems':
+      return size === 0 ? 'empty_array' : 'array_below_min_length'
+    case 'maxItems':
+      return 'array_above_max_length'
+    default:
+      return null
   }
 }
 
@@ -182,7 +203,10 @@ function constraintCode(error: SchemaError, value: unknown): string | null {
  */
 export function describeValidationErrors(errors: SchemaError[], value: unknown): ValidationProblem {
   const live = pruneUnions(errors)
-  const first = live.reduce<SchemaError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
+  const first = live.reduce<SchemaError | undefined>(
+    (best, e) => (best === undefined || depth(e) > depth(best) ? e : best),
+    undefined,
+  )
   if (first === undefined) return { message: 'Invalid request.', param: null, code: null }
   const { param, at } = locate(value, first.instancePath)
   if (first.keyword === 'required') {
@@ -193,7 +217,8 @@ export function describeValidationErrors(errors: SchemaError[], value: unknown):
   const name = param ?? ROOT_NAME
   const here = live.filter((e) => e.instancePath === first.instancePath && e.keyword !== 'required')
   const constraint = here.find((e) => !['type', 'const', 'enum'].includes(e.keyword))
-  if (constraint) return { message: constraintMessage(constraint, name, at, errors), param, code: constraintCode(constraint, at) }
+  if (constraint)
+    return { message: constraintMessage(constraint, name, at, errors), param, code: constraintCode(constraint, at) }
   const allowed: unknown[] = []
   for (const e of here) {
     if (e.keyword === 'const') allowed.push(e.params.allowedValue)

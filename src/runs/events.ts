@@ -1,6 +1,8 @@
 import type { AssistantStreamEvent } from '../schemas/stream-events.js'
 
-interface Subscriber { push(event: AssistantStreamEvent | null): void }
+interface Subscriber {
+  push(event: AssistantStreamEvent | null): void
+}
 
 /**
  * Fans a run's events out to the streams watching it. A stream subscribes before it starts the run (or resumes it)
@@ -31,7 +33,12 @@ export class RunEvents {
     const queue: (AssistantStreamEvent | null)[] = []
     let wake: (() => void) | null = null
     let done = false
-    const subscriber: Subscriber = { push: (event) => { queue.push(event); wake?.() } }
+    const subscriber: Subscriber = {
+      push: (event) => {
+        queue.push(event)
+        wake?.()
+      },
+    }
     const set = this.#subscribers.get(runId) ?? new Set()
     set.add(subscriber)
     this.#subscribers.set(runId, set)
@@ -43,7 +50,10 @@ export class RunEvents {
     const iterator: AsyncIterableIterator<AssistantStreamEvent> = {
       [Symbol.asyncIterator]: () => iterator,
       next: async () => {
-        while (!done && queue.length === 0) await new Promise<void>((resolve) => { wake = resolve })
+        while (!done && queue.length === 0)
+          await new Promise<void>((resolve) => {
+            wake = resolve
+          })
         wake = null
         const event = queue.shift()
         if (done || event === undefined || event === null) {

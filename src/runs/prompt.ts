@@ -21,14 +21,24 @@ export async function buildRunPrompt(store: Store, engine: Engine, run: Run): Pr
   const used = run.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
   const maxTokens = run.max_completion_tokens === null ? null : run.max_completion_tokens - used.completion_tokens
   if (maxTokens !== null && maxTokens <= 0) return { kind: 'incomplete', reason: 'max_completion_tokens' }
-  const history = (await allMessages(store, run.thread_id)).filter((m) => !(m.run_id === run.id && m.role === 'assistant' && m.status === 'in_progress'))
+  const history = (await allMessages(store, run.thread_id)).filter(
+    (m) => !(m.run_id === run.id && m.role === 'assistant' && m.status === 'in_progress'),
+  )
   const toolTurns = toolMessages(await runSteps(store, run))
   const system: ChatMessage[] = run.instructions ? [{ role: 'system', content: run.instructions }] : []
   let turns = history.map(toChatMessage)
   if (run.truncation_strategy?.type === 'last_messages' && run.truncation_strategy.last_messages != null) {
     turns = turns.slice(-Math.max(1, run.truncation_strategy.last_messages))
   }
-  const count = (messages: ChatMessage[]) => messages.reduce((n, m) => n + PER_MESSAGE_OVERHEAD + engine.tokenizer.tokenize(m.content ?? '', { addSpecial: false }).length + (m.tool_calls ? engine.tokenizer.tokenize(JSON.stringify(m.tool_calls)).length : 0), 0)
+  const count = (messages: ChatMessage[]) =>
+    messages.reduce(
+      (n, m) =>
+        n +
+        PER_MESSAGE_OVERHEAD +
+        engine.tokenizer.tokenize(m.content ?? '', { addSpecial: false }).length +
+        (m.tool_calls ? engine.tokenizer.tokenize(JSON.stringify(m.tool_calls)).length : 0),
+      0,
+    )
   const fixed = count([...system, ...toolTurns])
   const promptBudget = run.max_prompt_tokens === null ? Infinity : run.max_prompt_tokens - used.prompt_tokens
   const reserve = Math.min(maxTokens ?? 256, Math.floor(engine.model.nCtx / 4))
@@ -68,7 +78,9 @@ async function runSteps(store: Store, run: Run): Promise<RunStep[]> {
 }
 
 function toChatMessage(message: Message): ChatMessage {
-  const text = message.content.map((c) => (c.type === 'text' ? c.text.value : c.type === 'refusal' ? c.refusal : '')).join('\n')
+  const text = message.content
+    .map((c) => (c.type === 'text' ? c.text.value : c.type === 'refusal' ? c.refusal : ''))
+    .join('\n')
   return { role: message.role, content: text }
 }
 
@@ -79,7 +91,15 @@ function toolMessages(steps: RunStep[]): ChatMessage[] {
     if (step.step_details.type !== 'tool_calls') continue
     const calls = step.step_details.tool_calls.filter((c): c is FunctionToolCall => c.type === 'function')
     if (calls.length === 0 || calls.some((c) => c.function.output === null)) continue
-    out.push({ role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })) })
+    out.push({
+      role: 'assistant',
+      content: null,
+      tool_calls: calls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.function.name, arguments: c.function.arguments },
+      })),
+    })
     for (const c of calls) out.push({ role: 'tool', content: c.function.output ?? '', tool_call_id: c.id })
   }
   return out
@@ -87,15 +107,32 @@ function toolMessages(steps: RunStep[]): ChatMessage[] {
 
 // A forced tool_choice applies to the run's first model call; once outputs came back the model answers freely,
 // else a forced run would call the tool forever
-function toolSettings(run: Run, afterToolOutputs: boolean): Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'> {
-  const tools: ToolDefinition[] = run.tools.flatMap((t) => (t.type === 'function'
-    ? [{ type: 'function' as const, function: { name: t.function.name, description: t.function.description, parameters: t.function.parameters as Record<string, unknown> | undefined } }]
-    : []))
+function toolSettings(
+  run: Run,
+  afterToolOutputs: boolean,
+): Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'> {
+  const tools: ToolDefinition[] = run.tools.flatMap((t) =>
+    t.type === 'function'
+      ? [
+          {
+            type: 'function' as const,
+            function: {
+              name: t.function.name,
+              description: t.function.description,
+              parameters: t.function.parameters as Record<string, unknown> | undefined,
+            },
+          },
+        ]
+      : [],
+  )
   if (tools.length === 0) return {}
   const choice = run.tool_choice
-  const toolChoice: ToolChoice = choice === null || choice === 'auto' || (afterToolOutputs && choice !== 'none') ? 'auto'
-    : choice === 'none' || choice === 'required' ? choice
-    : { type: 'function', function: { name: choice.function?.name ?? '' } }
+  const toolChoice: ToolChoice =
+    choice === null || choice === 'auto' || (afterToolOutputs && choice !== 'none')
+      ? 'auto'
+      : choice === 'none' || choice === 'required'
+        ? choice
+        : { type: 'function', function: { name: choice.function?.name ?? '' } }
   return { tools, tool_choice: toolChoice, parallel_tool_calls: run.parallel_tool_calls }
 }
 

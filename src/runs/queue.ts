@@ -6,7 +6,10 @@ import { sourcesOf, TERMINAL_STATUSES } from './machine.js'
 import { nowSeconds, stepEndPatch } from './run-writer.js'
 
 /** A tool output submitted for one call. */
-export interface ToolOutput { tool_call_id?: string | undefined; output?: string | undefined }
+export interface ToolOutput {
+  tool_call_id?: string | undefined
+  output?: string | undefined
+}
 
 /** An action the run's status forbids (mapped to 400 by the API). */
 export class RunStateError extends Error {
@@ -79,7 +82,12 @@ export class RunQueue {
     if (waitingAt >= 0 || run.status === 'requires_action') {
       if (waitingAt >= 0) this.#waiting.splice(waitingAt, 1)
       this.#clearExpiry(runId)
-      const cancelled = await store.runs.update(threadId, runId, { status: 'cancelled', cancelled_at: nowSeconds(), required_action: null }, { ifStatus: ['queued', 'requires_action'] })
+      const cancelled = await store.runs.update(
+        threadId,
+        runId,
+        { status: 'cancelled', cancelled_at: nowSeconds(), required_action: null },
+        { ifStatus: ['queued', 'requires_action'] },
+      )
       await this.#endOpenSteps(cancelled, 'cancelled')
       events.publish(runId, { event: 'thread.run.cancelled', data: cancelled })
       events.end(runId)
@@ -101,19 +109,44 @@ export class RunQueue {
     const wanted = run.required_action.submit_tool_outputs.tool_calls.map((c) => c.id)
     const given = new Map<string, string>()
     for (const [i, o] of outputs.entries()) {
-      if (!o.tool_call_id || !wanted.includes(o.tool_call_id)) throw new RunStateError(`Invalid 'tool_outputs[${i}].tool_call_id': no pending tool call has id '${o.tool_call_id ?? ''}'.`, `tool_outputs[${i}].tool_call_id`)
-      if (given.has(o.tool_call_id)) throw new RunStateError(`Duplicate output for tool call '${o.tool_call_id}'.`, `tool_outputs[${i}].tool_call_id`)
+      if (!o.tool_call_id || !wanted.includes(o.tool_call_id))
+        throw new RunStateError(
+          `Invalid 'tool_outputs[${i}].tool_call_id': no pending tool call has id '${o.tool_call_id ?? ''}'.`,
+          `tool_outputs[${i}].tool_call_id`,
+        )
+      if (given.has(o.tool_call_id))
+        throw new RunStateError(
+          `Duplicate output for tool call '${o.tool_call_id}'.`,
+          `tool_outputs[${i}].tool_call_id`,
+        )
       given.set(o.tool_call_id, o.output ?? '')
     }
     const missing = wanted.filter((id) => !given.has(id))
-    if (missing.length) throw new RunStateError(`Expected tool outputs for call_ids ${JSON.stringify(wanted)}, got ${JSON.stringify([...given.keys()])}; missing ${missing.join(', ')}.`, 'tool_outputs')
+    if (missing.length)
+      throw new RunStateError(
+        `Expected tool outputs for call_ids ${JSON.stringify(wanted)}, got ${JSON.stringify([...given.keys()])}; missing ${missing.join(', ')}.`,
+        'tool_outputs',
+      )
     this.#clearExpiry(runId)
     const { step, queued } = await store.transaction(async (tx) => {
       const pending = await this.#pendingToolStep(run, tx)
       const calls = pending?.step_details.type === 'tool_calls' ? pending.step_details.tool_calls : []
-      const withOutputs = calls.map((c) => (c.type === 'function' ? { ...c, function: { ...c.function, output: given.get(c.id) ?? null } } : c))
-      const stepDone = pending ? await tx.steps.update({ thread_id: threadId, run_id: runId }, pending.id, { status: 'completed', completed_at: nowSeconds(), step_details: { type: 'tool_calls', tool_calls: withOutputs } }) : null
-      const next = await tx.runs.update(threadId, runId, { status: 'queued', required_action: null, expires_at: null }, { ifStatus: ['requires_action'] })
+      const withOutputs = calls.map((c) =>
+        c.type === 'function' ? { ...c, function: { ...c.function, output: given.get(c.id) ?? null } } : c,
+      )
+      const stepDone = pending
+        ? await tx.steps.update({ thread_id: threadId, run_id: runId }, pending.id, {
+            status: 'completed',
+            completed_at: nowSeconds(),
+            step_details: { type: 'tool_calls', tool_calls: withOutputs },
+          })
+        : null
+      const next = await tx.runs.update(
+        threadId,
+        runId,
+        { status: 'queued', required_action: null, expires_at: null },
+        { ifStatus: ['requires_action'] },
+      )
       return { step: stepDone, queued: next }
     })
     if (step) events.publish(runId, { event: 'thread.run.step.completed', data: step })
@@ -144,12 +177,15 @@ export class RunQueue {
       const controller = new AbortController()
       this.#running.set(run.id, controller)
       executeRun(this.#ctx, run, controller.signal)
-        .then((done) => { if (done.status === 'requires_action') this.#armExpiry(done) })
+        .then((done) => {
+          if (done.status === 'requires_action') this.#armExpiry(done)
+        })
         .catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not be executed: ${error.message}`))
         .finally(() => {
           this.#running.delete(run.id)
           this.#pump()
-          if (this.#running.size === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve()
+          if (this.#running.size === 0 && this.#waiting.length === 0)
+            for (const resolve of this.#idle.splice(0)) resolve()
         })
     }
   }
@@ -159,7 +195,9 @@ export class RunQueue {
     const delay = Math.max(0, run.expires_at * 1000 - Date.now())
     const timer = setTimeout(() => {
       this.#timers.delete(run.id)
-      this.#expire(run).catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not expire: ${error.message}`))
+      this.#expire(run).catch((error: Error) =>
+        this.#ctx.logger.error(`Run ${run.id} could not expire: ${error.message}`),
+      )
     }, delay)
     timer.unref()
     this.#timers.set(run.id, timer)
@@ -171,8 +209,12 @@ export class RunQueue {
   }
 
   async #expire(run: Run): Promise<void> {
-    const expired = await this.#ctx.store.runs.update(run.thread_id, run.id, { status: 'expired', required_action: null }, { ifStatus: sourcesOf('expired') })
-      .catch((error: unknown) => { if (error instanceof StoreError && error.code === 'conflict') return null; throw error })
+    const expired = await this.#ctx.store.runs
+      .update(run.thread_id, run.id, { status: 'expired', required_action: null }, { ifStatus: sourcesOf('expired') })
+      .catch((error: unknown) => {
+        if (error instanceof StoreError && error.code === 'conflict') return null
+        throw error
+      })
     if (!expired) return
     await this.#endOpenSteps(expired, 'expired')
     this.#ctx.events.publish(run.id, { event: 'thread.run.expired', data: expired })
@@ -182,14 +224,25 @@ export class RunQueue {
   // a run a crash left in_progress fails; one left cancelling is cancelled
   async #abandon(run: Run): Promise<void> {
     const { store } = this.#ctx
-    const patch = run.status === 'cancelling'
-      ? { status: 'cancelled' as const, cancelled_at: nowSeconds() }
-      : { status: 'failed' as const, failed_at: nowSeconds(), last_error: { code: 'server_error' as const, message: 'The server stopped while this run was in progress; create a new run to retry' } }
+    const patch =
+      run.status === 'cancelling'
+        ? { status: 'cancelled' as const, cancelled_at: nowSeconds() }
+        : {
+            status: 'failed' as const,
+            failed_at: nowSeconds(),
+            last_error: {
+              code: 'server_error' as const,
+              message: 'The server stopped while this run was in progress; create a new run to retry',
+            },
+          }
     const saved = await store.runs.update(run.thread_id, run.id, patch, { ifStatus: [run.status] })
     await this.#endOpenSteps(saved, saved.status === 'cancelled' ? 'cancelled' : 'failed')
     const open = await store.messages.list(run.thread_id, { run_id: run.id, limit: 100 })
     for (const message of open.data) {
-      if (message.status === 'in_progress') await store.messages.setStatus(run.thread_id, message.id, 'incomplete', { reason: saved.status === 'cancelled' ? 'run_cancelled' : 'run_failed' })
+      if (message.status === 'in_progress')
+        await store.messages.setStatus(run.thread_id, message.id, 'incomplete', {
+          reason: saved.status === 'cancelled' ? 'run_cancelled' : 'run_failed',
+        })
     }
   }
 

@@ -22,10 +22,14 @@ export type StepEnd = 'completed' | 'cancelled' | 'expired' | 'failed'
 export function stepEndPatch(status: StepEnd, usage?: Usage): RunStepPatch {
   const at = nowSeconds()
   switch (status) {
-    case 'completed': return { status, completed_at: at, usage: usage ?? null }
-    case 'cancelled': return { status, cancelled_at: at }
-    case 'expired': return { status, expired_at: at }
-    case 'failed': return { status, failed_at: at, last_error: { code: 'server_error', message: 'The run failed' } }
+    case 'completed':
+      return { status, completed_at: at, usage: usage ?? null }
+    case 'cancelled':
+      return { status, cancelled_at: at }
+    case 'expired':
+      return { status, expired_at: at }
+    case 'failed':
+      return { status, failed_at: at, last_error: { code: 'server_error', message: 'The run failed' } }
   }
 }
 
@@ -52,7 +56,9 @@ export class RunWriter {
   }
 
   /** The tool calls the model made in this call, complete. */
-  get toolCalls(): FunctionToolCall[] { return this.#calls }
+  get toolCalls(): FunctionToolCall[] {
+    return this.#calls
+  }
 
   /** Publishes an event of this run. */
   emit(event: AssistantStreamEvent): void {
@@ -61,8 +67,15 @@ export class RunWriter {
 
   /** Streams a text fragment into the run's answer message. */
   async text(fragment: string): Promise<void> {
-    const message = this.#message ?? await this.#openMessage()
-    this.emit({ event: 'thread.message.delta', data: { id: message.id, object: 'thread.message.delta', delta: { content: [{ index: 0, type: 'text', text: { value: fragment } }] } } })
+    const message = this.#message ?? (await this.#openMessage())
+    this.emit({
+      event: 'thread.message.delta',
+      data: {
+        id: message.id,
+        object: 'thread.message.delta',
+        delta: { content: [{ index: 0, type: 'text', text: { value: fragment } }] },
+      },
+    })
     this.#pending += fragment
     if (Date.now() - this.#lastFlush > FLUSH_MS) await this.#flush()
   }
@@ -70,18 +83,31 @@ export class RunWriter {
   /** Streams tool-call fragments into the run's tool_calls step. */
   async toolCallDeltas(deltas: ToolCallDelta[]): Promise<void> {
     if (this.#message) await this.finishMessage('completed', null)
-    const step = this.#toolStep ?? await this.#openToolStep()
+    const step = this.#toolStep ?? (await this.#openToolStep())
     for (const d of deltas) {
-      const call = this.#calls[d.index] ??= { id: d.id ?? '', type: 'function', function: { name: '', arguments: '', output: null } }
+      const call = (this.#calls[d.index] ??= {
+        id: d.id ?? '',
+        type: 'function',
+        function: { name: '', arguments: '', output: null },
+      })
       if (d.id) call.id = d.id
       if (d.function.name) call.function.name += d.function.name
       call.function.arguments += d.function.arguments ?? ''
     }
     const toolCalls = deltas.map((d) => ({
-      index: d.index, type: 'function' as const, ...(d.id ? { id: d.id } : {}),
+      index: d.index,
+      type: 'function' as const,
+      ...(d.id ? { id: d.id } : {}),
       function: { ...(d.function.name ? { name: d.function.name } : {}), arguments: d.function.arguments ?? '' },
     }))
-    this.emit({ event: 'thread.run.step.delta', data: { id: step.id, object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: toolCalls } } } })
+    this.emit({
+      event: 'thread.run.step.delta',
+      data: {
+        id: step.id,
+        object: 'thread.run.step.delta',
+        delta: { step_details: { type: 'tool_calls', tool_calls: toolCalls } },
+      },
+    })
   }
 
   /** Makes sure the run has an answer message, even an empty one. */
@@ -90,16 +116,29 @@ export class RunWriter {
   }
 
   /** Ends the answer message and its step (completed, or incomplete for cancel, failure and token limits). */
-  async finishMessage(status: 'completed' | 'incomplete', reason: 'run_cancelled' | 'run_failed' | 'max_tokens' | null, usage?: Usage): Promise<void> {
+  async finishMessage(
+    status: 'completed' | 'incomplete',
+    reason: 'run_cancelled' | 'run_failed' | 'max_tokens' | null,
+    usage?: Usage,
+  ): Promise<void> {
     const message = this.#message
     const step = this.#messageStep
     if (!message || !step) return
     this.#message = null
     this.#messageStep = null
     await this.#flush(message)
-    const done = await this.#store.messages.setStatus(this.#run.thread_id, message.id, status, reason ? { reason } : undefined)
+    const done = await this.#store.messages.setStatus(
+      this.#run.thread_id,
+      message.id,
+      status,
+      reason ? { reason } : undefined,
+    )
     this.emit({ event: status === 'completed' ? 'thread.message.completed' : 'thread.message.incomplete', data: done })
-    await this.#endStep(step, reason === 'run_cancelled' ? 'cancelled' : reason === 'run_failed' ? 'failed' : 'completed', usage)
+    await this.#endStep(
+      step,
+      reason === 'run_cancelled' ? 'cancelled' : reason === 'run_failed' ? 'failed' : 'completed',
+      usage,
+    )
   }
 
   /** Ends the tool_calls step: it stays in_progress while the run waits for outputs, else it is cancelled or failed. */
@@ -107,13 +146,29 @@ export class RunWriter {
     const step = this.#toolStep
     if (!step) return
     const ref = { thread_id: this.#run.thread_id, run_id: this.#run.id }
-    const saved = await this.#store.steps.update(ref, step.id, { step_details: { type: 'tool_calls', tool_calls: this.#calls }, usage: usage ?? null })
+    const saved = await this.#store.steps.update(ref, step.id, {
+      step_details: { type: 'tool_calls', tool_calls: this.#calls },
+      usage: usage ?? null,
+    })
     if (outcome !== 'waiting') await this.#endStep(saved, outcome, usage)
   }
 
   async #openMessage(): Promise<Message> {
-    const message = await this.#store.messages.create(this.#run.thread_id, { role: 'assistant', content: [], assistant_id: this.#run.assistant_id, run_id: this.#run.id, status: 'in_progress' })
-    const step = await this.#store.steps.create({ thread_id: this.#run.thread_id, run_id: this.#run.id }, { type: 'message_creation', step_details: { type: 'message_creation', message_creation: { message_id: message.id } }, status: 'in_progress' })
+    const message = await this.#store.messages.create(this.#run.thread_id, {
+      role: 'assistant',
+      content: [],
+      assistant_id: this.#run.assistant_id,
+      run_id: this.#run.id,
+      status: 'in_progress',
+    })
+    const step = await this.#store.steps.create(
+      { thread_id: this.#run.thread_id, run_id: this.#run.id },
+      {
+        type: 'message_creation',
+        step_details: { type: 'message_creation', message_creation: { message_id: message.id } },
+        status: 'in_progress',
+      },
+    )
     this.#message = message
     this.#messageStep = step
     this.#lastFlush = Date.now()
@@ -125,7 +180,10 @@ export class RunWriter {
   }
 
   async #openToolStep(): Promise<RunStep> {
-    const step = await this.#store.steps.create({ thread_id: this.#run.thread_id, run_id: this.#run.id }, { type: 'tool_calls', step_details: { type: 'tool_calls', tool_calls: [] }, status: 'in_progress' })
+    const step = await this.#store.steps.create(
+      { thread_id: this.#run.thread_id, run_id: this.#run.id },
+      { type: 'tool_calls', step_details: { type: 'tool_calls', tool_calls: [] }, status: 'in_progress' },
+    )
     this.#toolStep = step
     this.emit({ event: 'thread.run.step.created', data: step })
     this.emit({ event: 'thread.run.step.in_progress', data: step })
@@ -133,7 +191,11 @@ export class RunWriter {
   }
 
   async #endStep(step: RunStep, status: 'completed' | 'cancelled' | 'failed', usage?: Usage): Promise<void> {
-    const saved = await this.#store.steps.update({ thread_id: this.#run.thread_id, run_id: this.#run.id }, step.id, stepEndPatch(status, usage))
+    const saved = await this.#store.steps.update(
+      { thread_id: this.#run.thread_id, run_id: this.#run.id },
+      step.id,
+      stepEndPatch(status, usage),
+    )
     this.emit({ event: `thread.run.step.${status}`, data: saved })
   }
 

@@ -13,7 +13,11 @@ export const ChatCompletionContentPartImage = Type.Object({
   type: Type.Literal('image_url'),
   image_url: Type.Object({
     url: Type.String({ description: 'The image URL or base64 data URL.' }),
-    detail: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high'), Type.Literal('original')], { description: 'Detail level of the image.' })),
+    detail: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high'), Type.Literal('original')], {
+        description: 'Detail level of the image.',
+      }),
+    ),
   }),
 })
 export type ChatCompletionContentPartImage = Static<typeof ChatCompletionContentPartImage>
@@ -48,32 +52,43 @@ export type ChatCompletionContentPartRefusal = Static<typeof ChatCompletionConte
 
 /** Any content part of a user message. */
 export const ChatCompletionContentPart = Type.Union([
-  ChatCompletionContentPartText, ChatCompletionContentPartImage, ChatCompletionContentPartInputAudio, ChatCompletionContentPartFile,
+  ChatCompletionContentPartText,
+  ChatCompletionContentPartImage,
+  ChatCompletionContentPartInputAudio,
+  ChatCompletionContentPartFile,
 ])
 export type ChatCompletionContentPart = Static<typeof ChatCompletionContentPart>
 
-const TextContent = Type.Union([
-  Type.String(),
-  Type.Array(ChatCompletionContentPartText, { minItems: 1 }),
-], { description: 'The message text, or an array of text parts.' })
+const TextContent = Type.Union([Type.String(), Type.Array(ChatCompletionContentPartText, { minItems: 1 })], {
+  description: 'The message text, or an array of text parts.',
+})
 
-const name = Type.Optional(Type.String({ description: 'A name for the participant, to tell participants of the same role apart.' }))
+const name = Type.Optional(
+  Type.String({ description: 'A name for the participant, to tell participants of the same role apart.' }),
+)
 
 /** A developer message (instructions the model follows). */
-export const ChatCompletionDeveloperMessageParam = Type.Object({ role: Type.Literal('developer'), content: TextContent, name })
+export const ChatCompletionDeveloperMessageParam = Type.Object({
+  role: Type.Literal('developer'),
+  content: TextContent,
+  name,
+})
 export type ChatCompletionDeveloperMessageParam = Static<typeof ChatCompletionDeveloperMessageParam>
 
 /** A system message. */
-export const ChatCompletionSystemMessageParam = Type.Object({ role: Type.Literal('system'), content: TextContent, name })
+export const ChatCompletionSystemMessageParam = Type.Object({
+  role: Type.Literal('system'),
+  content: TextContent,
+  name,
+})
 export type ChatCompletionSystemMessageParam = Static<typeof ChatCompletionSystemMessageParam>
 
 /** A user message: text, or parts (text, image, audio, file). */
 export const ChatCompletionUserMessageParam = Type.Object({
   role: Type.Literal('user'),
-  content: Type.Union([
-    Type.String(),
-    Type.Array(ChatCompletionContentPart, { minItems: 1 }),
-  ], { description: 'The message text, or an array of content parts.' }),
+  content: Type.Union([Type.String(), Type.Array(ChatCompletionContentPart, { minItems: 1 })], {
+    description: 'The message text, or an array of content parts.',
+  }),
   name,
 })
 export type ChatCompletionUserMessageParam = Static<typeof ChatCompletionUserMessageParam>
@@ -101,23 +116,42 @@ export const ChatCompletionMessageCustomToolCall = Type.Object({
 export type ChatCompletionMessageCustomToolCall = Static<typeof ChatCompletionMessageCustomToolCall>
 
 /** A tool call in an assistant message. */
-export const ChatCompletionMessageToolCall = Type.Union([ChatCompletionMessageFunctionToolCall, ChatCompletionMessageCustomToolCall])
+export const ChatCompletionMessageToolCall = Type.Union([
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionMessageCustomToolCall,
+])
 export type ChatCompletionMessageToolCall = Static<typeof ChatCompletionMessageToolCall>
 
 /** An earlier reply of the model. */
 export const ChatCompletionAssistantMessageParam = Type.Object({
   role: Type.Literal('assistant'),
-  content: Type.Optional(Nullable(Type.Union([
-    Type.String(),
-    Type.Array(Type.Union([ChatCompletionContentPartText, ChatCompletionContentPartRefusal]), { minItems: 1 }),
-  ], { description: 'The reply text, or an array of text and refusal parts; may be null with `tool_calls`.' }))),
+  content: Type.Optional(
+    Nullable(
+      Type.Union(
+        [
+          Type.String(),
+          Type.Array(Type.Union([ChatCompletionContentPartText, ChatCompletionContentPartRefusal]), { minItems: 1 }),
+        ],
+        { description: 'The reply text, or an array of text and refusal parts; may be null with `tool_calls`.' },
+      ),
+    ),
+  ),
   refusal: Type.Optional(Nullable(Type.String({ description: 'The refusal message of the assistant.' }))),
   name,
-  tool_calls: Type.Optional(Type.Array(ChatCompletionMessageToolCall, { description: 'The tool calls the model made.' })),
-  function_call: Type.Optional(Nullable(Type.Object({
-    name: Type.String(),
-    arguments: Type.String(),
-  }, { description: 'Deprecated: the function call the model made.' }))),
+  tool_calls: Type.Optional(
+    Type.Array(ChatCompletionMessageToolCall, { description: 'The tool calls the model made.' }),
+  ),
+  function_call: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          name: Type.String(),
+          arguments: Type.String(),
+        },
+        { description: 'Deprecated: the function call the model made.' },
+      ),
+    ),
+  ),
   audio: Type.Optional(Nullable(Type.Object({ id: Type.String() }, { description: 'Accepted and ignored.' }))),
 })
 export type ChatCompletionAssistantMessageParam = Static<typeof ChatCompletionAssistantMessageParam>
@@ -140,7 +174,11 @@ export type ChatCompletionFunctionMessageParam = Static<typeof ChatCompletionFun
 
 /** Any message of a chat completion request. */
 export const ChatCompletionMessageParam = Type.Union([
-  ChatCompletionDeveloperMessageParam, ChatCompletionSystemMessageParam, ChatCompletionUserMessageParam,
-  ChatCompletionAssistantMessageParam, ChatCompletionToolMessageParam, ChatCompletionFunctionMessageParam,
+  ChatCompletionDeveloperMessageParam,
+  ChatCompletionSystemMessageParam,
+  ChatCompletionUserMessageParam,
+  ChatCompletionAssistantMessageParam,
+  ChatCompletionToolMessageParam,
+  ChatCompletionFunctionMessageParam,
 ])
 export type ChatCompletionMessageParam = Static<typeof ChatCompletionMessageParam>

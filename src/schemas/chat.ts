@@ -43,10 +43,17 @@ export const ChatCompletionAllowedToolChoice = Type.Object({
 })
 
 /** `'none' | 'auto' | 'required'` or a named tool. */
-export const ChatCompletionToolChoiceOption = Type.Union([
-  Type.Literal('none'), Type.Literal('auto'), Type.Literal('required'),
-  ChatCompletionNamedToolChoice, ChatCompletionNamedToolChoiceCustom, ChatCompletionAllowedToolChoice,
-], { description: 'Which tool, if any, the model calls: none, auto, required, or a named function.' })
+export const ChatCompletionToolChoiceOption = Type.Union(
+  [
+    Type.Literal('none'),
+    Type.Literal('auto'),
+    Type.Literal('required'),
+    ChatCompletionNamedToolChoice,
+    ChatCompletionNamedToolChoiceCustom,
+    ChatCompletionAllowedToolChoice,
+  ],
+  { description: 'Which tool, if any, the model calls: none, auto, required, or a named function.' },
+)
 export type ChatCompletionToolChoiceOption = Static<typeof ChatCompletionToolChoiceOption>
 
 const IGNORED = 'Accepted and ignored.'
@@ -55,21 +62,49 @@ const chatCreateProperties = {
   model: Type.String({ description: 'Id of the model to use.' }),
   messages: Type.Array(ChatCompletionMessageParam, { minItems: 1, description: 'The conversation so far.' }),
   ...SAMPLING_PROPERTIES,
-  logprobs: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to return the log probability of each output token.' }))),
-  top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20, description: 'How many most likely tokens to return at each position, 0 to 20; needs `logprobs`.' }))),
-  max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'Deprecated alias of `max_completion_tokens`.' }))),
-  max_completion_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'Upper bound on the number of tokens generated.' }))),
-  tools: Type.Optional(Type.Array(ChatCompletionTool, { maxItems: 128, description: 'Tools the model may call, at most 128.' })),
+  logprobs: Type.Optional(
+    Nullable(Type.Boolean({ description: 'Whether to return the log probability of each output token.' })),
+  ),
+  top_logprobs: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 0,
+        maximum: 20,
+        description: 'How many most likely tokens to return at each position, 0 to 20; needs `logprobs`.',
+      }),
+    ),
+  ),
+  max_tokens: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, description: 'Deprecated alias of `max_completion_tokens`.' })),
+  ),
+  max_completion_tokens: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, description: 'Upper bound on the number of tokens generated.' })),
+  ),
+  tools: Type.Optional(
+    Type.Array(ChatCompletionTool, { maxItems: 128, description: 'Tools the model may call, at most 128.' }),
+  ),
   tool_choice: Type.Optional(ChatCompletionToolChoiceOption),
-  parallel_tool_calls: Type.Optional(Type.Boolean({ description: 'Whether the model may call several tools in one turn.' })),
-  functions: Type.Optional(Type.Array(FunctionDefinition, { minItems: 1, maxItems: 128, description: 'Deprecated: use `tools`.' })),
-  function_call: Type.Optional(Type.Union([
-    Type.Literal('none'), Type.Literal('auto'), Type.Object({ name: Type.String() }),
-  ], { description: 'Deprecated: use `tool_choice`.' })),
+  parallel_tool_calls: Type.Optional(
+    Type.Boolean({ description: 'Whether the model may call several tools in one turn.' }),
+  ),
+  functions: Type.Optional(
+    Type.Array(FunctionDefinition, { minItems: 1, maxItems: 128, description: 'Deprecated: use `tools`.' }),
+  ),
+  function_call: Type.Optional(
+    Type.Union([Type.Literal('none'), Type.Literal('auto'), Type.Object({ name: Type.String() })], {
+      description: 'Deprecated: use `tool_choice`.',
+    }),
+  ),
   response_format: Type.Optional(ResponseFormat),
   metadata: Type.Optional(Nullable(Metadata)),
   store: Type.Optional(Nullable(Type.Boolean({ description: IGNORED }))),
-  modalities: Type.Optional(Nullable(Type.Array(Type.Union([Type.Literal('text'), Type.Literal('audio')]), { description: 'Output types; only text is produced.' }))),
+  modalities: Type.Optional(
+    Nullable(
+      Type.Array(Type.Union([Type.Literal('text'), Type.Literal('audio')]), {
+        description: 'Output types; only text is produced.',
+      }),
+    ),
+  ),
   audio: Type.Optional(Type.Unknown({ description: IGNORED })),
   moderation: Type.Optional(Type.Unknown({ description: IGNORED })),
   prediction: Type.Optional(Type.Unknown({ description: IGNORED })),
@@ -98,12 +133,17 @@ export const ChatCompletionCreateParamsStreaming = Type.Object({
 export type ChatCompletionCreateParamsStreaming = Static<typeof ChatCompletionCreateParamsStreaming>
 
 /** POST /v1/chat/completions body. */
-export const ChatCompletionCreateParams = Type.Union([ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming])
+export const ChatCompletionCreateParams = Type.Union([
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+])
 export type ChatCompletionCreateParams = Static<typeof ChatCompletionCreateParams>
 
 const TopLogprob = Type.Object({
   token: Type.String({ description: 'The token.' }),
-  bytes: Nullable(Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { description: 'The UTF-8 bytes of the token.' })),
+  bytes: Nullable(
+    Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { description: 'The UTF-8 bytes of the token.' }),
+  ),
   logprob: Type.Number({ description: 'The log probability of the token.' }),
 })
 
@@ -122,9 +162,16 @@ export const ChatCompletionChoiceLogprobs = Type.Object({
 export type ChatCompletionChoiceLogprobs = Static<typeof ChatCompletionChoiceLogprobs>
 
 /** Why a choice stopped. */
-export const ChatCompletionFinishReason = Type.Union([
-  Type.Literal('stop'), Type.Literal('length'), Type.Literal('tool_calls'), Type.Literal('content_filter'), Type.Literal('function_call'),
-], { description: 'stop: natural end or a stop sequence; length: token limit; tool_calls: the model called tools.' })
+export const ChatCompletionFinishReason = Type.Union(
+  [
+    Type.Literal('stop'),
+    Type.Literal('length'),
+    Type.Literal('tool_calls'),
+    Type.Literal('content_filter'),
+    Type.Literal('function_call'),
+  ],
+  { description: 'stop: natural end or a stop sequence; length: token limit; tool_calls: the model called tools.' },
+)
 export type ChatCompletionFinishReason = Static<typeof ChatCompletionFinishReason>
 
 /** The message the model generated. */
@@ -132,7 +179,9 @@ export const ChatCompletionMessage = Type.Object({
   role: Type.Literal('assistant'),
   content: Nullable(Type.String({ description: 'The generated text.' })),
   refusal: Nullable(Type.String({ description: 'The refusal message, if the model refused.' })),
-  tool_calls: Type.Optional(Type.Array(ChatCompletionMessageFunctionToolCall, { description: 'The tool calls the model made.' })),
+  tool_calls: Type.Optional(
+    Type.Array(ChatCompletionMessageFunctionToolCall, { description: 'The tool calls the model made.' }),
+  ),
 })
 export type ChatCompletionMessage = Static<typeof ChatCompletionMessage>
 
@@ -140,7 +189,9 @@ const completionHead = {
   id: Type.String({ description: 'The id of the completion; every chunk of a stream has the same id.' }),
   created: Type.Integer({ minimum: 0, description: 'Unix time in seconds when the completion was created.' }),
   model: Type.String({ description: 'The model that generated the completion.' }),
-  system_fingerprint: Type.Optional(Type.String({ description: 'The backend configuration that generated the completion.' })),
+  system_fingerprint: Type.Optional(
+    Type.String({ description: 'The backend configuration that generated the completion.' }),
+  ),
   timings: Type.Optional(Timings),
 }
 
@@ -148,12 +199,14 @@ const completionHead = {
 export const ChatCompletion = Type.Object({
   ...completionHead,
   object: Type.Literal('chat.completion'),
-  choices: Type.Array(Type.Object({
-    index: Type.Integer({ minimum: 0 }),
-    message: ChatCompletionMessage,
-    logprobs: Nullable(ChatCompletionChoiceLogprobs),
-    finish_reason: ChatCompletionFinishReason,
-  })),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0 }),
+      message: ChatCompletionMessage,
+      logprobs: Nullable(ChatCompletionChoiceLogprobs),
+      finish_reason: ChatCompletionFinishReason,
+    }),
+  ),
   usage: Type.Optional(CompletionUsage),
 })
 export type ChatCompletion = Static<typeof ChatCompletion>
@@ -163,10 +216,12 @@ export const ChatCompletionChunkToolCall = Type.Object({
   index: Type.Integer({ minimum: 0, description: 'Which tool call this fragment belongs to.' }),
   id: Type.Optional(Type.String({ description: 'The id of the tool call (first fragment only).' })),
   type: Type.Optional(Type.Literal('function')),
-  function: Type.Optional(Type.Object({
-    name: Type.Optional(Type.String({ description: 'The function name (first fragment only).' })),
-    arguments: Type.Optional(Type.String({ description: 'The next piece of the arguments JSON.' })),
-  })),
+  function: Type.Optional(
+    Type.Object({
+      name: Type.Optional(Type.String({ description: 'The function name (first fragment only).' })),
+      arguments: Type.Optional(Type.String({ description: 'The next piece of the arguments JSON.' })),
+    }),
+  ),
 })
 export type ChatCompletionChunkToolCall = Static<typeof ChatCompletionChunkToolCall>
 
@@ -174,17 +229,20 @@ export type ChatCompletionChunkToolCall = Static<typeof ChatCompletionChunkToolC
 export const ChatCompletionChunk = Type.Object({
   ...completionHead,
   object: Type.Literal('chat.completion.chunk'),
-  choices: Type.Array(Type.Object({
-    index: Type.Integer({ minimum: 0 }),
-    delta: Type.Object({
-      role: Type.Optional(Type.Literal('assistant')),
-      content: Type.Optional(Nullable(Type.String({ description: 'The next piece of text.' }))),
-      refusal: Type.Optional(Nullable(Type.String())),
-      tool_calls: Type.Optional(Type.Array(ChatCompletionChunkToolCall)),
+  choices: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0 }),
+      delta: Type.Object({
+        role: Type.Optional(Type.Literal('assistant')),
+        content: Type.Optional(Nullable(Type.String({ description: 'The next piece of text.' }))),
+        refusal: Type.Optional(Nullable(Type.String())),
+        tool_calls: Type.Optional(Type.Array(ChatCompletionChunkToolCall)),
+      }),
+      logprobs: Type.Optional(Nullable(ChatCompletionChoiceLogprobs)),
+      finish_reason: Nullable(ChatCompletionFinishReason),
     }),
-    logprobs: Type.Optional(Nullable(ChatCompletionChoiceLogprobs)),
-    finish_reason: Nullable(ChatCompletionFinishReason),
-  }), { description: 'Empty in the last chunk of a stream with `include_usage`.' }),
+    { description: 'Empty in the last chunk of a stream with `include_usage`.' },
+  ),
   usage: Type.Optional(Nullable(CompletionUsage)),
 })
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>

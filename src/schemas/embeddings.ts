@@ -4,22 +4,29 @@ const MAX_INPUTS = 2048
 const TokenIds = Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 })
 
 /** What to embed: one text or token array, or up to 2048 of them. */
-export const EmbeddingInput = Type.Union([
-  Type.String({ minLength: 1 }),
-  Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: MAX_INPUTS }),
-  TokenIds,
-  Type.Array(TokenIds, { minItems: 1, maxItems: MAX_INPUTS }),
-], { description: 'A non-empty string or token id array, or an array of at most 2048 of either.' })
+export const EmbeddingInput = Type.Union(
+  [
+    Type.String({ minLength: 1 }),
+    Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: MAX_INPUTS }),
+    TokenIds,
+    Type.Array(TokenIds, { minItems: 1, maxItems: MAX_INPUTS }),
+  ],
+  { description: 'A non-empty string or token id array, or an array of at most 2048 of either.' },
+)
 export type EmbeddingInput = Static<typeof EmbeddingInput>
 
 /** POST /v1/embeddings body. */
 export const EmbeddingCreateParams = Type.Object({
   input: EmbeddingInput,
   model: Type.String({ description: 'Id of the model to use.' }),
-  encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')], {
-    description: 'float: arrays of numbers; base64: little-endian float32 bytes in base64.',
-  })),
-  dimensions: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of dimensions of the output embeddings.' })),
+  encoding_format: Type.Optional(
+    Type.Union([Type.Literal('float'), Type.Literal('base64')], {
+      description: 'float: arrays of numbers; base64: little-endian float32 bytes in base64.',
+    }),
+  ),
+  dimensions: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Number of dimensions of the output embeddings.' }),
+  ),
   user: Type.Optional(Type.String({ description: 'End-user identifier; accepted and ignored.' })),
 })
 export type EmbeddingCreateParams = Static<typeof EmbeddingCreateParams>

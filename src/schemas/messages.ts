@@ -1,6 +1,15 @@
 import { Type, type Static } from 'typebox'
 import { CodeInterpreterTool } from './assistants.js'
-import { DeletedObject, LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, NullableUnixTime, ObjectId, UnixTime } from './shared.js'
+import {
+  DeletedObject,
+  LIST_QUERY_PROPERTIES,
+  ListResponse,
+  Metadata,
+  Nullable,
+  NullableUnixTime,
+  ObjectId,
+  UnixTime,
+} from './shared.js'
 
 const Detail = Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')], {
   description: 'Image detail level; `low` uses fewer tokens.',
@@ -29,9 +38,15 @@ export const Annotation = Type.Union([FileCitationAnnotation, FilePathAnnotation
 export type Annotation = Static<typeof Annotation>
 
 /** An image file reference. */
-export const ImageFile = Type.Object({ file_id: Type.String({ description: 'File id of the image.' }), detail: Type.Optional(Detail) })
+export const ImageFile = Type.Object({
+  file_id: Type.String({ description: 'File id of the image.' }),
+  detail: Type.Optional(Detail),
+})
 /** An image URL reference. */
-export const ImageURL = Type.Object({ url: Type.String({ description: 'URL of a jpeg, jpg, png, gif or webp image.' }), detail: Type.Optional(Detail) })
+export const ImageURL = Type.Object({
+  url: Type.String({ description: 'URL of a jpeg, jpg, png, gif or webp image.' }),
+  detail: Type.Optional(Detail),
+})
 
 /** Content block referencing an image file. */
 export const ImageFileContentBlock = Type.Object({ type: Type.Literal('image_file'), image_file: ImageFile })
@@ -49,11 +64,19 @@ export type TextContentBlock = Static<typeof TextContentBlock>
 export const RefusalContentBlock = Type.Object({ type: Type.Literal('refusal'), refusal: Type.String() })
 
 /** A content block of a stored message. */
-export const MessageContent = Type.Union([ImageFileContentBlock, ImageURLContentBlock, TextContentBlock, RefusalContentBlock])
+export const MessageContent = Type.Union([
+  ImageFileContentBlock,
+  ImageURLContentBlock,
+  TextContentBlock,
+  RefusalContentBlock,
+])
 export type MessageContent = Static<typeof MessageContent>
 
 /** A text part of a message create body. */
-export const TextContentBlockParam = Type.Object({ type: Type.Literal('text'), text: Type.String({ description: 'Text content to be sent to the model.' }) })
+export const TextContentBlockParam = Type.Object({
+  type: Type.Literal('text'),
+  text: Type.String({ description: 'Text content to be sent to the model.' }),
+})
 export type TextContentBlockParam = Static<typeof TextContentBlockParam>
 
 /** A content part of a message create body. */
@@ -63,21 +86,30 @@ export type MessageContentPartParam = Static<typeof MessageContentPartParam>
 /** A file attached to a message and the tools it is added to. */
 export const MessageAttachment = Type.Object({
   file_id: Type.Optional(Type.String({ description: 'The file to attach.' })),
-  tools: Type.Optional(Type.Array(Type.Union([CodeInterpreterTool, Type.Object({ type: Type.Literal('file_search') })]))),
+  tools: Type.Optional(
+    Type.Array(Type.Union([CodeInterpreterTool, Type.Object({ type: Type.Literal('file_search') })])),
+  ),
 })
 export type MessageAttachment = Static<typeof MessageAttachment>
 
 /** Why a message is incomplete. */
 export const MessageIncompleteDetails = Type.Object({
   reason: Type.Union([
-    Type.Literal('content_filter'), Type.Literal('max_tokens'), Type.Literal('run_cancelled'),
-    Type.Literal('run_expired'), Type.Literal('run_failed'),
+    Type.Literal('content_filter'),
+    Type.Literal('max_tokens'),
+    Type.Literal('run_cancelled'),
+    Type.Literal('run_expired'),
+    Type.Literal('run_failed'),
   ]),
 })
 export type MessageIncompleteDetails = Static<typeof MessageIncompleteDetails>
 
 /** Message status. */
-export const MessageStatus = Type.Union([Type.Literal('in_progress'), Type.Literal('incomplete'), Type.Literal('completed')])
+export const MessageStatus = Type.Union([
+  Type.Literal('in_progress'),
+  Type.Literal('incomplete'),
+  Type.Literal('completed'),
+])
 export type MessageStatus = Static<typeof MessageStatus>
 
 /** A message in a thread. */
@@ -90,7 +122,9 @@ export const Message = Type.Object({
   status: MessageStatus,
   content: Type.Array(MessageContent),
   assistant_id: Nullable(Type.String({ description: 'The assistant that authored this message, if any.' })),
-  run_id: Nullable(Type.String({ description: 'The run that created this message; null for messages created directly.' })),
+  run_id: Nullable(
+    Type.String({ description: 'The run that created this message; null for messages created directly.' }),
+  ),
   attachments: Nullable(Type.Array(MessageAttachment)),
   completed_at: NullableUnixTime,
   incomplete_at: NullableUnixTime,
@@ -100,18 +134,24 @@ export const Message = Type.Object({
 export type Message = Static<typeof Message>
 
 /** POST /v1/threads/{thread_id}/messages body (also a thread's initial and a run's additional messages). */
-export const MessageCreateParams = Type.Object({
-  role: Type.Union([Type.Literal('user'), Type.Literal('assistant')], { description: '`user` or `assistant`.' }),
-  content: Type.Union([Type.String(), Type.Array(MessageContentPartParam, { minItems: 1 })], {
-    description: 'A string or an array of text, image_file and image_url parts.',
-  }),
-  attachments: Type.Optional(Nullable(Type.Array(MessageAttachment))),
-  metadata: Type.Optional(Nullable(Metadata)),
-}, { additionalProperties: false })
+export const MessageCreateParams = Type.Object(
+  {
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant')], { description: '`user` or `assistant`.' }),
+    content: Type.Union([Type.String(), Type.Array(MessageContentPartParam, { minItems: 1 })], {
+      description: 'A string or an array of text, image_file and image_url parts.',
+    }),
+    attachments: Type.Optional(Nullable(Type.Array(MessageAttachment))),
+    metadata: Type.Optional(Nullable(Metadata)),
+  },
+  { additionalProperties: false },
+)
 export type MessageCreateParams = Static<typeof MessageCreateParams>
 
 /** POST /v1/threads/{thread_id}/messages/{message_id} body. */
-export const MessageUpdateParams = Type.Object({ metadata: Type.Optional(Nullable(Metadata)) }, { additionalProperties: false })
+export const MessageUpdateParams = Type.Object(
+  { metadata: Type.Optional(Nullable(Metadata)) },
+  { additionalProperties: false },
+)
 export type MessageUpdateParams = Static<typeof MessageUpdateParams>
 
 /** GET /v1/threads/{thread_id}/messages query. */
@@ -135,30 +175,47 @@ export type MessagePath = Static<typeof MessagePath>
 
 const AnnotationDelta = Type.Union([
   Type.Object({
-    index: Type.Integer(), type: Type.Literal('file_citation'), text: Type.Optional(Type.String()),
-    file_citation: Type.Optional(Type.Object({ file_id: Type.Optional(Type.String()), quote: Type.Optional(Type.String()) })),
-    start_index: Type.Optional(Type.Integer()), end_index: Type.Optional(Type.Integer()),
+    index: Type.Integer(),
+    type: Type.Literal('file_citation'),
+    text: Type.Optional(Type.String()),
+    file_citation: Type.Optional(
+      Type.Object({ file_id: Type.Optional(Type.String()), quote: Type.Optional(Type.String()) }),
+    ),
+    start_index: Type.Optional(Type.Integer()),
+    end_index: Type.Optional(Type.Integer()),
   }),
   Type.Object({
-    index: Type.Integer(), type: Type.Literal('file_path'), text: Type.Optional(Type.String()),
+    index: Type.Integer(),
+    type: Type.Literal('file_path'),
+    text: Type.Optional(Type.String()),
     file_path: Type.Optional(Type.Object({ file_id: Type.Optional(Type.String()) })),
-    start_index: Type.Optional(Type.Integer()), end_index: Type.Optional(Type.Integer()),
+    start_index: Type.Optional(Type.Integer()),
+    end_index: Type.Optional(Type.Integer()),
   }),
 ])
 
 /** A changed content part in a message delta; every entry carries its `index`. */
 export const MessageContentDelta = Type.Union([
   Type.Object({
-    index: Type.Integer({ minimum: 0 }), type: Type.Literal('image_file'),
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('image_file'),
     image_file: Type.Optional(Type.Object({ file_id: Type.Optional(Type.String()), detail: Type.Optional(Detail) })),
   }),
   Type.Object({
-    index: Type.Integer({ minimum: 0 }), type: Type.Literal('text'),
-    text: Type.Optional(Type.Object({ value: Type.Optional(Type.String()), annotations: Type.Optional(Type.Array(AnnotationDelta)) })),
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('text'),
+    text: Type.Optional(
+      Type.Object({ value: Type.Optional(Type.String()), annotations: Type.Optional(Type.Array(AnnotationDelta)) }),
+    ),
   }),
-  Type.Object({ index: Type.Integer({ minimum: 0 }), type: Type.Literal('refusal'), refusal: Type.Optional(Type.String()) }),
   Type.Object({
-    index: Type.Integer({ minimum: 0 }), type: Type.Literal('image_url'),
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('refusal'),
+    refusal: Type.Optional(Type.String()),
+  }),
+  Type.Object({
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('image_url'),
     image_url: Type.Optional(Type.Object({ url: Type.Optional(Type.String()), detail: Type.Optional(Detail) })),
   }),
 ])

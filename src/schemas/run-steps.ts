@@ -1,12 +1,23 @@
 import { Type, type Static } from 'typebox'
-import { LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, NullableUnixTime, ObjectId, UnixTime, Usage } from './shared.js'
+import {
+  LIST_QUERY_PROPERTIES,
+  ListResponse,
+  Metadata,
+  Nullable,
+  NullableUnixTime,
+  ObjectId,
+  UnixTime,
+  Usage,
+} from './shared.js'
 
 /** Extra fields a step may include on request. */
 export const RunStepInclude = Type.Literal('step_details.tool_calls[*].file_search.results[*].content')
 export type RunStepInclude = Static<typeof RunStepInclude>
 
 /** The `include[]` query of run and step endpoints. */
-export const RunStepIncludeQuery = Type.Optional(Type.Array(RunStepInclude, { description: 'Additional fields to include.' }))
+export const RunStepIncludeQuery = Type.Optional(
+  Type.Array(RunStepInclude, { description: 'Additional fields to include.' }),
+)
 
 /** A code_interpreter call with its outputs. */
 export const CodeInterpreterToolCall = Type.Object({
@@ -14,10 +25,12 @@ export const CodeInterpreterToolCall = Type.Object({
   type: Type.Literal('code_interpreter'),
   code_interpreter: Type.Object({
     input: Type.String(),
-    outputs: Type.Array(Type.Union([
-      Type.Object({ type: Type.Literal('logs'), logs: Type.String() }),
-      Type.Object({ type: Type.Literal('image'), image: Type.Object({ file_id: Type.String() }) }),
-    ])),
+    outputs: Type.Array(
+      Type.Union([
+        Type.Object({ type: Type.Literal('logs'), logs: Type.String() }),
+        Type.Object({ type: Type.Literal('image'), image: Type.Object({ file_id: Type.String() }) }),
+      ]),
+    ),
   }),
 })
 
@@ -29,12 +42,18 @@ export const FileSearchToolCall = Type.Object({
   type: Type.Literal('file_search'),
   file_search: Type.Object({
     ranking_options: Type.Optional(Type.Object({ ranker: Ranker, score_threshold: Type.Number() })),
-    results: Type.Optional(Type.Array(Type.Object({
-      file_id: Type.String(),
-      file_name: Type.String(),
-      score: Type.Number(),
-      content: Type.Optional(Type.Array(Type.Object({ text: Type.Optional(Type.String()), type: Type.Optional(Type.Literal('text')) }))),
-    }))),
+    results: Type.Optional(
+      Type.Array(
+        Type.Object({
+          file_id: Type.String(),
+          file_name: Type.String(),
+          score: Type.Number(),
+          content: Type.Optional(
+            Type.Array(Type.Object({ text: Type.Optional(Type.String()), type: Type.Optional(Type.Literal('text')) })),
+          ),
+        }),
+      ),
+    ),
   }),
 })
 
@@ -67,7 +86,11 @@ export type ToolCallsStepDetails = Static<typeof ToolCallsStepDetails>
 
 /** Run step status. */
 export const RunStepStatus = Type.Union([
-  Type.Literal('in_progress'), Type.Literal('cancelled'), Type.Literal('failed'), Type.Literal('completed'), Type.Literal('expired'),
+  Type.Literal('in_progress'),
+  Type.Literal('cancelled'),
+  Type.Literal('failed'),
+  Type.Literal('completed'),
+  Type.Literal('expired'),
 ])
 export type RunStepStatus = Static<typeof RunStepStatus>
 
@@ -82,10 +105,12 @@ export const RunStep = Type.Object({
   type: Type.Union([Type.Literal('message_creation'), Type.Literal('tool_calls')]),
   status: RunStepStatus,
   step_details: Type.Union([MessageCreationStepDetails, ToolCallsStepDetails]),
-  last_error: Nullable(Type.Object({
-    code: Type.Union([Type.Literal('server_error'), Type.Literal('rate_limit_exceeded')]),
-    message: Type.String(),
-  })),
+  last_error: Nullable(
+    Type.Object({
+      code: Type.Union([Type.Literal('server_error'), Type.Literal('rate_limit_exceeded')]),
+      message: Type.String(),
+    }),
+  ),
   usage: Nullable(Usage),
   cancelled_at: NullableUnixTime,
   completed_at: NullableUnixTime,
@@ -98,23 +123,44 @@ export type RunStep = Static<typeof RunStep>
 /** A changed tool call in a step delta; every entry carries its `index`. */
 export const ToolCallDelta = Type.Union([
   Type.Object({
-    index: Type.Integer({ minimum: 0 }), type: Type.Literal('code_interpreter'), id: Type.Optional(Type.String()),
-    code_interpreter: Type.Optional(Type.Object({
-      input: Type.Optional(Type.String()),
-      outputs: Type.Optional(Type.Array(Type.Union([
-        Type.Object({ index: Type.Integer(), type: Type.Literal('logs'), logs: Type.Optional(Type.String()) }),
-        Type.Object({ index: Type.Integer(), type: Type.Literal('image'), image: Type.Optional(Type.Object({ file_id: Type.Optional(Type.String()) })) }),
-      ]))),
-    })),
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('code_interpreter'),
+    id: Type.Optional(Type.String()),
+    code_interpreter: Type.Optional(
+      Type.Object({
+        input: Type.Optional(Type.String()),
+        outputs: Type.Optional(
+          Type.Array(
+            Type.Union([
+              Type.Object({ index: Type.Integer(), type: Type.Literal('logs'), logs: Type.Optional(Type.String()) }),
+              Type.Object({
+                index: Type.Integer(),
+                type: Type.Literal('image'),
+                image: Type.Optional(Type.Object({ file_id: Type.Optional(Type.String()) })),
+              }),
+            ]),
+          ),
+        ),
+      }),
+    ),
   }),
-  Type.Object({ index: Type.Integer({ minimum: 0 }), type: Type.Literal('file_search'), id: Type.Optional(Type.String()), file_search: Type.Unknown() }),
   Type.Object({
-    index: Type.Integer({ minimum: 0 }), type: Type.Literal('function'), id: Type.Optional(Type.String()),
-    function: Type.Optional(Type.Object({
-      name: Type.Optional(Type.String()),
-      arguments: Type.Optional(Type.String()),
-      output: Type.Optional(Nullable(Type.String())),
-    })),
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('file_search'),
+    id: Type.Optional(Type.String()),
+    file_search: Type.Unknown(),
+  }),
+  Type.Object({
+    index: Type.Integer({ minimum: 0 }),
+    type: Type.Literal('function'),
+    id: Type.Optional(Type.String()),
+    function: Type.Optional(
+      Type.Object({
+        name: Type.Optional(Type.String()),
+        arguments: Type.Optional(Type.String()),
+        output: Type.Optional(Nullable(Type.String())),
+      }),
+    ),
   }),
 ])
 export type ToolCallDelta = Static<typeof ToolCallDelta>
@@ -123,15 +169,20 @@ export type ToolCallDelta = Static<typeof ToolCallDelta>
 export const RunStepDeltaEvent = Type.Object({
   id: Type.String(),
   object: Type.Literal('thread.run.step.delta'),
-  delta: Type.Object({
-    step_details: Type.Optional(Type.Union([
-      Type.Object({
-        type: Type.Literal('message_creation'),
-        message_creation: Type.Optional(Type.Object({ message_id: Type.Optional(Type.String()) })),
-      }),
-      Type.Object({ type: Type.Literal('tool_calls'), tool_calls: Type.Optional(Type.Array(ToolCallDelta)) }),
-    ])),
-  }, { additionalProperties: false }),
+  delta: Type.Object(
+    {
+      step_details: Type.Optional(
+        Type.Union([
+          Type.Object({
+            type: Type.Literal('message_creation'),
+            message_creation: Type.Optional(Type.Object({ message_id: Type.Optional(Type.String()) })),
+          }),
+          Type.Object({ type: Type.Literal('tool_calls'), tool_calls: Type.Optional(Type.Array(ToolCallDelta)) }),
+        ]),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 })
 export type RunStepDeltaEvent = Static<typeof RunStepDeltaEvent>
 

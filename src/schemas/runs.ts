@@ -1,25 +1,49 @@
 import { Type, type Static } from 'typebox'
 import {
-  AssistantResponseFormatOption, AssistantToolChoiceOption, AssistantTools, ReasoningEffort, Temperature,
-  ToolResources, TopP,
+  AssistantResponseFormatOption,
+  AssistantToolChoiceOption,
+  AssistantTools,
+  ReasoningEffort,
+  Temperature,
+  ToolResources,
+  TopP,
 } from './assistants.js'
 import { MessageCreateParams } from './messages.js'
 import { RunStepIncludeQuery } from './run-steps.js'
-import { LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, NullableUnixTime, ObjectId, UnixTime, Usage } from './shared.js'
+import {
+  LIST_QUERY_PROPERTIES,
+  ListResponse,
+  Metadata,
+  Nullable,
+  NullableUnixTime,
+  ObjectId,
+  UnixTime,
+  Usage,
+} from './shared.js'
 import { THREAD_CREATE_PROPERTIES } from './threads.js'
 
 /** The nine run statuses; anything else sends the SDK's pollers into a tight loop. */
 export const RunStatus = Type.Union([
-  Type.Literal('queued'), Type.Literal('in_progress'), Type.Literal('requires_action'), Type.Literal('cancelling'),
-  Type.Literal('cancelled'), Type.Literal('failed'), Type.Literal('completed'), Type.Literal('incomplete'),
+  Type.Literal('queued'),
+  Type.Literal('in_progress'),
+  Type.Literal('requires_action'),
+  Type.Literal('cancelling'),
+  Type.Literal('cancelled'),
+  Type.Literal('failed'),
+  Type.Literal('completed'),
+  Type.Literal('incomplete'),
   Type.Literal('expired'),
 ])
 export type RunStatus = Static<typeof RunStatus>
 
 /** How the thread is truncated before the run. */
 export const TruncationStrategy = Type.Object({
-  type: Type.Union([Type.Literal('auto'), Type.Literal('last_messages')], { description: '`auto` or `last_messages`.' }),
-  last_messages: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'Number of most recent messages to keep.' }))),
+  type: Type.Union([Type.Literal('auto'), Type.Literal('last_messages')], {
+    description: '`auto` or `last_messages`.',
+  }),
+  last_messages: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, description: 'Number of most recent messages to keep.' })),
+  ),
 })
 export type TruncationStrategy = Static<typeof TruncationStrategy>
 
@@ -27,7 +51,10 @@ export type TruncationStrategy = Static<typeof TruncationStrategy>
 export const RequiredActionFunctionToolCall = Type.Object({
   id: Type.String({ description: 'Reference this id when submitting the output.' }),
   type: Type.Literal('function'),
-  function: Type.Object({ name: Type.String(), arguments: Type.String({ description: 'JSON arguments for the function.' }) }),
+  function: Type.Object({
+    name: Type.String(),
+    arguments: Type.String({ description: 'JSON arguments for the function.' }),
+  }),
 })
 export type RequiredActionFunctionToolCall = Static<typeof RequiredActionFunctionToolCall>
 
@@ -83,7 +110,10 @@ export const Run = Type.Object({
 })
 export type Run = Static<typeof Run>
 
-const TokenLimit = Type.Integer({ minimum: 256, description: 'At least 256 (as OpenAI); the run ends `incomplete` past it.' })
+const TokenLimit = Type.Integer({
+  minimum: 256,
+  description: 'At least 256 (as OpenAI); the run ends `incomplete` past it.',
+})
 
 const runSettings = {
   assistant_id: Type.String({ minLength: 1, description: 'The assistant that executes the run.' }),
@@ -91,7 +121,9 @@ const runSettings = {
   instructions: Type.Optional(Nullable(Type.String({ description: "Overrides the assistant's instructions." }))),
   tools: Type.Optional(Nullable(AssistantTools)),
   tool_choice: Type.Optional(Nullable(AssistantToolChoiceOption)),
-  parallel_tool_calls: Type.Optional(Type.Boolean({ description: 'Whether the model may call several functions at once.' })),
+  parallel_tool_calls: Type.Optional(
+    Type.Boolean({ description: 'Whether the model may call several functions at once.' }),
+  ),
   response_format: Type.Optional(Nullable(AssistantResponseFormatOption)),
   temperature: Type.Optional(Nullable(Temperature)),
   top_p: Type.Optional(Nullable(TopP)),
@@ -103,23 +135,33 @@ const runSettings = {
 
 const runCreateProperties = {
   ...runSettings,
-  additional_instructions: Type.Optional(Nullable(Type.String({ description: 'Appended to the instructions for this run.' }))),
-  additional_messages: Type.Optional(Nullable(Type.Array(MessageCreateParams, { description: 'Added to the thread before the run.' }))),
+  additional_instructions: Type.Optional(
+    Nullable(Type.String({ description: 'Appended to the instructions for this run.' })),
+  ),
+  additional_messages: Type.Optional(
+    Nullable(Type.Array(MessageCreateParams, { description: 'Added to the thread before the run.' })),
+  ),
   reasoning_effort: Type.Optional(ReasoningEffort),
 }
 
 /** POST /v1/threads/{thread_id}/runs body without streaming. */
-export const RunCreateParamsNonStreaming = Type.Object({
-  ...runCreateProperties,
-  stream: Type.Optional(Nullable(Type.Literal(false, { description: 'Reply with the run object.' }))),
-}, { additionalProperties: false })
+export const RunCreateParamsNonStreaming = Type.Object(
+  {
+    ...runCreateProperties,
+    stream: Type.Optional(Nullable(Type.Literal(false, { description: 'Reply with the run object.' }))),
+  },
+  { additionalProperties: false },
+)
 export type RunCreateParamsNonStreaming = Static<typeof RunCreateParamsNonStreaming>
 
 /** POST /v1/threads/{thread_id}/runs body with `stream: true`. */
-export const RunCreateParamsStreaming = Type.Object({
-  ...runCreateProperties,
-  stream: Type.Literal(true, { description: 'Reply with server-sent events until the run ends or needs action.' }),
-}, { additionalProperties: false })
+export const RunCreateParamsStreaming = Type.Object(
+  {
+    ...runCreateProperties,
+    stream: Type.Literal(true, { description: 'Reply with server-sent events until the run ends or needs action.' }),
+  },
+  { additionalProperties: false },
+)
 export type RunCreateParamsStreaming = Static<typeof RunCreateParamsStreaming>
 
 /** POST /v1/threads/{thread_id}/runs body. */
@@ -132,53 +174,81 @@ export type RunCreateQuery = Static<typeof RunCreateQuery>
 
 const threadCreateAndRunProperties = {
   ...runSettings,
-  thread: Type.Optional(Type.Object(THREAD_CREATE_PROPERTIES, { additionalProperties: false, description: 'The thread to create; empty if omitted.' })),
+  thread: Type.Optional(
+    Type.Object(THREAD_CREATE_PROPERTIES, {
+      additionalProperties: false,
+      description: 'The thread to create; empty if omitted.',
+    }),
+  ),
   tool_resources: Type.Optional(Nullable(ToolResources)),
 }
 
 /** POST /v1/threads/runs body without streaming. */
-export const ThreadCreateAndRunParamsNonStreaming = Type.Object({
-  ...threadCreateAndRunProperties,
-  stream: Type.Optional(Nullable(Type.Literal(false))),
-}, { additionalProperties: false })
+export const ThreadCreateAndRunParamsNonStreaming = Type.Object(
+  {
+    ...threadCreateAndRunProperties,
+    stream: Type.Optional(Nullable(Type.Literal(false))),
+  },
+  { additionalProperties: false },
+)
 export type ThreadCreateAndRunParamsNonStreaming = Static<typeof ThreadCreateAndRunParamsNonStreaming>
 
 /** POST /v1/threads/runs body with `stream: true`. */
-export const ThreadCreateAndRunParamsStreaming = Type.Object({
-  ...threadCreateAndRunProperties,
-  stream: Type.Literal(true),
-}, { additionalProperties: false })
+export const ThreadCreateAndRunParamsStreaming = Type.Object(
+  {
+    ...threadCreateAndRunProperties,
+    stream: Type.Literal(true),
+  },
+  { additionalProperties: false },
+)
 export type ThreadCreateAndRunParamsStreaming = Static<typeof ThreadCreateAndRunParamsStreaming>
 
 /** POST /v1/threads/runs body. */
-export const ThreadCreateAndRunParams = Type.Union([ThreadCreateAndRunParamsNonStreaming, ThreadCreateAndRunParamsStreaming])
+export const ThreadCreateAndRunParams = Type.Union([
+  ThreadCreateAndRunParamsNonStreaming,
+  ThreadCreateAndRunParamsStreaming,
+])
 export type ThreadCreateAndRunParams = Static<typeof ThreadCreateAndRunParams>
 
 /** POST /v1/threads/{thread_id}/runs/{run_id} body. */
-export const RunUpdateParams = Type.Object({ metadata: Type.Optional(Nullable(Metadata)) }, { additionalProperties: false })
+export const RunUpdateParams = Type.Object(
+  { metadata: Type.Optional(Nullable(Metadata)) },
+  { additionalProperties: false },
+)
 export type RunUpdateParams = Static<typeof RunUpdateParams>
 
 const ToolOutput = Type.Object({
-  tool_call_id: Type.Optional(Type.String({ description: 'The id from `required_action.submit_tool_outputs.tool_calls`.' })),
+  tool_call_id: Type.Optional(
+    Type.String({ description: 'The id from `required_action.submit_tool_outputs.tool_calls`.' }),
+  ),
   output: Type.Optional(Type.String({ description: 'The output of the tool call.' })),
 })
 
 /** POST .../submit_tool_outputs body without streaming. */
-export const RunSubmitToolOutputsParamsNonStreaming = Type.Object({
-  tool_outputs: Type.Array(ToolOutput),
-  stream: Type.Optional(Nullable(Type.Literal(false))),
-}, { additionalProperties: false })
+export const RunSubmitToolOutputsParamsNonStreaming = Type.Object(
+  {
+    tool_outputs: Type.Array(ToolOutput),
+    stream: Type.Optional(Nullable(Type.Literal(false))),
+  },
+  { additionalProperties: false },
+)
 export type RunSubmitToolOutputsParamsNonStreaming = Static<typeof RunSubmitToolOutputsParamsNonStreaming>
 
 /** POST .../submit_tool_outputs body with `stream: true`. */
-export const RunSubmitToolOutputsParamsStreaming = Type.Object({
-  tool_outputs: Type.Array(ToolOutput),
-  stream: Type.Literal(true),
-}, { additionalProperties: false })
+export const RunSubmitToolOutputsParamsStreaming = Type.Object(
+  {
+    tool_outputs: Type.Array(ToolOutput),
+    stream: Type.Literal(true),
+  },
+  { additionalProperties: false },
+)
 export type RunSubmitToolOutputsParamsStreaming = Static<typeof RunSubmitToolOutputsParamsStreaming>
 
 /** POST .../submit_tool_outputs body. */
-export const RunSubmitToolOutputsParams = Type.Union([RunSubmitToolOutputsParamsNonStreaming, RunSubmitToolOutputsParamsStreaming])
+export const RunSubmitToolOutputsParams = Type.Union([
+  RunSubmitToolOutputsParamsNonStreaming,
+  RunSubmitToolOutputsParamsStreaming,
+])
 export type RunSubmitToolOutputsParams = Static<typeof RunSubmitToolOutputsParams>
 
 /** GET /v1/threads/{thread_id}/runs query. */

@@ -4,16 +4,17 @@ import { Nullable } from './shared.js'
 
 /** Streaming options: `include_usage` adds a last chunk with `choices: []` and the usage. */
 export const ChatCompletionStreamOptions = Type.Object({
-  include_usage: Type.Optional(Type.Boolean({ description: 'Send a last chunk with `choices: []` and the token usage.' })),
+  include_usage: Type.Optional(
+    Type.Boolean({ description: 'Send a last chunk with `choices: []` and the token usage.' }),
+  ),
   include_obfuscation: Type.Optional(Type.Boolean({ description: 'Accepted and ignored.' })),
 })
 export type ChatCompletionStreamOptions = Static<typeof ChatCompletionStreamOptions>
 
 /** Up to 4 stop sequences, or one. */
-export const Stop = Type.Union([
-  Type.String(),
-  Type.Array(Type.String(), { maxItems: 4 }),
-], { description: 'Up to 4 sequences where generation stops; the text returned does not contain them.' })
+export const Stop = Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })], {
+  description: 'Up to 4 sequences where generation stops; the text returned does not contain them.',
+})
 export type Stop = Static<typeof Stop>
 
 /** Token id (as a decimal string) to a bias from -100 to 100 added to its logit. */
@@ -24,11 +25,14 @@ export const LogitBias = Type.Record(Type.String(), Type.Number({ minimum: -100,
 export type LogitBias = Static<typeof LogitBias>
 
 /** `{type:'text'}`, `{type:'json_object'}` or `{type:'json_schema', json_schema}`. */
-export const ResponseFormat = Type.Union([
-  Type.Object({ type: Type.Literal('text') }),
-  Type.Object({ type: Type.Literal('json_object') }),
-  ResponseFormatJsonSchema,
-], { description: 'The format the output must follow: text, any JSON object, or JSON matching a schema.' })
+export const ResponseFormat = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('text') }),
+    Type.Object({ type: Type.Literal('json_object') }),
+    ResponseFormatJsonSchema,
+  ],
+  { description: 'The format the output must follow: text, any JSON object, or JSON matching a schema.' },
+)
 export type ResponseFormat = Static<typeof ResponseFormat>
 
 /**
@@ -36,19 +40,51 @@ export type ResponseFormat = Static<typeof ResponseFormat>
  * extensions the engine supports (`top_k`, `min_p`, `repeat_penalty`, `grammar`, `ignore_eos`).
  */
 export const SAMPLING_PROPERTIES = {
-  frequency_penalty: Type.Optional(Nullable(Type.Number({ minimum: -2, maximum: 2, description: 'Between -2 and 2; positive values penalise tokens by how often they already occur.' }))),
-  presence_penalty: Type.Optional(Nullable(Type.Number({ minimum: -2, maximum: 2, description: 'Between -2 and 2; positive values penalise tokens that already occur.' }))),
+  frequency_penalty: Type.Optional(
+    Nullable(
+      Type.Number({
+        minimum: -2,
+        maximum: 2,
+        description: 'Between -2 and 2; positive values penalise tokens by how often they already occur.',
+      }),
+    ),
+  ),
+  presence_penalty: Type.Optional(
+    Nullable(
+      Type.Number({
+        minimum: -2,
+        maximum: 2,
+        description: 'Between -2 and 2; positive values penalise tokens that already occur.',
+      }),
+    ),
+  ),
   logit_bias: Type.Optional(Nullable(LogitBias)),
-  n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128, description: 'How many choices to generate, 1 to 128.' }))),
+  n: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 128, description: 'How many choices to generate, 1 to 128.' })),
+  ),
   seed: Type.Optional(Nullable(Type.Integer({ description: 'Seed for deterministic sampling.' }))),
   stop: Type.Optional(Nullable(Stop)),
   stream_options: Type.Optional(Nullable(ChatCompletionStreamOptions)),
   temperature: Type.Optional(Nullable(Temperature)),
   top_p: Type.Optional(Nullable(TopP)),
   user: Type.Optional(Type.String({ description: 'End-user identifier; accepted and ignored.' })),
-  top_k: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'llama.cpp: sample from the k most likely tokens; 0 disables.' }))),
-  min_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'llama.cpp: drop tokens less likely than min_p times the most likely one.' }))),
-  repeat_penalty: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'llama.cpp: penalty for repeating recent tokens; 1 disables.' }))),
+  top_k: Type.Optional(
+    Nullable(Type.Integer({ minimum: 0, description: 'llama.cpp: sample from the k most likely tokens; 0 disables.' })),
+  ),
+  min_p: Type.Optional(
+    Nullable(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'llama.cpp: drop tokens less likely than min_p times the most likely one.',
+      }),
+    ),
+  ),
+  repeat_penalty: Type.Optional(
+    Nullable(Type.Number({ minimum: 0, description: 'llama.cpp: penalty for repeating recent tokens; 1 disables.' })),
+  ),
   grammar: Type.Optional(Type.String({ description: 'llama.cpp: a GBNF grammar the output must follow.' })),
-  ignore_eos: Type.Optional(Type.Boolean({ description: 'llama.cpp: keep generating past the end-of-sequence token.' })),
+  ignore_eos: Type.Optional(
+    Type.Boolean({ description: 'llama.cpp: keep generating past the end-of-sequence token.' }),
+  ),
 }

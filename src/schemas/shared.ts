@@ -23,10 +23,21 @@ export const ListOrder = Type.Union([Type.Literal('asc'), Type.Literal('desc')],
 export type ListOrder = Static<typeof ListOrder>
 
 const listQueryProperties = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Number of objects to return, 1 to 100.' })),
-  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc', description: 'Sort order by `created_at`.' })),
-  after: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Object id after which the page starts.' })),
-  before: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Object id before which the page ends.' })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Number of objects to return, 1 to 100.' }),
+  ),
+  order: Type.Optional(
+    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+      default: 'desc',
+      description: 'Sort order by `created_at`.',
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: 'Object id after which the page starts.' }),
+  ),
+  before: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: 'Object id before which the page ends.' }),
+  ),
 }
 
 /** Cursor pagination query shared by every list endpoint. */
@@ -48,7 +59,13 @@ export function ListResponse<T extends TSchema>(item: T) {
 }
 
 /** A page of T as the store and the wire carry it. */
-export type ListPage<T> = { object: 'list'; data: T[]; first_id: string | null; last_id: string | null; has_more: boolean }
+export type ListPage<T> = {
+  object: 'list'
+  data: T[]
+  first_id: string | null
+  last_id: string | null
+  has_more: boolean
+}
 
 /** The reply to a DELETE: `{id, object: kind, deleted}`. */
 export function DeletedObject<K extends string>(kind: K) {

@@ -25,10 +25,13 @@ export const ThreadCreateParams = Type.Object(THREAD_CREATE_PROPERTIES, { additi
 export type ThreadCreateParams = Static<typeof ThreadCreateParams>
 
 /** POST /v1/threads/{thread_id} body. */
-export const ThreadUpdateParams = Type.Object({
-  metadata: Type.Optional(Nullable(Metadata)),
-  tool_resources: Type.Optional(Nullable(ToolResources)),
-}, { additionalProperties: false })
+export const ThreadUpdateParams = Type.Object(
+  {
+    metadata: Type.Optional(Nullable(Metadata)),
+    tool_resources: Type.Optional(Nullable(ToolResources)),
+  },
+  { additionalProperties: false },
+)
 export type ThreadUpdateParams = Static<typeof ThreadUpdateParams>
 
 /** DELETE /v1/threads/{thread_id} reply. */

@@ -5,7 +5,7 @@ const TokenId = Type.Integer({ minimum: 0 })
 /** POST /tokenize body (llama-server). */
 export const TokenizeParams = Type.Object({
   content: Type.String({ description: 'The text to tokenize.' }),
-  add_special: Type.Optional(Type.Boolean({ description: 'Add the model\'s special tokens (such as BOS).' })),
+  add_special: Type.Optional(Type.Boolean({ description: "Add the model's special tokens (such as BOS)." })),
   with_pieces: Type.Optional(Type.Boolean({ description: 'Return `{id, piece}` objects instead of bare token ids.' })),
 })
 export type TokenizeParams = Static<typeof TokenizeParams>
@@ -21,7 +21,9 @@ export type TokenPiece = Static<typeof TokenPiece>
 
 /** POST /tokenize reply. */
 export const TokenizeResponse = Type.Object({
-  tokens: Type.Union([Type.Array(TokenId), Type.Array(TokenPiece)], { description: 'Token ids, or `{id, piece}` with `with_pieces`.' }),
+  tokens: Type.Union([Type.Array(TokenId), Type.Array(TokenPiece)], {
+    description: 'Token ids, or `{id, piece}` with `with_pieces`.',
+  }),
 })
 export type TokenizeResponse = Static<typeof TokenizeResponse>
 

@@ -31,7 +31,10 @@ export async function acquireDataLock(path: string): Promise<ReleaseDataLock> {
     if (holder === null) continue // released meanwhile
     const pid = Number(holder)
     if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new StoreError('locked', `Cannot open the store: ${path} is held by process ${pid} (delete the file if that process is not a server)`)
+      throw new StoreError(
+        'locked',
+        `Cannot open the store: ${path} is held by process ${pid} (delete the file if that process is not a server)`,
+      )
     }
     // Holder is gone (killed): take the lock over unless someone else just did
     if ((await readOwner(path)) === holder) await unlink(path).catch(() => undefined)

@@ -40,8 +40,10 @@ export async function openPgliteStore(dataDir: string, options: PgliteStoreOptio
       startParams: [
         ...PGlite.defaultStartParams,
         // A commit returns only after its WAL is written (off loses acknowledged writes on kill -9: see durability.test.ts)
-        '-c', 'synchronous_commit=on',
-        '-c', `shared_buffers=${options.sharedBuffers ?? '16MB'}`,
+        '-c',
+        'synchronous_commit=on',
+        '-c',
+        `shared_buffers=${options.sharedBuffers ?? '16MB'}`,
       ],
       ...(options.assetsDir === undefined ? {} : await loadAssets(options.assetsDir)),
     })
@@ -62,10 +64,13 @@ export async function openPgliteStore(dataDir: string, options: PgliteStoreOptio
   }
 }
 
-async function loadAssets(dir: string): Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>> {
-  const read = (name: (typeof PGLITE_ASSET_FILES)[number]) => readFile(path.join(dir, name)).catch((err: Error) => {
-    throw new Error(`Cannot open the store: PGlite's ${name} is missing from ${dir} (${err.message})`, { cause: err })
-  })
+async function loadAssets(
+  dir: string,
+): Promise<Pick<PGliteOptions, 'pgliteWasmModule' | 'initdbWasmModule' | 'fsBundle'>> {
+  const read = (name: (typeof PGLITE_ASSET_FILES)[number]) =>
+    readFile(path.join(dir, name)).catch((err: Error) => {
+      throw new Error(`Cannot open the store: PGlite's ${name} is missing from ${dir} (${err.message})`, { cause: err })
+    })
   const [pglite, initdb, data] = [await read('pglite.wasm'), await read('initdb.wasm'), await read('pglite.data')]
   return {
     pgliteWasmModule: await WebAssembly.compile(pglite),

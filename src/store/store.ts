@@ -1,7 +1,18 @@
-import type { Assistant, AssistantCreateParams, AssistantDeleted, AssistantUpdateParams } from '../schemas/assistants.js'
 import type {
-  Message, MessageAttachment, MessageContent, MessageContentPartParam, MessageDeleted, MessageIncompleteDetails,
-  MessageListParams, MessageStatus,
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantUpdateParams,
+} from '../schemas/assistants.js'
+import type {
+  Message,
+  MessageAttachment,
+  MessageContent,
+  MessageContentPartParam,
+  MessageDeleted,
+  MessageIncompleteDetails,
+  MessageListParams,
+  MessageStatus,
 } from '../schemas/messages.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
@@ -9,7 +20,12 @@ import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
 import type { Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams } from '../schemas/threads.js'
 
 /** Run statuses that hold the thread: at most one run per thread is in one of them. */
-export const ACTIVE_RUN_STATUSES = ['queued', 'in_progress', 'requires_action', 'cancelling'] as const satisfies readonly RunStatus[]
+export const ACTIVE_RUN_STATUSES = [
+  'queued',
+  'in_progress',
+  'requires_action',
+  'cancelling',
+] as const satisfies readonly RunStatus[]
 
 /** A new message: create params plus what a run sets on the messages it writes. */
 export type MessageInit = {
@@ -24,14 +40,27 @@ export type MessageInit = {
 }
 
 /** Message fields a caller may change. */
-export type MessagePatch = Partial<Pick<Message,
-  'content' | 'status' | 'completed_at' | 'incomplete_at' | 'incomplete_details' | 'metadata' | 'attachments'>>
+export type MessagePatch = Partial<
+  Pick<
+    Message,
+    'content' | 'status' | 'completed_at' | 'incomplete_at' | 'incomplete_details' | 'metadata' | 'attachments'
+  >
+>
 
 /** A new run with every setting already resolved against its assistant (the store adds no defaults). */
-export type RunInit = Pick<Run,
-  | 'assistant_id' | 'model' | 'instructions' | 'tools' | 'tool_choice' | 'parallel_tool_calls' | 'response_format'
-  | 'truncation_strategy' | 'max_prompt_tokens' | 'max_completion_tokens'>
-  & { temperature: number | null; top_p: number | null; metadata?: Metadata | null; expires_at?: number | null }
+export type RunInit = Pick<
+  Run,
+  | 'assistant_id'
+  | 'model'
+  | 'instructions'
+  | 'tools'
+  | 'tool_choice'
+  | 'parallel_tool_calls'
+  | 'response_format'
+  | 'truncation_strategy'
+  | 'max_prompt_tokens'
+  | 'max_completion_tokens'
+> & { temperature: number | null; top_p: number | null; metadata?: Metadata | null; expires_at?: number | null }
 
 /** Run fields a caller may change: status, timestamps, usage, required_action, last_error, incomplete_details, … */
 export type RunPatch = Partial<Omit<Run, 'id' | 'object' | 'created_at' | 'thread_id'>>
@@ -49,7 +78,9 @@ export type RunRef = { thread_id: string; run_id: string }
 export type RunStepInit = Pick<RunStep, 'type' | 'step_details'> & Partial<Pick<RunStep, 'status' | 'metadata'>>
 
 /** Run step fields a caller may change. */
-export type RunStepPatch = Partial<Omit<RunStep, 'id' | 'object' | 'created_at' | 'thread_id' | 'run_id' | 'assistant_id' | 'type'>>
+export type RunStepPatch = Partial<
+  Omit<RunStep, 'id' | 'object' | 'created_at' | 'thread_id' | 'run_id' | 'assistant_id' | 'type'>
+>
 
 /** Assistants, with OpenAI's defaults filled on create (metadata {}, temperature 1, top_p 1, response_format 'auto'). */
 export interface AssistantStore {
@@ -80,7 +111,12 @@ export interface MessageStore {
   /** Appends to the last content block if it is text, else adds a text block. */
   appendText(threadId: string, id: string, text: string): Promise<Message>
   /** Ends a message: `completed` sets completed_at, `incomplete` sets incomplete_at and its details. */
-  setStatus(threadId: string, id: string, status: Exclude<MessageStatus, 'in_progress'>, details?: MessageIncompleteDetails): Promise<Message>
+  setStatus(
+    threadId: string,
+    id: string,
+    status: Exclude<MessageStatus, 'in_progress'>,
+    details?: MessageIncompleteDetails,
+  ): Promise<Message>
   delete(threadId: string, id: string): Promise<MessageDeleted>
 }
 

@@ -24,10 +24,19 @@ function sendBody(res: http.ServerResponse, response: HttpBodyResponse, close = 
 }
 
 /** Reads the whole body within the cap; null when a 413 was sent instead. */
-function readBody(app: HttpApp, req: http.IncomingMessage, res: http.ServerResponse, head: IncomingRequest['headers']): Promise<Uint8Array | null> {
+function readBody(
+  app: HttpApp,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  head: IncomingRequest['headers'],
+): Promise<Uint8Array | null> {
   const limit = app.maxBodyBytes
   const tooLarge = () => {
-    sendBody(res, app.reject({ method: req.method ?? 'GET', url: req.url ?? '/', headers: head }, new PayloadTooLargeError(limit)), true)
+    sendBody(
+      res,
+      app.reject({ method: req.method ?? 'GET', url: req.url ?? '/', headers: head }, new PayloadTooLargeError(limit)),
+      true,
+    )
     req.resume() // drain what is in flight so the 413 is read before the connection closes
   }
   const declared = Number(head['content-length'] ?? '0')
@@ -50,8 +59,18 @@ function readBody(app: HttpApp, req: http.IncomingMessage, res: http.ServerRespo
       }
       chunks.push(chunk)
     })
-    req.on('end', () => { if (!done) { done = true; resolve(new Uint8Array(Buffer.concat(chunks))) } })
-    const gone = () => { if (!done) { done = true; resolve(null) } }
+    req.on('end', () => {
+      if (!done) {
+        done = true
+        resolve(new Uint8Array(Buffer.concat(chunks)))
+      }
+    })
+    const gone = () => {
+      if (!done) {
+        done = true
+        resolve(null)
+      }
+    }
     req.on('error', gone)
     req.on('close', gone) // the client left before the body was complete
   })
@@ -59,14 +78,21 @@ function readBody(app: HttpApp, req: http.IncomingMessage, res: http.ServerRespo
 
 function nodeSink(res: http.ServerResponse, signal: AbortSignal): ByteSink {
   return {
-    get aborted() { return signal.aborted },
+    get aborted() {
+      return signal.aborted
+    },
     write: (chunk) => res.write(chunk),
-    drained: () => new Promise<void>((resolve) => {
-      if (signal.aborted || !res.writableNeedDrain) return resolve()
-      const wake = () => { res.off('drain', wake); signal.removeEventListener('abort', wake); resolve() }
-      res.on('drain', wake)
-      signal.addEventListener('abort', wake)
-    }),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        if (signal.aborted || !res.writableNeedDrain) return resolve()
+        const wake = () => {
+          res.off('drain', wake)
+          signal.removeEventListener('abort', wake)
+          resolve()
+        }
+        res.on('drain', wake)
+        signal.addEventListener('abort', wake)
+      }),
     end: () => res.end(),
     destroy: () => res.destroy(),
   }
@@ -85,19 +111,31 @@ async function send(res: http.ServerResponse, response: HttpResponse, signal: Ab
 }
 
 /** Serves an HttpApp with node:http: whole-body reads under the cap, `drain` backpressure, `close` as abort. */
-export function startNodeServer(app: HttpApp, options: { host: string; port: number; logger: Logger }): Promise<ListeningServer> {
+export function startNodeServer(
+  app: HttpApp,
+  options: { host: string; port: number; logger: Logger },
+): Promise<ListeningServer> {
   let active = 0
   const server = http.createServer({ keepAlive: true }, (req, res) => {
     active++
     const controller = new AbortController()
     // A close before the reply finished means the client went away
-    res.on('close', () => { active--; if (!res.writableFinished) controller.abort() })
+    res.on('close', () => {
+      active--
+      if (!res.writableFinished) controller.abort()
+    })
     const headers = collectHeaders(req)
     const hasBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined
     const handle = async () => {
       const body = hasBody ? await readBody(app, req, res, headers) : null
       if (hasBody && body === null) return
-      const request: IncomingRequest = { method: (req.method ?? 'GET').toUpperCase(), url: req.url ?? '/', headers, body, signal: controller.signal }
+      const request: IncomingRequest = {
+        method: (req.method ?? 'GET').toUpperCase(),
+        url: req.url ?? '/',
+        headers,
+        body,
+        signal: controller.signal,
+      }
       await send(res, await app.handle(request), controller.signal)
     }
     handle().catch((error: unknown) => {
@@ -115,8 +153,13 @@ export function startNodeServer(app: HttpApp, options: { host: string; port: num
       server.off('error', reject)
       resolve({
         port: (server.address() as AddressInfo).port,
-        get active() { return active },
-        stopAccepting: () => { server.close(); server.closeIdleConnections() },
+        get active() {
+          return active
+        },
+        stopAccepting: () => {
+          server.close()
+          server.closeIdleConnections()
+        },
         closeAll: () => server.closeAllConnections(),
       })
     })

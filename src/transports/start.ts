@@ -61,7 +61,9 @@ export async function startHttpServer(app: HttpApp, options: StartOptions): Prom
     url: urlOf(host, listening.port),
     port: listening.port,
     transport,
-    get active() { return listening.active },
+    get active() {
+      return listening.active
+    },
     close(closeOptions = {}) {
       closing ??= (async () => {
         listening.stopAccepting()

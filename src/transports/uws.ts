@@ -62,10 +62,26 @@ export function loadUws(logger: Logger): UwsLoad {
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
-  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 }
 
 function writeHead(res: UwsResponse, status: number, headers: Record<string, string>): void {
@@ -73,21 +89,39 @@ function writeHead(res: UwsResponse, status: number, headers: Record<string, str
   for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value)
 }
 
-type Exchange = { res: UwsResponse; aborted: boolean; finished: boolean; wake: (() => void) | null; controller: AbortController }
+type Exchange = {
+  res: UwsResponse
+  aborted: boolean
+  finished: boolean
+  wake: (() => void) | null
+  controller: AbortController
+}
 
 function uwsSink(x: Exchange, finish: () => void): ByteSink {
   return {
-    get aborted() { return x.aborted },
+    get aborted() {
+      return x.aborted
+    },
     write(chunk) {
       let ok = true
-      if (!x.aborted) x.res.cork(() => { ok = x.res.write(chunk) })
+      if (!x.aborted)
+        x.res.cork(() => {
+          ok = x.res.write(chunk)
+        })
       return ok
     },
-    drained: () => new Promise<void>((resolve) => {
-      if (x.aborted) return resolve()
-      x.wake = () => { x.wake = null; resolve() } // onAborted calls wake() too
-      x.res.onWritable(() => { x.wake?.(); return true })
-    }),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        if (x.aborted) return resolve()
+        x.wake = () => {
+          x.wake = null
+          resolve()
+        } // onAborted calls wake() too
+        x.res.onWritable(() => {
+          x.wake?.()
+          return true
+        })
+      }),
     end() {
       if (!x.aborted) x.res.cork(() => x.res.end())
       finish()
@@ -100,21 +134,36 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
 
 async function send(x: Exchange, response: HttpResponse, finish: () => void): Promise<void> {
   if ('body' in response) {
-    if (!x.aborted) x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.end(response.body) })
+    if (!x.aborted)
+      x.res.cork(() => {
+        writeHead(x.res, response.status, response.headers)
+        x.res.end(response.body)
+      })
     return finish()
   }
   // An empty write sends status and headers now: the first event may be a while
-  if (!x.aborted) x.res.cork(() => { writeHead(x.res, response.status, response.headers); x.res.write('') })
+  if (!x.aborted)
+    x.res.cork(() => {
+      writeHead(x.res, response.status, response.headers)
+      x.res.write('')
+    })
   await response.pipe(uwsSink(x, finish)) // an aborted sink makes pipe() just close and log the stream
 }
 
 /** Serves an HttpApp with uWebSockets.js, following its examples: copy the request at once, onAborted first, cork every write. */
-export function startUwsServer(app: HttpApp, uws: UwsModule, options: { host: string; port: number; logger: Logger }): Promise<ListeningServer> {
+export function startUwsServer(
+  app: HttpApp,
+  uws: UwsModule,
+  options: { host: string; port: number; logger: Logger },
+): Promise<ListeningServer> {
   const open = new Set<Exchange>()
   const server = uws.App().any('/*', (res, req) => {
     const x: Exchange = { res, aborted: false, finished: false, wake: null, controller: new AbortController() }
     open.add(x)
-    const finish = () => { x.finished = true; open.delete(x) }
+    const finish = () => {
+      x.finished = true
+      open.delete(x)
+    }
     res.onAborted(() => {
       x.aborted = true
       open.delete(x)
@@ -126,15 +175,21 @@ export function startUwsServer(app: HttpApp, uws: UwsModule, options: { host: st
     const query = req.getQuery()
     const url = query ? `${req.getUrl()}?${query}` : req.getUrl()
     const headers: Record<string, string> = {}
-    req.forEach((name, value) => { headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}` })
+    req.forEach((name, value) => {
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
+    })
     const head = { method, url, headers }
     const tooLarge = () => {
       const reply: HttpBodyResponse = app.reject(head, new PayloadTooLargeError(app.maxBodyBytes))
-      x.res.cork(() => { writeHead(x.res, reply.status, reply.headers); x.res.end(reply.body, true) })
+      x.res.cork(() => {
+        writeHead(x.res, reply.status, reply.headers)
+        x.res.end(reply.body, true)
+      })
       finish()
     }
     const dispatch = (body: Uint8Array | null) => {
-      app.handle({ ...head, body, signal: x.controller.signal })
+      app
+        .handle({ ...head, body, signal: x.controller.signal })
         .then((response) => send(x, response, finish))
         .catch((error: unknown) => {
           options.logger.error('uWS transport failed', { error })
@@ -155,10 +210,13 @@ export function startUwsServer(app: HttpApp, uws: UwsModule, options: { host: st
   })
   return new Promise((resolve, reject) => {
     server.listen(options.host, options.port, (listenSocket) => {
-      if (!listenSocket) return reject(new Error(`Cannot listen on ${options.host}:${options.port} with uWebSockets.js`))
+      if (!listenSocket)
+        return reject(new Error(`Cannot listen on ${options.host}:${options.port} with uWebSockets.js`))
       resolve({
         port: uws.us_socket_local_port(listenSocket),
-        get active() { return open.size },
+        get active() {
+          return open.size
+        },
         stopAccepting: () => uws.us_listen_socket_close(listenSocket),
         closeAll: () => {
           if (server.close) server.close()

@@ -7,12 +7,22 @@ import { REPO_ROOT } from '../helpers/paths.js'
 
 const DIST = path.join(REPO_ROOT, 'dist')
 const BUNDLE_NAME = 'oxillama-server.cjs'
-const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version
 // What scripts/build.mjs puts beside the bundle: the engine assets and the files PGlite loads relative to it
-const SIDECARS = ['wasm/engine-main.cjs', 'wasm/pthread-main.cjs', 'wasm/wllama-main.wasm', 'wasm/engine-compat.cjs',
-  'wasm/pthread-compat.cjs', 'wasm/wllama-compat.wasm', 'pglite.wasm', 'pglite.data', 'initdb.wasm']
+const SIDECARS = [
+  'wasm/engine-main.cjs',
+  'wasm/pthread-main.cjs',
+  'wasm/wllama-main.wasm',
+  'wasm/engine-compat.cjs',
+  'wasm/pthread-compat.cjs',
+  'wasm/wllama-compat.wasm',
+  'pglite.wasm',
+  'pglite.data',
+  'initdb.wasm',
+]
 
-type Run = { code: number | null, stdout: string, stderr: string }
+type Run = { code: number | null; stdout: string; stderr: string }
 
 /** Runs the copied bundle with Node, in its own folder, with no NODE_PATH to find the repo's node_modules. */
 function runBundle(dir: string, args: string[]): Promise<Run> {
@@ -21,15 +31,22 @@ function runBundle(dir: string, args: string[]): Promise<Run> {
   delete env.NODE_OPTIONS // tap's --import=tsx loader must not help the bundle
   for (const name of Object.keys(env)) if (name.startsWith('OXILLAMA_')) delete env[name]
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(dir, BUNDLE_NAME), ...args], { cwd: dir, env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [path.join(dir, BUNDLE_NAME), ...args],
+      { cwd: dir, env, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 }
 
 if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
-  t.fail(`${path.join(DIST, BUNDLE_NAME)} is missing: run \`npm run build\` first (\`npm test\` builds before it tests)`)
+  t.fail(
+    `${path.join(DIST, BUNDLE_NAME)} is missing: run \`npm run build\` first (\`npm test\` builds before it tests)`,
+  )
 } else {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxillama-bundle-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -57,7 +74,15 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
     const run = await runBundle(dir, ['--help'])
     t.equal(run.code, 0)
     t.match(run.stdout, /^Usage: oxillama-server --model <path\|url> \[options\]$/m)
-    for (const flag of ['--model', '--hf-repo', '--ctx-size', '--api-key', '--transport', '--max-body', '--cache-dir']) {
+    for (const flag of [
+      '--model',
+      '--hf-repo',
+      '--ctx-size',
+      '--api-key',
+      '--transport',
+      '--max-body',
+      '--cache-dir',
+    ]) {
       t.match(run.stdout, flag)
     }
   })

@@ -6,7 +6,12 @@ import { startTestServer, TRANSPORTS, type TestServer } from '../helpers/server.
 const MODEL = 'stories260K'
 // long enough that it is still generating when the client leaves (stories260K never emits EOS with ignore_eos)
 const LONG: OpenAI.ChatCompletionCreateParamsStreaming & { ignore_eos: boolean } = {
-  model: MODEL, messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 1500, ignore_eos: true, temperature: 0, stream: true,
+  model: MODEL,
+  messages: [{ role: 'user', content: 'Once upon a time' }],
+  max_tokens: 1500,
+  ignore_eos: true,
+  temperature: 0,
+  stream: true,
 }
 
 function activeSlots(s: TestServer): number {
@@ -58,14 +63,19 @@ for (const transport of TRANSPORTS) {
 
     const streams = [
       { path: '/v1/chat/completions', body: LONG },
-      { path: '/v1/completions', body: { model: MODEL, prompt: 'Once upon a time', max_tokens: 1500, ignore_eos: true, stream: true } },
+      {
+        path: '/v1/completions',
+        body: { model: MODEL, prompt: 'Once upon a time', max_tokens: 1500, ignore_eos: true, stream: true },
+      },
     ]
     for (const { path, body } of streams) {
       t.test(`closing the raw socket in the middle of a POST ${path} stream`, async (t) => {
         const json = JSON.stringify(body)
         const socket = net.connect(s.server.port, '127.0.0.1')
         await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-        socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+        )
         let received = ''
         await new Promise<void>((resolve, reject) => {
           socket.on('data', (data: Buffer) => {
@@ -88,7 +98,9 @@ for (const transport of TRANSPORTS) {
       const body = JSON.stringify({ ...LONG, stream: false })
       const socket = net.connect(s.server.port, '127.0.0.1')
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
       const deadline = Date.now() + 5000
       while (activeSlots(s) !== 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
       t.equal(activeSlots(s), 1, 'generation started')

@@ -13,7 +13,7 @@ async function expectError(t: Test, res: Response, status: number): Promise<Enve
   t.equal(res.status, status, `status ${status}`)
   t.match(res.headers.get('content-type') ?? '', /application\/json/)
   t.match(res.headers.get('x-request-id') ?? '', /^req_[0-9a-f]{32}$/, 'x-request-id')
-  const body = await res.json() as Envelope
+  const body = (await res.json()) as Envelope
   t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type'], 'all four envelope keys')
   t.type(body.error.message, 'string')
   return body.error
@@ -40,17 +40,32 @@ for (const transport of TRANSPORTS) {
     t.teardown(() => s.close())
 
     t.test('a wrongly typed field is a 400 naming the field', async (t) => {
-      const error = await expectError(t, await postJson(chatUrl(s), { model: MODEL, messages: HI, temperature: 'hot' }), 400)
+      const error = await expectError(
+        t,
+        await postJson(chatUrl(s), { model: MODEL, messages: HI, temperature: 'hot' }),
+        400,
+      )
       t.equal(error.type, 'invalid_request_error')
       t.equal(error.param, 'temperature')
-      const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], temperature: 'hot' as unknown as number }))
+      const sdk = await rejection(
+        t,
+        s.client.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'Hi' }],
+          temperature: 'hot' as unknown as number,
+        }),
+      )
       t.ok(sdk instanceof OpenAI.BadRequestError, 'SDK BadRequestError')
       t.equal((sdk as InstanceType<typeof OpenAI.BadRequestError>).param, 'temperature')
       t.equal((sdk as InstanceType<typeof OpenAI.BadRequestError>).type, 'invalid_request_error')
     })
 
     t.test('a bad message role is a 400 naming that message', async (t) => {
-      const error = await expectError(t, await postJson(chatUrl(s), { model: MODEL, messages: [{ role: 'robot', content: 'Hi' }] }), 400)
+      const error = await expectError(
+        t,
+        await postJson(chatUrl(s), { model: MODEL, messages: [{ role: 'robot', content: 'Hi' }] }),
+        400,
+      )
       t.equal(error.type, 'invalid_request_error')
       t.match(error.param ?? '', /^messages\[0\]/)
       const missing = await expectError(t, await postJson(chatUrl(s), { model: MODEL }), 400)
@@ -58,11 +73,27 @@ for (const transport of TRANSPORTS) {
     })
 
     t.test('invalid JSON, an empty body and a wrong content type are 400s', async (t) => {
-      const bad = await expectError(t, await fetch(chatUrl(s), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "stories260K",' }), 400)
+      const bad = await expectError(
+        t,
+        await fetch(chatUrl(s), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"model": "stories260K",',
+        }),
+        400,
+      )
       t.match(bad.message, /could not parse the JSON body/)
-      const empty = await expectError(t, await fetch(chatUrl(s), { method: 'POST', headers: { 'content-type': 'application/json' } }), 400)
+      const empty = await expectError(
+        t,
+        await fetch(chatUrl(s), { method: 'POST', headers: { 'content-type': 'application/json' } }),
+        400,
+      )
       t.match(empty.message, /could not parse the JSON body/)
-      const res = await fetch(chatUrl(s), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ model: MODEL, messages: HI }) })
+      const res = await fetch(chatUrl(s), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ model: MODEL, messages: HI }),
+      })
       t.ok(res.status === 400 || res.status === 415, `400 or 415, got ${res.status}`)
       const wrongType = await expectError(t, res, res.status)
       t.match(wrongType.message, /content type/i)
@@ -80,26 +111,62 @@ for (const transport of TRANSPORTS) {
     })
 
     t.test('an image content part is a 400 naming the part', async (t) => {
-      const messages = [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }]
+      const messages = [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+      ]
       const error = await expectError(t, await postJson(chatUrl(s), { model: MODEL, messages, max_tokens: 4 }), 400)
       t.equal(error.param, 'messages[0].content[1]')
       t.match(error.message, /image/)
-      const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: messages as OpenAI.ChatCompletionMessageParam[], max_tokens: 4 }))
+      const sdk = await rejection(
+        t,
+        s.client.chat.completions.create({
+          model: MODEL,
+          messages: messages as OpenAI.ChatCompletionMessageParam[],
+          max_tokens: 4,
+        }),
+      )
       t.ok(sdk instanceof OpenAI.BadRequestError)
     })
 
     t.test('a prompt longer than the context is a 400 context_length_exceeded, streamed or not', async (t) => {
       const long = 'the cat sat. '.repeat(800) // about 4800 tokens; the test server's context is 2048
       for (const stream of [false, true]) {
-        const chat = await expectError(t, await postJson(chatUrl(s), { model: MODEL, messages: [{ role: 'user', content: long }], max_tokens: 4, stream }), 400)
+        const chat = await expectError(
+          t,
+          await postJson(chatUrl(s), {
+            model: MODEL,
+            messages: [{ role: 'user', content: long }],
+            max_tokens: 4,
+            stream,
+          }),
+          400,
+        )
         t.equal(chat.code, 'context_length_exceeded', `chat, stream: ${stream}`)
         t.equal(chat.param, 'messages')
-        const completion = await expectError(t, await postJson(`${s.url}/v1/completions`, { model: MODEL, prompt: long, max_tokens: 4, stream }), 400)
+        const completion = await expectError(
+          t,
+          await postJson(`${s.url}/v1/completions`, { model: MODEL, prompt: long, max_tokens: 4, stream }),
+          400,
+        )
         t.equal(completion.code, 'context_length_exceeded', `completion, stream: ${stream}`)
         t.equal(completion.param, 'prompt')
       }
-      const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: long }], max_tokens: 4, stream: true }))
-      t.ok(sdk instanceof OpenAI.BadRequestError, 'the SDK\'s stream call rejects with BadRequestError')
+      const sdk = await rejection(
+        t,
+        s.client.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: long }],
+          max_tokens: 4,
+          stream: true,
+        }),
+      )
+      t.ok(sdk instanceof OpenAI.BadRequestError, "the SDK's stream call rejects with BadRequestError")
     })
 
     t.test('an unknown route is a 404 and a wrong method a 405, both in the envelope', async (t) => {
@@ -110,16 +177,26 @@ for (const transport of TRANSPORTS) {
       t.match(wrong.headers.get('allow') ?? '', /POST/)
     })
 
-    t.test('every reply carries x-request-id, the client\'s own when it sends a sane one', async (t) => {
-      for (const res of [await fetch(`${s.url}/health`), await fetch(`${s.url}/v1/models`), await postJson(chatUrl(s), { model: MODEL, messages: HI, max_tokens: 2 })]) {
+    t.test("every reply carries x-request-id, the client's own when it sends a sane one", async (t) => {
+      for (const res of [
+        await fetch(`${s.url}/health`),
+        await fetch(`${s.url}/v1/models`),
+        await postJson(chatUrl(s), { model: MODEL, messages: HI, max_tokens: 2 }),
+      ]) {
         t.equal(res.status, 200)
         t.match(res.headers.get('x-request-id') ?? '', /^req_[0-9a-f]{32}$/)
         await res.arrayBuffer()
       }
-      const stream = await postJson(chatUrl(s), { model: MODEL, messages: HI, max_tokens: 2, stream: true }, { 'x-request-id': 'trace-42' })
-      t.equal(stream.headers.get('x-request-id'), 'trace-42', 'streams too, and the client\'s id is kept')
+      const stream = await postJson(
+        chatUrl(s),
+        { model: MODEL, messages: HI, max_tokens: 2, stream: true },
+        { 'x-request-id': 'trace-42' },
+      )
+      t.equal(stream.headers.get('x-request-id'), 'trace-42', "streams too, and the client's id is kept")
       await stream.text()
-      const sdk = await s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 }).withResponse()
+      const sdk = await s.client.chat.completions
+        .create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 })
+        .withResponse()
       t.match(sdk.response.headers.get('x-request-id') ?? '', /^req_/)
       t.equal(sdk.request_id, sdk.response.headers.get('x-request-id'), 'the SDK exposes it as request_id')
     })
@@ -132,14 +209,25 @@ for (const transport of TRANSPORTS) {
     t.test('without a key /v1 is a 401; a wrong key is a 401; the right key works; /health stays open', async (t) => {
       const none = await expectError(t, await fetch(`${s.url}/v1/models`), 401)
       t.equal(none.code, 'invalid_api_key')
-      const wrong = await expectError(t, await fetch(`${s.url}/v1/models`, { headers: { authorization: 'Bearer nope' } }), 401)
+      const wrong = await expectError(
+        t,
+        await fetch(`${s.url}/v1/models`, { headers: { authorization: 'Bearer nope' } }),
+        401,
+      )
       t.equal(wrong.code, 'invalid_api_key')
-      const sdk = await rejection(t, new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'nope', maxRetries: 0 }).models.list())
+      const sdk = await rejection(
+        t,
+        new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'nope', maxRetries: 0 }).models.list(),
+      )
       t.ok(sdk instanceof OpenAI.AuthenticationError, 'SDK AuthenticationError')
       const right = await fetch(`${s.url}/v1/models`, { headers: { authorization: 'Bearer k1' } })
       t.equal(right.status, 200)
       await right.arrayBuffer()
-      const res = await s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 })
+      const res = await s.client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 2,
+      })
       t.equal(res.object, 'chat.completion', 'the SDK with the key')
       const health = await fetch(`${s.url}/health`)
       t.equal(health.status, 200)
@@ -148,7 +236,11 @@ for (const transport of TRANSPORTS) {
 
     t.test('a body over --max-body is a 413, declared or streamed', async (t) => {
       const big = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(3000) }] })
-      const declared = await expectError(t, await postJson(chatUrl(s), JSON.parse(big), { authorization: 'Bearer k1' }), 413)
+      const declared = await expectError(
+        t,
+        await postJson(chatUrl(s), JSON.parse(big), { authorization: 'Bearer k1' }),
+        413,
+      )
       t.equal(declared.code, 'request_too_large')
       const bytes = new TextEncoder().encode(big)
       const body = new ReadableStream<Uint8Array>({
@@ -158,12 +250,29 @@ for (const transport of TRANSPORTS) {
         },
       })
       // chunked transfer encoding: no content-length, so the server has to count
-      const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k1' }, body, duplex: 'half' }
+      const init = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+        body,
+        duplex: 'half',
+      }
       await expectError(t, await fetch(chatUrl(s), init as RequestInit), 413)
-      const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(3000) }], max_tokens: 2 }))
+      const sdk = await rejection(
+        t,
+        s.client.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'x'.repeat(3000) }],
+          max_tokens: 2,
+        }),
+      )
       t.ok(sdk instanceof OpenAI.APIError && sdk.status === 413, 'the SDK sees the 413')
       // 1.5 kB in the ignored `user` field keeps the prompt (and the test) short
-      const small = await s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2, user: 'u'.repeat(1500) })
+      const small = await s.client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 2,
+        user: 'u'.repeat(1500),
+      })
       t.equal(small.object, 'chat.completion', 'a body under the limit still works')
     })
   })
@@ -172,7 +281,16 @@ for (const transport of TRANSPORTS) {
     const s = await startTestServer({ transport, args: ['--parallel', '1', '--queue-size', '0'] })
     t.teardown(() => s.close())
     const controller = new AbortController()
-    const long = await s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1500, ignore_eos: true, stream: true } as OpenAI.ChatCompletionCreateParamsStreaming, { signal: controller.signal })
+    const long = await s.client.chat.completions.create(
+      {
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hi' }],
+        max_tokens: 1500,
+        ignore_eos: true,
+        stream: true,
+      } as OpenAI.ChatCompletionCreateParamsStreaming,
+      { signal: controller.signal },
+    )
     const iterator = long[Symbol.asyncIterator]()
     await iterator.next() // the slot is taken once the first chunk arrives
     const res = await postJson(chatUrl(s), { model: MODEL, messages: HI, max_tokens: 2 })
@@ -180,13 +298,21 @@ for (const transport of TRANSPORTS) {
     t.equal(error.type, 'server_error')
     t.equal(error.code, 'server_busy')
     t.ok(Number(res.headers.get('retry-after')) >= 1, `retry-after: ${res.headers.get('retry-after')}`)
-    const sdk = await rejection(t, s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 }))
+    const sdk = await rejection(
+      t,
+      s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 }),
+    )
     t.ok(sdk instanceof OpenAI.InternalServerError && sdk.status === 503, 'SDK InternalServerError with status 503')
     controller.abort()
     await iterator.return?.()
     const deadline = Date.now() + 3000
-    while (s.app.deps.model.engine?.stats.active !== 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-    const after = await s.client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 })
+    while (s.app.deps.model.engine?.stats.active !== 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    const after = await s.client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_tokens: 2,
+    })
     t.equal(after.object, 'chat.completion', 'served again once the stream is gone')
   })
 }

@@ -36,12 +36,24 @@ export function bundleEnv(): NodeJS.ProcessEnv {
 }
 
 /** Spawns `node <dir>/oxillama-server.cjs ...args` with cwd `cwd`, collecting its output. */
-export function spawnBundle(dir: string, args: string[], cwd: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [path.join(dir, BUNDLE_NAME), ...args], { cwd, env: bundleEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+export function spawnBundle(
+  dir: string,
+  args: string[],
+  cwd: string,
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<Exit> } {
+  const child = spawn(process.execPath, [path.join(dir, BUNDLE_NAME), ...args], {
+    cwd,
+    env: bundleEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => { out += text })
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { err += text })
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    out += text
+  })
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    err += text
+  })
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }))
   })
@@ -54,9 +66,24 @@ const READY = /^oxillama-server ready on (http:\/\/\S+?): model .*$/m
  * Starts the bundle in `dir` on stories260K (chatml, 1 thread, port 0, the given data dir) and resolves once it prints
  * its ready line; rejects with its output if it exits first or is not ready within `timeoutMs`.
  */
-export async function startBundleServer(dir: string, dataDir: string, options: { args?: string[]; timeoutMs?: number } = {}): Promise<BundleServer> {
-  const args = ['--model', modelPath('stories260K.gguf'), '--chat-template', 'chatml', '--port', '0', '--threads', '1',
-    '--data-dir', dataDir, ...(options.args ?? [])]
+export async function startBundleServer(
+  dir: string,
+  dataDir: string,
+  options: { args?: string[]; timeoutMs?: number } = {},
+): Promise<BundleServer> {
+  const args = [
+    '--model',
+    modelPath('stories260K.gguf'),
+    '--chat-template',
+    'chatml',
+    '--port',
+    '0',
+    '--threads',
+    '1',
+    '--data-dir',
+    dataDir,
+    ...(options.args ?? []),
+  ]
   const proc = spawnBundle(dir, args, dataDir)
   const kill = async (): Promise<Exit> => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
@@ -66,15 +93,26 @@ export async function startBundleServer(dir: string, dataDir: string, options: {
     const timer = setTimeout(() => {
       done()
       kill().catch(() => undefined)
-      reject(new Error(`The bundle printed no ready line in ${options.timeoutMs ?? 90_000} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`))
+      reject(
+        new Error(
+          `The bundle printed no ready line in ${options.timeoutMs ?? 90_000} ms\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+        ),
+      )
     }, options.timeoutMs ?? 90_000)
     const check = () => {
       const found = READY.exec(proc.stdout())
-      if (found) { done(); resolve(found) }
+      if (found) {
+        done()
+        resolve(found)
+      }
     }
     const exit = (exit: Exit) => {
       done()
-      reject(new Error(`The bundle exited (${exit.code ?? exit.signal}) before it was ready\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`))
+      reject(
+        new Error(
+          `The bundle exited (${exit.code ?? exit.signal}) before it was ready\nstdout: ${proc.stdout()}\nstderr: ${proc.stderr()}`,
+        ),
+      )
     }
     const done = () => {
       clearTimeout(timer)
@@ -85,7 +123,13 @@ export async function startBundleServer(dir: string, dataDir: string, options: {
   })
   const url = match[1] ?? ''
   return {
-    child: proc.child, url, readyLine: match[0], stdout: proc.stdout, stderr: proc.stderr, exited: proc.exited, kill,
+    child: proc.child,
+    url,
+    readyLine: match[0],
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    exited: proc.exited,
+    kill,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 }),
   }
 }

@@ -12,7 +12,13 @@ const KEY = createHash('sha256').update(JSON.stringify(MIGRATIONS)).digest('hex'
 const TEMPLATE = path.join(REPO_ROOT, '.cache', `pglite-template-${KEY}`)
 
 async function ensureTemplate(): Promise<string> {
-  if (await fs.stat(path.join(TEMPLATE, 'pglite', 'PG_VERSION')).then(() => true, () => false)) return TEMPLATE
+  if (
+    await fs.stat(path.join(TEMPLATE, 'pglite', 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return TEMPLATE
   const building = await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-template-'))
   await (await openPgliteStore(building)).close()
   await fs.rm(path.join(building, 'store.lock'), { force: true })

@@ -1,21 +1,46 @@
 // Runs one engine in a child process (any runtime) and prints one JSON line: used to test both engine builds and
 // that shutdown leaves nothing running (the process must exit by itself after close()).
-import { chatCompletion } from '../../src/engine/chat.js'
-import { collectChat, collectCompletion } from '../../src/engine/collect.js'
-import { textCompletion } from '../../src/engine/completion.js'
+import { chatCompletion } from '../../src/engine/generation/chat.js'
+import { collectChat, collectCompletion } from '../../src/engine/generation/collect.js'
+import { textCompletion } from '../../src/engine/generation/completion.js'
 import { Engine } from '../../src/engine/engine.js'
 import { memoryLogger } from './engine.js'
 import { modelPath } from './paths.js'
 
 const [build = 'auto', threads = '1'] = process.argv.slice(2)
 const engine = await Engine.start({
-  modelPath: modelPath('stories260K.gguf'), build: build as 'auto', threads: Number(threads), ctxSize: 1024,
-  parallel: 2, batchSize: 128, queueSize: 4, chatTemplate: 'chatml', logger: memoryLogger(),
+  modelPath: modelPath('stories260K.gguf'),
+  build: build as 'auto',
+  threads: Number(threads),
+  ctxSize: 1024,
+  parallel: 2,
+  batchSize: 128,
+  queueSize: 4,
+  chatTemplate: 'chatml',
+  logger: memoryLogger(),
 })
-const completion = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }, { model: 'm' }))
-const chat = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'Hello' }], max_tokens: 12, temperature: 0 }, { model: 'm' }))
+const completion = await collectCompletion(
+  textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }, { model: 'm' }),
+)
+const chat = await collectChat(
+  chatCompletion(
+    engine,
+    { messages: [{ role: 'user', content: 'Hello' }], max_tokens: 12, temperature: 0 },
+    { model: 'm' },
+  ),
+)
 // leave a stream running into close(): shutdown must still end everything
-const running = collectCompletion(textCompletion(engine, { prompt: 'Once', max_tokens: 2000, ignore_eos: true }, { model: 'm' })).catch((e: Error) => e.message)
+const running = collectCompletion(
+  textCompletion(engine, { prompt: 'Once', max_tokens: 2000, ignore_eos: true }, { model: 'm' }),
+).catch((e: Error) => e.message)
 await new Promise((r) => setTimeout(r, 200))
 await engine.close()
-console.log(JSON.stringify({ build: engine.build, node: process.version, completion: completion.choices[0]?.text, chat: chat.choices[0]?.message.content, interrupted: await running }))
+console.log(
+  JSON.stringify({
+    build: engine.build,
+    node: process.version,
+    completion: completion.choices[0]?.text,
+    chat: chat.choices[0]?.message.content,
+    interrupted: await running,
+  }),
+)

@@ -1,5 +1,5 @@
 import { Engine, type EngineConfig } from '../../src/engine/engine.js'
-import type { EngineLogger } from '../../src/engine/worker-host.js'
+import type { EngineLogger } from '../../src/engine/host/worker-host.js'
 import { modelPath } from './paths.js'
 
 /** A logger that keeps lines in memory (set OXILLAMA_TEST_LOG=1 to print them). */

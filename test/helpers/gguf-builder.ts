@@ -12,13 +12,28 @@ export type GgufKvEntry =
 export type GgufTensorSpec = { name: string; dims: number[]; type: number; bytes: number; offset?: number }
 
 /** Serialises a GGUF header (magic, counts, metadata, tensor table, padding) and returns it with the data size. */
-export function buildGgufHeader(kv: Record<string, GgufKvEntry>, tensors: GgufTensorSpec[],
-  options: { version?: number; alignment?: number } = {}): { header: Buffer; dataBytes: number } {
+export function buildGgufHeader(
+  kv: Record<string, GgufKvEntry>,
+  tensors: GgufTensorSpec[],
+  options: { version?: number; alignment?: number } = {},
+): { header: Buffer; dataBytes: number } {
   const alignment = options.alignment ?? 32
   const parts: Buffer[] = []
-  const u32 = (n: number): void => { const b = Buffer.alloc(4); b.writeUInt32LE(n); parts.push(b) }
-  const u64 = (n: number): void => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); parts.push(b) }
-  const str = (s: string): void => { const b = Buffer.from(s, 'utf8'); u64(b.length); parts.push(b) }
+  const u32 = (n: number): void => {
+    const b = Buffer.alloc(4)
+    b.writeUInt32LE(n)
+    parts.push(b)
+  }
+  const u64 = (n: number): void => {
+    const b = Buffer.alloc(8)
+    b.writeBigUInt64LE(BigInt(n))
+    parts.push(b)
+  }
+  const str = (s: string): void => {
+    const b = Buffer.from(s, 'utf8')
+    u64(b.length)
+    parts.push(b)
+  }
   parts.push(Buffer.from('GGUF', 'ascii'))
   u32(options.version ?? 3)
   u64(tensors.length)
@@ -40,7 +55,10 @@ export function buildGgufHeader(kv: Record<string, GgufKvEntry>, tensors: GgufTe
   const header = Buffer.concat(parts)
   const padded = Buffer.alloc(Math.ceil(header.length / alignment) * alignment)
   header.copy(padded)
-  const dataBytes = tensors.reduce((end, t, i) => Math.max(end, (t.offset ?? offsetOf(tensors, i, alignment)) + t.bytes), 0)
+  const dataBytes = tensors.reduce(
+    (end, t, i) => Math.max(end, (t.offset ?? offsetOf(tensors, i, alignment)) + t.bytes),
+    0,
+  )
   return { header: padded, dataBytes }
 }
 
@@ -56,17 +74,58 @@ function offsetOf(tensors: GgufTensorSpec[], index: number, alignment: number): 
 type Writers = { u32: (n: number) => void; u64: (n: number) => void; str: (s: string) => void; parts: Buffer[] }
 
 function writeValue(entry: GgufKvEntry, w: Writers): void {
-  const f32 = (n: number): void => { const b = Buffer.alloc(4); b.writeFloatLE(n); w.parts.push(b) }
-  const i32 = (n: number): void => { const b = Buffer.alloc(4); b.writeInt32LE(n); w.parts.push(b) }
+  const f32 = (n: number): void => {
+    const b = Buffer.alloc(4)
+    b.writeFloatLE(n)
+    w.parts.push(b)
+  }
+  const i32 = (n: number): void => {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(n)
+    w.parts.push(b)
+  }
   switch (entry.type) {
-    case 'u32': w.u32(4); w.u32(entry.value); return
-    case 'i32': w.u32(5); i32(entry.value); return
-    case 'f32': w.u32(6); f32(entry.value); return
-    case 'u64': w.u32(10); w.u64(entry.value); return
-    case 'bool': w.u32(7); w.parts.push(Buffer.from([entry.value ? 1 : 0])); return
-    case 'string': w.u32(8); w.str(entry.value); return
-    case 'string[]': w.u32(9); w.u32(8); w.u64(entry.value.length); entry.value.forEach(w.str); return
-    case 'f32[]': w.u32(9); w.u32(6); w.u64(entry.value.length); entry.value.forEach(f32); return
-    case 'i32[]': w.u32(9); w.u32(5); w.u64(entry.value.length); entry.value.forEach(i32); return
+    case 'u32':
+      w.u32(4)
+      w.u32(entry.value)
+      return
+    case 'i32':
+      w.u32(5)
+      i32(entry.value)
+      return
+    case 'f32':
+      w.u32(6)
+      f32(entry.value)
+      return
+    case 'u64':
+      w.u32(10)
+      w.u64(entry.value)
+      return
+    case 'bool':
+      w.u32(7)
+      w.parts.push(Buffer.from([entry.value ? 1 : 0]))
+      return
+    case 'string':
+      w.u32(8)
+      w.str(entry.value)
+      return
+    case 'string[]':
+      w.u32(9)
+      w.u32(8)
+      w.u64(entry.value.length)
+      entry.value.forEach(w.str)
+      return
+    case 'f32[]':
+      w.u32(9)
+      w.u32(6)
+      w.u64(entry.value.length)
+      entry.value.forEach(f32)
+      return
+    case 'i32[]':
+      w.u32(9)
+      w.u32(5)
+      w.u64(entry.value.length)
+      entry.value.forEach(i32)
+      return
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { MODELS_DIR } from './paths.js'
 
 /** One request as the file server saw it. */
-export type ServedRequest = { method: string, path: string, range: string | null, authorization: string | null }
+export type ServedRequest = { method: string; path: string; range: string | null; authorization: string | null }
 
 /** A local file server for download tests. */
 export type ModelFileServer = {
@@ -105,7 +105,7 @@ async function serveFile(
   file: string | null,
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  mode: { ranges: boolean, cut: number | null },
+  mode: { ranges: boolean; cut: number | null },
 ): Promise<void> {
   if (file === null) return void res.writeHead(404).end('Entry not found')
   const size = (await stat(file)).size

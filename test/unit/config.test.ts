@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { ConfigError, HELP_TEXT, parseConfig, type Config } from '../../src/config.js'
 import { FLAGS, envName } from '../../src/config-flags.js'
 
-const parse = (argv: string[], env: Record<string, string | undefined> = {}): Config => parseConfig(argv, env, { cores: 4 })
+const parse = (argv: string[], env: Record<string, string | undefined> = {}): Config =>
+  parseConfig(argv, env, { cores: 4 })
 
 /** Asserts that parsing throws a ConfigError whose message matches. */
 function rejects(t: Test, argv: string[], message: RegExp, env: Record<string, string | undefined> = {}): void {
@@ -18,11 +19,32 @@ function rejects(t: Test, argv: string[], message: RegExp, env: Record<string, s
 t.test('parseConfig() with no arguments gives the documented defaults and no model', async (t) => {
   const config = parse([])
   t.same(config, {
-    model: undefined, hfRepo: undefined, hfFile: undefined, hfRevision: 'main', hfToken: undefined, sha256: undefined,
-    aliases: [], host: '127.0.0.1', port: 8080, threads: 4, ctxSize: 4096, parallel: 4, batchSize: 64, queueSize: 64,
-    engineBuild: 'auto', chatTemplate: undefined, chatTemplateFile: undefined, apiKeys: [], transport: 'auto',
-    maxBody: 10 * 1024 * 1024, corsOrigins: [], dataDir: './data', cacheDir: 'data/models', logLevel: 'info',
-    help: false, version: false,
+    model: undefined,
+    hfRepo: undefined,
+    hfFile: undefined,
+    hfRevision: 'main',
+    hfToken: undefined,
+    sha256: undefined,
+    aliases: [],
+    host: '127.0.0.1',
+    port: 8080,
+    threads: 4,
+    ctxSize: 4096,
+    parallel: 4,
+    batchSize: 64,
+    queueSize: 64,
+    engineBuild: 'auto',
+    chatTemplate: undefined,
+    chatTemplateFile: undefined,
+    apiKeys: [],
+    transport: 'auto',
+    maxBody: 10 * 1024 * 1024,
+    corsOrigins: [],
+    dataDir: './data',
+    cacheDir: 'data/models',
+    logLevel: 'info',
+    help: false,
+    version: false,
   })
 })
 
@@ -36,23 +58,23 @@ t.test('parseConfig() defaults threads to the available cores, at most 8', async
 
 t.test('parseConfig() reads every flag in both --flag value and --flag=value forms', async (t) => {
   const values: Record<string, [string, keyof Config, unknown]> = {
-    'model': ['m.gguf', 'model', 'm.gguf'],
+    model: ['m.gguf', 'model', 'm.gguf'],
     'hf-revision': ['v1.0', 'hfRevision', 'v1.0'],
     'hf-token': ['hf_abc', 'hfToken', 'hf_abc'],
-    'sha256': ['A'.repeat(64), 'sha256', 'a'.repeat(64)],
-    'alias': ['tiny', 'aliases', ['tiny']],
-    'host': ['0.0.0.0', 'host', '0.0.0.0'],
-    'port': ['0', 'port', 0],
-    'threads': ['3', 'threads', 3],
+    sha256: ['A'.repeat(64), 'sha256', 'a'.repeat(64)],
+    alias: ['tiny', 'aliases', ['tiny']],
+    host: ['0.0.0.0', 'host', '0.0.0.0'],
+    port: ['0', 'port', 0],
+    threads: ['3', 'threads', 3],
     'ctx-size': ['8192', 'ctxSize', 8192],
-    'parallel': ['2', 'parallel', 2],
+    parallel: ['2', 'parallel', 2],
     'batch-size': ['512', 'batchSize', 512],
     'queue-size': ['0', 'queueSize', 0],
     'engine-build': ['compat', 'engineBuild', 'compat'],
     'chat-template': ['chatml', 'chatTemplate', 'chatml'],
     'chat-template-file': ['t.jinja', 'chatTemplateFile', 't.jinja'],
     'api-key': ['k1', 'apiKeys', ['k1']],
-    'transport': ['node', 'transport', 'node'],
+    transport: ['node', 'transport', 'node'],
     'max-body': ['2048', 'maxBody', 2048],
     'cors-origin': ['https://a.example', 'corsOrigins', ['https://a.example']],
     'data-dir': ['/tmp/d', 'dataDir', '/tmp/d'],
@@ -72,7 +94,16 @@ t.test('parseConfig() reads every flag in both --flag value and --flag=value for
 
 t.test('parseConfig() accepts the llama-server short flags', async (t) => {
   const config = parse(['-m', 'a.gguf', '-a', 'x', '-t', '2', '-c', '1024', '-np', '8', '-b', '64', '-h', '-v'])
-  t.match(config, { model: 'a.gguf', aliases: ['x'], threads: 2, ctxSize: 1024, parallel: 8, batchSize: 64, help: true, version: true })
+  t.match(config, {
+    model: 'a.gguf',
+    aliases: ['x'],
+    threads: 2,
+    ctxSize: 1024,
+    parallel: 8,
+    batchSize: 64,
+    help: true,
+    version: true,
+  })
   const hf = parse(['-hfr', 'o/r', '-hff', 'f.gguf', '-hft', 'tok'])
   t.match(hf, { hfRepo: 'o/r', hfFile: 'f.gguf', hfToken: 'tok' })
   t.equal(parse(['-c=2048']).ctxSize, 2048)
@@ -88,26 +119,50 @@ t.test('parseConfig() takes a value that starts with a dash when it is no flag',
   t.equal(parse(['--api-key=--x']).apiKeys[0], '--x')
 })
 
-t.test('parseConfig() collects --alias, --api-key and --cors-origin from repeats and commas, without duplicates', async (t) => {
-  t.same(parse(['-a', 'one,two', '--alias', 'three', '-a', 'one']).aliases, ['one', 'two', 'three'])
-  t.same(parse(['--api-key', 'k1', '--api-key=k2,k3']).apiKeys, ['k1', 'k2', 'k3'])
-  t.same(parse(['--cors-origin', 'http://a.example:3000,https://b.example']).corsOrigins,
-    ['http://a.example:3000', 'https://b.example'])
-  t.same(parse(['--cors-origin', 'https://a.example,*']).corsOrigins, ['*'])
-})
+t.test(
+  'parseConfig() collects --alias, --api-key and --cors-origin from repeats and commas, without duplicates',
+  async (t) => {
+    t.same(parse(['-a', 'one,two', '--alias', 'three', '-a', 'one']).aliases, ['one', 'two', 'three'])
+    t.same(parse(['--api-key', 'k1', '--api-key=k2,k3']).apiKeys, ['k1', 'k2', 'k3'])
+    t.same(parse(['--cors-origin', 'http://a.example:3000,https://b.example']).corsOrigins, [
+      'http://a.example:3000',
+      'https://b.example',
+    ])
+    t.same(parse(['--cors-origin', 'https://a.example,*']).corsOrigins, ['*'])
+  },
+)
 
 t.test('parseConfig() reads OXILLAMA_* variables and lets flags win', async (t) => {
   const env = {
-    OXILLAMA_MODEL: 'env.gguf', OXILLAMA_PORT: '9000', OXILLAMA_CTX_SIZE: '2048', OXILLAMA_API_KEY: 'a, b,c',
-    OXILLAMA_ALIAS: 'x,y', OXILLAMA_LOG_LEVEL: 'warn', OXILLAMA_MAX_BODY: '1mb', OXILLAMA_DATA_DIR: '/srv/ox',
+    OXILLAMA_MODEL: 'env.gguf',
+    OXILLAMA_PORT: '9000',
+    OXILLAMA_CTX_SIZE: '2048',
+    OXILLAMA_API_KEY: 'a, b,c',
+    OXILLAMA_ALIAS: 'x,y',
+    OXILLAMA_LOG_LEVEL: 'warn',
+    OXILLAMA_MAX_BODY: '1mb',
+    OXILLAMA_DATA_DIR: '/srv/ox',
   }
   const fromEnv = parse([], env)
-  t.match(fromEnv, { model: 'env.gguf', port: 9000, ctxSize: 2048, apiKeys: ['a', 'b', 'c'], aliases: ['x', 'y'],
-    logLevel: 'warn', maxBody: 1024 * 1024, dataDir: '/srv/ox', cacheDir: '/srv/ox/models' })
+  t.match(fromEnv, {
+    model: 'env.gguf',
+    port: 9000,
+    ctxSize: 2048,
+    apiKeys: ['a', 'b', 'c'],
+    aliases: ['x', 'y'],
+    logLevel: 'warn',
+    maxBody: 1024 * 1024,
+    dataDir: '/srv/ox',
+    cacheDir: '/srv/ox/models',
+  })
   const flagsWin = parse(['--port', '7000', '--api-key', 'f', '-a', 'z', '-m', 'flag.gguf'], env)
   t.match(flagsWin, { model: 'flag.gguf', port: 7000, apiKeys: ['f'], aliases: ['z'], ctxSize: 2048 })
   t.equal(parse([], { OXILLAMA_PORT: '' }).port, 8080, 'an empty variable counts as unset')
-  t.equal(parse([], { OXILLAMA_HELP: '1', OXILLAMA_VERSION: '1' }).help, false, 'switches do not come from the environment')
+  t.equal(
+    parse([], { OXILLAMA_HELP: '1', OXILLAMA_VERSION: '1' }).help,
+    false,
+    'switches do not come from the environment',
+  )
 })
 
 t.test('every flag with a value has an OXILLAMA_ variable', async (t) => {
@@ -133,8 +188,15 @@ t.test('parseConfig() puts the model cache under the data dir unless --cache-dir
 
 t.test('parseConfig() reads --max-body sizes with binary suffixes', async (t) => {
   const sizes: Record<string, number> = {
-    '1024': 1024, '512k': 512 * 1024, '512kb': 512 * 1024, '10mb': 10 * 1024 ** 2, '10MB': 10 * 1024 ** 2,
-    '1.5MiB': 1.5 * 1024 ** 2, '1g': 1024 ** 3, '64 kb': 64 * 1024, '2048b': 2048,
+    '1024': 1024,
+    '512k': 512 * 1024,
+    '512kb': 512 * 1024,
+    '10mb': 10 * 1024 ** 2,
+    '10MB': 10 * 1024 ** 2,
+    '1.5MiB': 1.5 * 1024 ** 2,
+    '1g': 1024 ** 3,
+    '64 kb': 64 * 1024,
+    '2048b': 2048,
   }
   for (const [text, bytes] of Object.entries(sizes)) t.equal(parse(['--max-body', text]).maxBody, bytes, text)
   for (const bad of ['10x', 'mb', '-1', '1.2.3', '100', '2gb', '']) rejects(t, ['--max-body', bad], /--max-body/)
@@ -183,12 +245,21 @@ t.test('parseConfig() checks model sources', async (t) => {
 
 t.test('parseConfig() takes built-in template names and Jinja source, and refuses unknown names', async (t) => {
   t.equal(parse(['--chat-template', 'Mistral-V7']).chatTemplate, 'mistral-v7')
-  for (const name of ['llama2', 'phi3', 'gemma', 'chatml', 'llama3']) t.equal(parse(['--chat-template', name]).chatTemplate, name)
+  for (const name of ['llama2', 'phi3', 'gemma', 'chatml', 'llama3'])
+    t.equal(parse(['--chat-template', name]).chatTemplate, name)
   const jinja = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
   t.equal(parse(['--chat-template', jinja]).chatTemplate, jinja)
-  rejects(t, ['--chat-template', 'chatlm'], /unknown template name 'chatlm' \(did you mean chatml\?\).*--chat-template-file/)
+  rejects(
+    t,
+    ['--chat-template', 'chatlm'],
+    /unknown template name 'chatlm' \(did you mean chatml\?\).*--chat-template-file/,
+  )
   rejects(t, ['--chat-template', 'my template'], /unknown template name/)
-  rejects(t, ['--chat-template', 'chatml', '--chat-template-file', 't.jinja'], /either --chat-template or --chat-template-file/)
+  rejects(
+    t,
+    ['--chat-template', 'chatml', '--chat-template-file', 't.jinja'],
+    /either --chat-template or --chat-template-file/,
+  )
 })
 
 t.test('parseConfig() refuses empty list items and bad CORS origins', async (t) => {
@@ -246,5 +317,9 @@ t.test('HELP_TEXT lists every flag with its short forms and mentions the environ
   t.match(HELP_TEXT, /OXILLAMA_CTX_SIZE=8192/)
   t.match(HELP_TEXT, /HF_TOKEN/)
   t.match(HELP_TEXT, /default: <data-dir>\/models/)
-  t.same(HELP_TEXT.split('\n').filter((line) => line.length > 160), [], 'no line longer than 160 characters')
+  t.same(
+    HELP_TEXT.split('\n').filter((line) => line.length > 160),
+    [],
+    'no line longer than 160 characters',
+  )
 })

@@ -9,6 +9,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   http: ['schemas'],
   transports: ['http'],
   engine: [],
+  acquire: [],
   store: ['schemas'],
   runs: ['engine', 'store', 'schemas'],
   api: ['http', 'schemas', 'engine', 'store', 'runs'],
@@ -24,14 +25,17 @@ function sourceFiles(dir: string): string[] {
 
 function layerOf(file: string): string | null {
   const rel = path.relative(SRC, file).split(path.sep)
-  return rel.length > 1 ? rel[0] ?? null : null
+  return rel.length > 1 ? (rel[0] ?? null) : null
 }
 
 function relativeImports(file: string): { target: string; typeOnly: boolean }[] {
   const text = fs.readFileSync(file, 'utf8')
   const found: { target: string; typeOnly: boolean }[] = []
   for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'(\.[^']+)'/gm)) {
-    found.push({ target: path.resolve(path.dirname(file), (m[3] ?? '').replace(/\.js$/, '.ts')), typeOnly: Boolean(m[2]) })
+    found.push({
+      target: path.resolve(path.dirname(file), (m[3] ?? '').replace(/\.js$/, '.ts')),
+      typeOnly: Boolean(m[2]),
+    })
   }
   return found
 }
@@ -45,23 +49,37 @@ t.test('every import between src/ layers points the allowed way', async (t) => {
     if (!from) continue
     for (const { target, typeOnly } of relativeImports(file)) {
       const to = layerOf(target)
-      if (target.startsWith(SRC) && to === null) bad.push(`${path.relative(SRC, file)} imports top-level ${path.relative(SRC, target)}`)
+      if (target.startsWith(SRC) && to === null)
+        bad.push(`${path.relative(SRC, file)} imports top-level ${path.relative(SRC, target)}`)
       if (!to || to === from) continue
       // the store sees schemas only as types
-      if (from === 'store' && to === 'schemas' && !typeOnly) bad.push(`${path.relative(SRC, file)} imports schemas as values`)
-      if (!(ALLOWED[from] ?? []).includes(to)) bad.push(`${path.relative(SRC, file)} (${from}) imports ${path.relative(SRC, target)} (${to})`)
+      if (from === 'store' && to === 'schemas' && !typeOnly)
+        bad.push(`${path.relative(SRC, file)} imports schemas as values`)
+      if (!(ALLOWED[from] ?? []).includes(to))
+        bad.push(`${path.relative(SRC, file)} (${from}) imports ${path.relative(SRC, target)} (${to})`)
     }
   }
   t.same(bad, [], 'no forbidden edges')
 })
 
 t.test('src/ has no import cycles', async (t) => {
-  const graph = new Map(files.map((f) => [f, relativeImports(f).filter((i) => !i.typeOnly).map((i) => i.target).filter((x) => files.includes(x))]))
+  const graph = new Map(
+    files.map((f) => [
+      f,
+      relativeImports(f)
+        .filter((i) => !i.typeOnly)
+        .map((i) => i.target)
+        .filter((x) => files.includes(x)),
+    ]),
+  )
   const state = new Map<string, 'visiting' | 'done'>()
   const cycles: string[] = []
   const visit = (file: string, trail: string[]): void => {
     if (state.get(file) === 'done') return
-    if (state.get(file) === 'visiting') { cycles.push([...trail.slice(trail.indexOf(file)), file].map((f) => path.relative(SRC, f)).join(' -> ')); return }
+    if (state.get(file) === 'visiting') {
+      cycles.push([...trail.slice(trail.indexOf(file)), file].map((f) => path.relative(SRC, f)).join(' -> '))
+      return
+    }
     state.set(file, 'visiting')
     for (const next of graph.get(file) ?? []) visit(next, [...trail, file])
     state.set(file, 'done')
@@ -71,5 +89,8 @@ t.test('src/ has no import cycles', async (t) => {
 })
 
 t.test('no barrel index.ts re-export files', async (t) => {
-  t.same(files.filter((f) => path.basename(f) === 'index.ts').map((f) => path.relative(SRC, f)), [])
+  t.same(
+    files.filter((f) => path.basename(f) === 'index.ts').map((f) => path.relative(SRC, f)),
+    [],
+  )
 })

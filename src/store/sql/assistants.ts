@@ -1,4 +1,10 @@
-import type { Assistant, AssistantCreateParams, AssistantDeleted, AssistantUpdateParams, ToolResources } from '../../schemas/assistants.js'
+import type {
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantUpdateParams,
+  ToolResources,
+} from '../../schemas/assistants.js'
 import type { ListPage, ListQuery } from '../../schemas/shared.js'
 import { notFound } from '../errors.js'
 import { newId } from '../ids.js'
@@ -9,8 +15,10 @@ import { listPage } from './page.js'
 /** Keeps the stored form of tool_resources (file ids and vector store ids); a create-only `vector_stores` is dropped. */
 export function storedToolResources(input: ToolResources | null | undefined): ToolResources {
   const out: ToolResources = {}
-  if (input?.code_interpreter?.file_ids !== undefined) out.code_interpreter = { file_ids: [...input.code_interpreter.file_ids] }
-  if (input?.file_search?.vector_store_ids !== undefined) out.file_search = { vector_store_ids: [...input.file_search.vector_store_ids] }
+  if (input?.code_interpreter?.file_ids !== undefined)
+    out.code_interpreter = { file_ids: [...input.code_interpreter.file_ids] }
+  if (input?.file_search?.vector_store_ids !== undefined)
+    out.file_search = { vector_store_ids: [...input.file_search.vector_store_ids] }
   return out
 }
 
@@ -33,10 +41,11 @@ export function sqlAssistants(ctx: SqlContext): AssistantStore {
         tool_resources: storedToolResources(params.tool_resources),
         top_p: params.top_p ?? 1,
       }
-      await ctx.client.query(
-        'INSERT INTO assistants (id, created_at, body) VALUES ($1, $2, $3::json)',
-        [assistant.id, assistant.created_at, JSON.stringify(assistant)],
-      )
+      await ctx.client.query('INSERT INTO assistants (id, created_at, body) VALUES ($1, $2, $3::json)', [
+        assistant.id,
+        assistant.created_at,
+        JSON.stringify(assistant),
+      ])
       return assistant
     },
 

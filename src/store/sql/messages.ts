@@ -1,5 +1,10 @@
 import type {
-  Message, MessageContent, MessageDeleted, MessageIncompleteDetails, MessageListParams, MessageStatus,
+  Message,
+  MessageContent,
+  MessageDeleted,
+  MessageIncompleteDetails,
+  MessageListParams,
+  MessageStatus,
 } from '../../schemas/messages.js'
 import type { ListPage } from '../../schemas/shared.js'
 import { notFound } from '../errors.js'
@@ -11,13 +16,20 @@ import { listPage } from './page.js'
 /** Turns create-body content (a string or parts) into stored content blocks. */
 export function toContentBlocks(content: MessageInit['content']): MessageContent[] {
   if (typeof content === 'string') return [{ type: 'text', text: { value: content, annotations: [] } }]
-  return content.map((part) => (part.type === 'text' && typeof part.text === 'string'
-    ? { type: 'text', text: { value: part.text, annotations: [] } }
-    : part as MessageContent))
+  return content.map((part) =>
+    part.type === 'text' && typeof part.text === 'string'
+      ? { type: 'text', text: { value: part.text, annotations: [] } }
+      : (part as MessageContent),
+  )
 }
 
 /** Builds a message and inserts it, if its thread exists; returns null otherwise (one statement, no abort). */
-export async function insertMessage(client: SqlClient, threadId: string, init: MessageInit, createdAt: number): Promise<Message | null> {
+export async function insertMessage(
+  client: SqlClient,
+  threadId: string,
+  init: MessageInit,
+  createdAt: number,
+): Promise<Message | null> {
   const status = init.status ?? 'completed'
   const message: Message = {
     id: newId('msg'),
@@ -47,7 +59,10 @@ export async function insertMessage(client: SqlClient, threadId: string, init: M
 export function sqlMessages(ctx: SqlContext): MessageStore {
   async function change(threadId: string, id: string, edit: (current: Message) => Message): Promise<Message> {
     return ctx.atomic(async (client) => {
-      const { rows } = await client.query('SELECT body FROM messages WHERE id = $1 AND thread_id = $2 FOR UPDATE', [id, threadId])
+      const { rows } = await client.query('SELECT body FROM messages WHERE id = $1 AND thread_id = $2 FOR UPDATE', [
+        id,
+        threadId,
+      ])
       const current = bodies<Message>(rows)[0]
       if (current === undefined) throw notFound('message', id)
       const next = edit(current)
@@ -64,7 +79,10 @@ export function sqlMessages(ctx: SqlContext): MessageStore {
     },
 
     async get(threadId: string, id: string): Promise<Message | null> {
-      const { rows } = await ctx.client.query('SELECT body FROM messages WHERE id = $1 AND thread_id = $2', [id, threadId])
+      const { rows } = await ctx.client.query('SELECT body FROM messages WHERE id = $1 AND thread_id = $2', [
+        id,
+        threadId,
+      ])
       return bodies<Message>(rows)[0] ?? null
     },
 
@@ -93,15 +111,25 @@ export function sqlMessages(ctx: SqlContext): MessageStore {
       })
     },
 
-    setStatus(threadId: string, id: string, status: Exclude<MessageStatus, 'in_progress'>, details?: MessageIncompleteDetails): Promise<Message> {
+    setStatus(
+      threadId: string,
+      id: string,
+      status: Exclude<MessageStatus, 'in_progress'>,
+      details?: MessageIncompleteDetails,
+    ): Promise<Message> {
       const at = nowSeconds()
-      return change(threadId, id, (current) => (status === 'completed'
-        ? { ...current, status, completed_at: at, incomplete_at: null, incomplete_details: null }
-        : { ...current, status, incomplete_at: at, incomplete_details: details ?? null }))
+      return change(threadId, id, (current) =>
+        status === 'completed'
+          ? { ...current, status, completed_at: at, incomplete_at: null, incomplete_details: null }
+          : { ...current, status, incomplete_at: at, incomplete_details: details ?? null },
+      )
     },
 
     async delete(threadId: string, id: string): Promise<MessageDeleted> {
-      const { rows } = await ctx.client.query('DELETE FROM messages WHERE id = $1 AND thread_id = $2 RETURNING id', [id, threadId])
+      const { rows } = await ctx.client.query('DELETE FROM messages WHERE id = $1 AND thread_id = $2 RETURNING id', [
+        id,
+        threadId,
+      ])
       if (rows.length === 0) throw notFound('message', id)
       return { id, object: 'thread.message.deleted', deleted: true }
     },

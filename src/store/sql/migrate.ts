@@ -11,7 +11,10 @@ export async function migrate(db: SqlDatabase, migrations: readonly Migration[])
     for (const migration of migrations) {
       if (done.has(migration.id)) continue
       await tx.exec(migration.sql)
-      await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [migration.id, Math.floor(Date.now() / 1000)])
+      await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [
+        migration.id,
+        Math.floor(Date.now() / 1000),
+      ])
       applied.push(migration.id)
     }
     return applied

@@ -16,7 +16,11 @@ export type PageScope = {
  * position, `has_more` says whether rows remain past the page in the direction of travel (limit+1 fetch).
  * With only `before`, the page is the `limit` objects just before it, still in list order.
  */
-export async function listPage<T extends { id: string }>(client: SqlClient, scope: PageScope, query: ListQuery = {}): Promise<ListPage<T>> {
+export async function listPage<T extends { id: string }>(
+  client: SqlClient,
+  scope: PageScope,
+  query: ListQuery = {},
+): Promise<ListPage<T>> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? 20), 1), 100)
   const ascending = query.order === 'asc'
   const params: unknown[] = []
@@ -49,7 +53,12 @@ export async function listPage<T extends { id: string }>(client: SqlClient, scop
   }
 }
 
-async function position(client: SqlClient, scope: PageScope, id: string, param: 'after' | 'before'): Promise<{ created_at: unknown; seq: unknown }> {
+async function position(
+  client: SqlClient,
+  scope: PageScope,
+  id: string,
+  param: 'after' | 'before',
+): Promise<{ created_at: unknown; seq: unknown }> {
   const params: unknown[] = [id]
   const conditions = scope.parent.map(([column, value]) => `${column} = $${params.push(value)}`)
   const { rows } = await client.query(

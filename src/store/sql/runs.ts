@@ -47,10 +47,15 @@ export function sqlRuns(ctx: SqlContext): RunStore {
         if (thread.rows.length === 0) throw notFound('thread', threadId)
         const active = await findActive(client, threadId)
         if (active !== null) throw activeRunConflict(threadId, active.id)
-        await guardUnique(threadId, () => client.query(
-          'INSERT INTO runs (id, thread_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5::json)',
-          [run.id, threadId, run.status, createdAt, JSON.stringify(run)],
-        ))
+        await guardUnique(threadId, () =>
+          client.query('INSERT INTO runs (id, thread_id, status, created_at, body) VALUES ($1, $2, $3, $4, $5::json)', [
+            run.id,
+            threadId,
+            run.status,
+            createdAt,
+            JSON.stringify(run),
+          ]),
+        )
         return run
       })
     },
@@ -68,17 +73,26 @@ export function sqlRuns(ctx: SqlContext): RunStore {
 
     update(threadId: string, id: string, patch: RunPatch, options: RunUpdateOptions = {}): Promise<Run> {
       return ctx.atomic(async (client) => {
-        const { rows } = await client.query('SELECT body FROM runs WHERE id = $1 AND thread_id = $2 FOR UPDATE', [id, threadId])
+        const { rows } = await client.query('SELECT body FROM runs WHERE id = $1 AND thread_id = $2 FOR UPDATE', [
+          id,
+          threadId,
+        ])
         const current = bodies<Run>(rows)[0]
         if (current === undefined) throw notFound('run', id)
         if (options.ifStatus !== undefined && !options.ifStatus.includes(current.status)) {
-          throw new StoreError('conflict', `Cannot update run ${id}: its status is ${current.status}`, { kind: 'run', id })
+          throw new StoreError('conflict', `Cannot update run ${id}: its status is ${current.status}`, {
+            kind: 'run',
+            id,
+          })
         }
         const next: Run = { ...current, ...definedOnly(patch) }
-        await guardUnique(threadId, () => client.query(
-          'UPDATE runs SET status = $2, body = $3::json WHERE id = $1',
-          [id, next.status, JSON.stringify(next)],
-        ))
+        await guardUnique(threadId, () =>
+          client.query('UPDATE runs SET status = $2, body = $3::json WHERE id = $1', [
+            id,
+            next.status,
+            JSON.stringify(next),
+          ]),
+        )
         return next
       })
     },
@@ -110,7 +124,10 @@ async function findActive(client: SqlClient, threadId: string): Promise<Run | nu
 }
 
 function activeRunConflict(threadId: string, runId: string): StoreError {
-  return new StoreError('conflict', `Thread ${threadId} already has an active run ${runId}.`, { kind: 'thread', id: threadId })
+  return new StoreError('conflict', `Thread ${threadId} already has an active run ${runId}.`, {
+    kind: 'thread',
+    id: threadId,
+  })
 }
 
 /** Maps a runs_one_active violation (a concurrent writer on a real PostgreSQL) to the same conflict error. */
@@ -119,7 +136,11 @@ async function guardUnique<T>(threadId: string, write: () => Promise<T>): Promis
     return await write()
   } catch (err) {
     if (isSqlState(err, UNIQUE_VIOLATION)) {
-      throw new StoreError('conflict', `Thread ${threadId} already has an active run.`, { kind: 'thread', id: threadId, cause: err })
+      throw new StoreError('conflict', `Thread ${threadId} already has an active run.`, {
+        kind: 'thread',
+        id: threadId,
+        cause: err,
+      })
     }
     throw err
   }

@@ -48,7 +48,17 @@ export function sqlSteps(ctx: SqlContext): RunStepStore {
 
     async list(run: RunRef, query?: ListQuery): Promise<ListPage<RunStep>> {
       await runAssistant(ctx.client, run)
-      return listPage<RunStep>(ctx.client, { table: 'run_steps', parent: [['run_id', run.run_id], ['thread_id', run.thread_id]] }, query)
+      return listPage<RunStep>(
+        ctx.client,
+        {
+          table: 'run_steps',
+          parent: [
+            ['run_id', run.run_id],
+            ['thread_id', run.thread_id],
+          ],
+        },
+        query,
+      )
     },
 
     update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep> {
@@ -69,7 +79,10 @@ export function sqlSteps(ctx: SqlContext): RunStepStore {
 
 /** The run's assistant id; throws not_found when the run is not on that thread. */
 async function runAssistant(client: SqlClient, run: RunRef): Promise<string> {
-  const { rows } = await client.query('SELECT body FROM runs WHERE id = $1 AND thread_id = $2', [run.run_id, run.thread_id])
+  const { rows } = await client.query('SELECT body FROM runs WHERE id = $1 AND thread_id = $2', [
+    run.run_id,
+    run.thread_id,
+  ])
   const found = bodies<{ assistant_id: string }>(rows)[0]
   if (found === undefined) throw notFound('run', run.run_id)
   return found.assistant_id

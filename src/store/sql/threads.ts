@@ -18,10 +18,11 @@ export function sqlThreads(ctx: SqlContext): ThreadStore {
         tool_resources: storedToolResources(params.tool_resources),
       }
       return ctx.atomic(async (client) => {
-        await client.query(
-          'INSERT INTO threads (id, created_at, body) VALUES ($1, $2, $3::json)',
-          [thread.id, thread.created_at, JSON.stringify(thread)],
-        )
+        await client.query('INSERT INTO threads (id, created_at, body) VALUES ($1, $2, $3::json)', [
+          thread.id,
+          thread.created_at,
+          JSON.stringify(thread),
+        ])
         // Same created_at for all; seq keeps the given order
         for (const message of params.messages ?? []) await insertMessage(client, thread.id, message, thread.created_at)
         return thread

@@ -7,7 +7,13 @@ import { REPO_ROOT } from '../../helpers/paths.js'
 const run = promisify(execFile)
 const CHILD = 'test/helpers/engine-child.ts'
 
-interface ChildResult { build: string; node: string; completion: string; chat: string; interrupted: string }
+interface ChildResult {
+  build: string
+  node: string
+  completion: string
+  chat: string
+  interrupted: string
+}
 
 async function runChild(node: string, args: string[]): Promise<ChildResult> {
   // the child must exit by itself after engine.close(): a lingering worker or pthread would hit the timeout

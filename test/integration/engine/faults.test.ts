@@ -1,7 +1,7 @@
 import t from 'tap'
-import { chatCompletion } from '../../../src/engine/chat.js'
-import { collectCompletion } from '../../../src/engine/collect.js'
-import { textCompletion } from '../../../src/engine/completion.js'
+import { chatCompletion } from '../../../src/engine/generation/chat.js'
+import { collectCompletion } from '../../../src/engine/generation/collect.js'
+import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { EngineError } from '../../../src/engine/errors.js'
 import { startTestEngine } from '../../helpers/engine.js'
 
@@ -14,16 +14,21 @@ t.test('aborting mid-stream frees the slot so the next request starts at once', 
   const controller = new AbortController()
   let chunks = 0
   let afterAbort = 0
-  await t.rejects(async () => {
-    for await (const chunk of textCompletion(engine, long, { ...opts, signal: controller.signal })) {
-      if (controller.signal.aborted) afterAbort++
-      else if (chunk.choices[0]?.text && ++chunks === 5) controller.abort()
-    }
-  }, { code: 'aborted' })
+  await t.rejects(
+    async () => {
+      for await (const chunk of textCompletion(engine, long, { ...opts, signal: controller.signal })) {
+        if (controller.signal.aborted) afterAbort++
+        else if (chunk.choices[0]?.text && ++chunks === 5) controller.abort()
+      }
+    },
+    { code: 'aborted' },
+  )
   t.ok(afterAbort <= 1, `at most the token already decoded arrives after the abort (${afterAbort})`)
   t.equal(engine.stats.active, 0, 'the slot is free')
   const started = performance.now()
-  const next = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts))
+  const next = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts),
+  )
   t.equal(next.choices[0]?.text, ', there was', 'the next request runs normally')
   t.ok(performance.now() - started < 2000, 'and without waiting for the aborted one')
 })
@@ -31,7 +36,11 @@ t.test('aborting mid-stream frees the slot so the next request starts at once', 
 t.test('breaking out of a stream (the consumer returns) cancels the engine request', async (t) => {
   const engine = await startTestEngine({ parallel: 1 })
   t.teardown(() => engine.close())
-  for await (const chunk of chatCompletion(engine, { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1000, ignore_eos: true }, opts)) {
+  for await (const chunk of chatCompletion(
+    engine,
+    { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1000, ignore_eos: true },
+    opts,
+  )) {
     if (chunk.choices[0]?.delta.content) break
   }
   t.equal(engine.stats.active, 0)
@@ -43,7 +52,9 @@ t.test('past the slots and the queue bound, a request fails at once as busy', as
   const engine = await startTestEngine({ parallel: 1, queueSize: 1 })
   t.teardown(() => engine.close())
   const controller = new AbortController()
-  const running = collectCompletion(textCompletion(engine, long, { ...opts, signal: controller.signal })).catch((e: Error) => e)
+  const running = collectCompletion(textCompletion(engine, long, { ...opts, signal: controller.signal })).catch(
+    (e: Error) => e,
+  )
   const queued = collectCompletion(textCompletion(engine, { prompt: 'Once', max_tokens: 2 }, opts))
   await new Promise((r) => setTimeout(r, 100))
   t.equal(engine.stats.queued, 1)
@@ -57,7 +68,10 @@ t.test('a request the engine rejects fails alone; the engine keeps serving', asy
   const engine = await startTestEngine()
   t.teardown(() => engine.close())
   // an out-of-vocabulary token in a grammar-free bias passes our checks only as a number; send a bad grammar instead
-  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 'Hi', grammar: 'root ::= (', max_tokens: 2 }, opts)), EngineError)
+  await t.rejects(
+    collectCompletion(textCompletion(engine, { prompt: 'Hi', grammar: 'root ::= (', max_tokens: 2 }, opts)),
+    EngineError,
+  )
   const ok = await collectCompletion(textCompletion(engine, { prompt: 'Once', max_tokens: 2, temperature: 0 }, opts))
   t.equal(ok.usage.completion_tokens, 2)
   t.equal(engine.stats.restarts, 0, 'no restart was needed')
@@ -72,17 +86,24 @@ t.test('bad arguments are refused before the engine, naming the field', async (t
   await t.rejects(bad({ logit_bias: { 99999: 1 } }), { code: 'invalid_request', param: 'logit_bias.99999' })
   await t.rejects(bad({ stop: [1] }), { code: 'invalid_request', param: 'stop' })
   await t.rejects(bad({ n: 0 }), { code: 'invalid_request', param: 'n' })
-  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 42 } as never, opts)), { code: 'invalid_request', param: 'prompt' })
+  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 42 } as never, opts)), {
+    code: 'invalid_request',
+    param: 'prompt',
+  })
 })
 
 t.test('a real engine abort fails the request in flight and the engine restarts by itself', async (t) => {
   const engine = await startTestEngine({ abortOnFirstResult: true })
   t.teardown(() => engine.close())
-  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 'Once', max_tokens: 3 }, opts)), { code: 'crashed' })
+  await t.rejects(collectCompletion(textCompletion(engine, { prompt: 'Once', max_tokens: 3 }, opts)), {
+    code: 'crashed',
+  })
   await engine.whenReady()
   t.equal(engine.stats.restarts, 1)
   t.equal(engine.stats.state, 'ready')
-  const ok = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts))
+  const ok = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts),
+  )
   t.equal(ok.choices[0]?.text, ', there was', 'the same model serves again')
 })
 
@@ -94,7 +115,9 @@ t.test('requests queued while the engine restarts run once it is back', async (t
   await engine.simulateCrash()
   t.match(await inFlight, { code: 'crashed' }, 'the in-flight request fails with a clear error')
   t.equal(engine.stats.state, 'restarting')
-  const waiting = collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts))
+  const waiting = collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 3, temperature: 0 }, opts),
+  )
   t.equal((await waiting).choices[0]?.text, ', there was')
   t.equal(engine.stats.restarts, 1)
 })

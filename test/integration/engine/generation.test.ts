@@ -1,19 +1,24 @@
 import t from 'tap'
-import { chatCompletion } from '../../../src/engine/chat.js'
-import { collectChat, collectCompletion } from '../../../src/engine/collect.js'
-import { textCompletion } from '../../../src/engine/completion.js'
+import { chatCompletion } from '../../../src/engine/generation/chat.js'
+import { collectChat, collectCompletion } from '../../../src/engine/generation/collect.js'
+import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { collect, startTestEngine } from '../../helpers/engine.js'
 
 // llama.cpp's own llama-simple printed this greedy continuation of stories260K (see shared/models/MODELS.md)
-const REFERENCE = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.'
+const REFERENCE =
+  ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.'
 
 const engine = await startTestEngine()
 t.teardown(() => engine.close())
 const opts = { model: 'stories' }
 
 t.test('a greedy completion of "Once upon a time" is the text native llama.cpp writes', async (t) => {
-  const first = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts))
-  const second = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts))
+  const first = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts),
+  )
+  const second = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts),
+  )
   const text = first.choices[0]?.text ?? ''
   t.ok(REFERENCE.startsWith(text) && text.length > 60, `text matches the reference: ${JSON.stringify(text)}`)
   t.equal(second.choices[0]?.text, text, 'the same again')
@@ -23,8 +28,24 @@ t.test('a greedy completion of "Once upon a time" is the text native llama.cpp w
 })
 
 t.test('chat with the chatml template renders the messages through the template', async (t) => {
-  const chat = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 20, temperature: 0 }, opts))
-  const raw = await collectCompletion(textCompletion(engine, { prompt: '<|im_start|>user\nTell me a story<|im_end|>\n<|im_start|>assistant\n', max_tokens: 20, temperature: 0 }, opts))
+  const chat = await collectChat(
+    chatCompletion(
+      engine,
+      { messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 20, temperature: 0 },
+      opts,
+    ),
+  )
+  const raw = await collectCompletion(
+    textCompletion(
+      engine,
+      {
+        prompt: '<|im_start|>user\nTell me a story<|im_end|>\n<|im_start|>assistant\n',
+        max_tokens: 20,
+        temperature: 0,
+      },
+      opts,
+    ),
+  )
   t.equal(chat.object, 'chat.completion')
   t.equal(chat.choices[0]?.message.role, 'assistant')
   t.ok((chat.choices[0]?.message.content ?? '').length > 0, 'the assistant said something')
@@ -33,60 +54,116 @@ t.test('chat with the chatml template renders the messages through the template'
 })
 
 t.test('streamed chat chunks come in order: role, content, finish, usage', async (t) => {
-  const chunks = await collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }, opts))
+  const chunks = await collect(
+    chatCompletion(engine, { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }, opts),
+  )
   t.same(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' }, 'role first')
   const finishAt = chunks.findIndex((c) => c.choices[0]?.finish_reason)
   t.equal(finishAt, chunks.length - 2, 'finish chunk is second to last')
   t.equal(chunks[finishAt]?.choices[0]?.finish_reason, 'length')
-  t.ok(chunks.slice(1, finishAt).every((c) => typeof c.choices[0]?.delta.content === 'string'), 'content deltas between')
+  t.ok(
+    chunks.slice(1, finishAt).every((c) => typeof c.choices[0]?.delta.content === 'string'),
+    'content deltas between',
+  )
   const last = chunks.at(-1)
   t.same(last?.choices, [], 'usage chunk has no choices')
   t.equal(last?.usage?.completion_tokens, 8)
-  t.ok(chunks.every((c) => c.id === chunks[0]?.id && c.object === 'chat.completion.chunk'), 'one id throughout')
+  t.ok(
+    chunks.every((c) => c.id === chunks[0]?.id && c.object === 'chat.completion.chunk'),
+    'one id throughout',
+  )
 })
 
 t.test('stop sequences end the text before the stop string', async (t) => {
-  const res = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 0, stop: [' Lily'] }, opts))
+  const res = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 0, stop: [' Lily'] }, opts),
+  )
   t.equal(res.choices[0]?.text, ', there was a little girl named')
   t.equal(res.choices[0]?.finish_reason, 'stop')
 })
 
 t.test('the same seed gives the same sampled text, another seed another text', async (t) => {
-  const run = async (seed: number) => (await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 1.2, seed }, opts))).choices[0]?.text
+  const run = async (seed: number) =>
+    (
+      await collectCompletion(
+        textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 1.2, seed }, opts),
+      )
+    ).choices[0]?.text
   const a = await run(42)
   t.equal(await run(42), a)
   t.not(await run(7), a)
 })
 
 t.test('n choices with one seed are sampled differently and reported once each', async (t) => {
-  const res = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'Go' }], max_tokens: 24, temperature: 1.2, seed: 3, n: 2 }, opts))
+  const res = await collectChat(
+    chatCompletion(
+      engine,
+      { messages: [{ role: 'user', content: 'Go' }], max_tokens: 24, temperature: 1.2, seed: 3, n: 2 },
+      opts,
+    ),
+  )
   t.equal(res.choices.length, 2)
   t.not(res.choices[0]?.message.content, res.choices[1]?.message.content)
   t.equal(res.usage.completion_tokens, 48, 'completion tokens of both choices')
 })
 
 t.test('json_schema output parses and satisfies the schema', async (t) => {
-  const schema = { type: 'object', properties: { name: { type: 'string', maxLength: 12 }, age: { type: 'integer', minimum: 0, maximum: 120 } }, required: ['name', 'age'] }
-  const res = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'A person as JSON' }], response_format: { type: 'json_schema', json_schema: { name: 'person', schema } }, max_tokens: 200, temperature: 0 }, opts))
+  const schema = {
+    type: 'object',
+    properties: { name: { type: 'string', maxLength: 12 }, age: { type: 'integer', minimum: 0, maximum: 120 } },
+    required: ['name', 'age'],
+  }
+  const res = await collectChat(
+    chatCompletion(
+      engine,
+      {
+        messages: [{ role: 'user', content: 'A person as JSON' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'person', schema } },
+        max_tokens: 200,
+        temperature: 0,
+      },
+      opts,
+    ),
+  )
   const value = JSON.parse(res.choices[0]?.message.content ?? '') as { name: unknown; age: unknown }
   t.type(value.name, 'string')
   t.ok((value.name as string).length <= 12)
-  t.ok(Number.isInteger(value.age) && (value.age as number) >= 0 && (value.age as number) <= 120, `age ${String(value.age)} in range`)
+  t.ok(
+    Number.isInteger(value.age) && (value.age as number) >= 0 && (value.age as number) <= 120,
+    `age ${String(value.age)} in range`,
+  )
   t.equal(res.choices[0]?.finish_reason, 'stop')
 })
 
 t.test('a raw GBNF grammar constrains the output', async (t) => {
-  const res = await collectCompletion(textCompletion(engine, { prompt: 'The answer is', grammar: 'root ::= ("yes" | "no") "."', max_tokens: 10, temperature: 0 }, opts))
+  const res = await collectCompletion(
+    textCompletion(
+      engine,
+      { prompt: 'The answer is', grammar: 'root ::= ("yes" | "no") "."', max_tokens: 10, temperature: 0 },
+      opts,
+    ),
+  )
   t.match(res.choices[0]?.text, /^(yes|no)\.$/)
 })
 
 t.test('logprobs come with each token, top_logprobs as asked', async (t) => {
-  const res = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, temperature: 0, logprobs: true, top_logprobs: 3 }, opts))
+  const res = await collectChat(
+    chatCompletion(
+      engine,
+      { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, temperature: 0, logprobs: true, top_logprobs: 3 },
+      opts,
+    ),
+  )
   const content = res.choices[0]?.logprobs?.content ?? []
   t.equal(content.length, 5)
-  t.ok(content.every((c) => c.logprob <= 0 && c.top_logprobs.length === 3), 'three alternatives per token')
+  t.ok(
+    content.every((c) => c.logprob <= 0 && c.top_logprobs.length === 3),
+    'three alternatives per token',
+  )
   t.equal(content.map((c) => c.token).join(''), res.choices[0]?.message.content)
-  const text = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 4, temperature: 0, logprobs: 2 }, opts))
+  const text = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 4, temperature: 0, logprobs: 2 }, opts),
+  )
   const lp = text.choices[0]?.logprobs
   t.equal(lp?.tokens.join(''), text.choices[0]?.text, 'legacy completion logprobs list the tokens')
   t.equal(lp?.text_offset[0], 'Once upon a time'.length)
@@ -94,32 +171,83 @@ t.test('logprobs come with each token, top_logprobs as asked', async (t) => {
 })
 
 t.test('logit_bias bans a token', async (t) => {
-  const plain = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logprobs: 1 }, opts))
+  const plain = await collectCompletion(
+    textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logprobs: 1 }, opts),
+  )
   const first = plain.choices[0]?.text ?? ''
   t.equal(first, ',')
   const comma = engine.tokenizer.tokenize('Once upon a time,').at(-1) as number
   t.equal(engine.tokenizer.detokenize([comma]), ',')
-  const banned = await collectCompletion(textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logit_bias: { [comma]: -100 } }, opts))
+  const banned = await collectCompletion(
+    textCompletion(
+      engine,
+      { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logit_bias: { [comma]: -100 } },
+      opts,
+    ),
+  )
   t.not(banned.choices[0]?.text, ',', 'the top token is gone once biased away')
 })
 
 t.test('invalid UTF-8 in the output becomes U+FFFD and the request still succeeds', async (t) => {
-  const byteFF = engine.tokenizer.tokenize('\u00ff', { addSpecial: false }).find((id) => engine.tokenizer.pieceBytes(id)[0] === 0xff && engine.tokenizer.pieceBytes(id).length === 1) ?? 258
+  const byteFF =
+    engine.tokenizer
+      .tokenize('\u00ff', { addSpecial: false })
+      .find((id) => engine.tokenizer.pieceBytes(id)[0] === 0xff && engine.tokenizer.pieceBytes(id).length === 1) ?? 258
   t.same([...engine.tokenizer.pieceBytes(byteFF)], [0xff], 'a lone 0xFF byte token')
-  const text = await collectCompletion(textCompletion(engine, { prompt: 'Hello', max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts))
+  const text = await collectCompletion(
+    textCompletion(engine, { prompt: 'Hello', max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts),
+  )
   t.equal(text.choices[0]?.text, '\uFFFD'.repeat(4))
   t.equal(text.usage.completion_tokens, 4)
-  const chat = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts))
+  const chat = await collectChat(
+    chatCompletion(
+      engine,
+      { messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } },
+      opts,
+    ),
+  )
   t.equal(chat.choices[0]?.message.content, '\uFFFD'.repeat(4))
 })
 
 t.test('tool_choice required yields a well-formed call of a listed tool', async (t) => {
   const tools = [
-    { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'London'] } }, required: ['city'] } } },
-    { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } }, required: ['zone'] } } },
+    {
+      type: 'function' as const,
+      function: {
+        name: 'get_weather',
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string', enum: ['Paris', 'London'] } },
+          required: ['city'],
+        },
+      },
+    },
+    {
+      type: 'function' as const,
+      function: {
+        name: 'get_time',
+        parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } }, required: ['zone'] },
+      },
+    },
   ]
-  const chunks = await collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, tool_choice: 'required', max_tokens: 300, temperature: 0 }, opts))
-  const res = await collectChat((async function* () { yield* chunks })())
+  const chunks = await collect(
+    chatCompletion(
+      engine,
+      {
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools,
+        tool_choice: 'required',
+        max_tokens: 300,
+        temperature: 0,
+      },
+      opts,
+    ),
+  )
+  const res = await collectChat(
+    (async function* () {
+      yield* chunks
+    })(),
+  )
   const choice = res.choices[0]
   t.equal(choice?.finish_reason, 'tool_calls')
   t.equal(choice?.message.content, null)
@@ -127,12 +255,46 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
   t.ok(call && ['get_weather', 'get_time'].includes(call.function.name), `called ${call?.function.name}`)
   t.match(call?.id, /^call_/)
   const args = JSON.parse(call?.function.arguments ?? '') as Record<string, unknown>
-  t.ok(call?.function.name === 'get_weather' ? ['Paris', 'London'].includes(args.city as string) : typeof args.zone === 'string', 'arguments satisfy the schema')
+  t.ok(
+    call?.function.name === 'get_weather'
+      ? ['Paris', 'London'].includes(args.city as string)
+      : typeof args.zone === 'string',
+    'arguments satisfy the schema',
+  )
   const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
   t.ok(deltas.length >= 2, 'the call streams as several deltas')
   t.equal(deltas[0]?.function.name, call?.function.name, 'id and name come first')
   t.equal(deltas[0]?.function.arguments, '')
-  const named = await collectChat(chatCompletion(engine, { messages: [{ role: 'user', content: 'What time?' }], tools, tool_choice: { type: 'function', function: { name: 'get_time' } }, max_tokens: 300, temperature: 0 }, opts))
-  t.equal(named.choices[0]?.message.tool_calls?.[0]?.function.name, 'get_time', 'a named tool_choice object forces that tool')
-  await t.rejects(collect(chatCompletion(engine, { messages: [{ role: 'user', content: 'x' }], tools, tool_choice: { type: 'function', function: { name: 'nope' } } }, opts)), { code: 'invalid_request', param: 'tool_choice.function.name' })
+  const named = await collectChat(
+    chatCompletion(
+      engine,
+      {
+        messages: [{ role: 'user', content: 'What time?' }],
+        tools,
+        tool_choice: { type: 'function', function: { name: 'get_time' } },
+        max_tokens: 300,
+        temperature: 0,
+      },
+      opts,
+    ),
+  )
+  t.equal(
+    named.choices[0]?.message.tool_calls?.[0]?.function.name,
+    'get_time',
+    'a named tool_choice object forces that tool',
+  )
+  await t.rejects(
+    collect(
+      chatCompletion(
+        engine,
+        {
+          messages: [{ role: 'user', content: 'x' }],
+          tools,
+          tool_choice: { type: 'function', function: { name: 'nope' } },
+        },
+        opts,
+      ),
+    ),
+    { code: 'invalid_request', param: 'tool_choice.function.name' },
+  )
 })

@@ -2,10 +2,10 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { collectCompletion } from '../../../src/engine/collect.js'
-import { textCompletion } from '../../../src/engine/completion.js'
-import { embed } from '../../../src/engine/embeddings.js'
-import { ModelFileError } from '../../../src/engine/model-check.js'
+import { collectCompletion } from '../../../src/engine/generation/collect.js'
+import { textCompletion } from '../../../src/engine/generation/completion.js'
+import { embed } from '../../../src/engine/generation/embeddings.js'
+import { ModelFileError } from '../../../src/engine/gguf/model-check.js'
 import { startTestEngine } from '../../helpers/engine.js'
 import { modelPath } from '../../helpers/paths.js'
 
@@ -23,7 +23,8 @@ t.test('embeddings have 64 dims and unit norm; a batch returns one vector per in
     t.ok(Math.abs(Math.hypot(...v) - 1) < 1e-4, 'unit norm')
   }
   // vectors computed in different batch positions agree to float rounding, not bit for bit
-  const cos = (a: number[] | undefined, b: number[] | undefined) => (a ?? []).reduce((sum, x, j) => sum + x * (b?.[j] ?? 0), 0)
+  const cos = (a: number[] | undefined, b: number[] | undefined) =>
+    (a ?? []).reduce((sum, x, j) => sum + x * (b?.[j] ?? 0), 0)
   t.ok(cos(batch.embeddings[0], batch.embeddings[2]) > 0.9999, 'same input, same vector')
   t.ok(cos(batch.embeddings[0], batch.embeddings[1]) < 0.99, 'different inputs, different vectors')
   for (const [i, text] of inputs.entries()) {
@@ -31,7 +32,11 @@ t.test('embeddings have 64 dims and unit norm; a batch returns one vector per in
     const dot = cos(single.embeddings[0], batch.embeddings[i])
     t.ok(dot > 0.9999, `input ${i} in batch equals its single embedding (cos ${dot.toFixed(6)})`)
   }
-  t.equal(batch.promptTokens, inputs.reduce((n, s) => n + engine.tokenizer.tokenize(s).length, 0), 'usage counts every input')
+  t.equal(
+    batch.promptTokens,
+    inputs.reduce((n, s) => n + engine.tokenizer.tokenize(s).length, 0),
+    'usage counts every input',
+  )
   await t.rejects(embed(engine, ['ok', '']), { code: 'invalid_request', param: 'input[1]' })
 })
 
@@ -42,7 +47,10 @@ t.test('the engine and the JS tokenizer agree on prompt token counts', async (t)
     const res = await collectCompletion(textCompletion(engine, { prompt, max_tokens: 1, temperature: 0 }, opts))
     t.equal(res.usage.prompt_tokens, engine.tokenizer.tokenize(prompt).length, JSON.stringify(prompt))
   }
-  t.equal(engine.tokenizer.detokenize(engine.tokenizer.tokenize('Once upon a time', { addSpecial: false })), 'Once upon a time')
+  t.equal(
+    engine.tokenizer.detokenize(engine.tokenizer.tokenize('Once upon a time', { addSpecial: false })),
+    'Once upon a time',
+  )
 })
 
 t.test('the split set gives the same output as the single file', async (t) => {
@@ -71,7 +79,10 @@ t.test('bad model files fail clearly, naming the file and the reason', async (t)
     [path.join(dir, 'missing.gguf'), 'not_found', /not found|no such|does not exist/i],
   ]
   for (const [file, code, reason] of cases) {
-    const error = await startTestEngine({ modelPath: file }).then(() => null, (e: unknown) => e)
+    const error = await startTestEngine({ modelPath: file }).then(
+      () => null,
+      (e: unknown) => e,
+    )
     t.type(error, ModelFileError, `${path.basename(file)} is refused`)
     t.equal((error as ModelFileError).code, code)
     t.ok((error as Error).message.includes(file), 'the message names the file')
@@ -80,6 +91,9 @@ t.test('bad model files fail clearly, naming the file and the reason', async (t)
 })
 
 t.test('a context too large for the 4 GiB heap is refused before loading', async (t) => {
-  const error = await startTestEngine({ ctxSize: 1 << 30 }).then(() => null, (e: unknown) => e)
+  const error = await startTestEngine({ ctxSize: 1 << 30 }).then(
+    () => null,
+    (e: unknown) => e,
+  )
   t.match(error, { code: 'too_big_for_heap' })
 })

@@ -19,50 +19,81 @@ type StreamState = { yielded: number; aborted: boolean; finalized: boolean; fina
 /** A toy route table: JSON, params, SSE of a chosen size, and an endless SSE; `streams` records each producer by x-request-id. */
 function toyRouter(streams: Map<string, StreamState>): Router {
   const router = new Router()
-  router.post('/v1/echo', {
-    body: Type.Object({ model: Type.String(), messages: Type.Optional(Type.Array(Type.Object({ role: Type.String(), content: Type.String() }))) }),
-    response: Type.Object({ model: Type.String(), count: Type.Integer() }),
-  }, (c) => ({ model: c.body.model, count: c.body.messages?.length ?? 0 }))
-  router.get('/v1/items/:id', { params: Type.Object({ id: Type.String() }) }, (c) => ({ id: c.params.id, q: c.request.rawQuery }))
+  router.post(
+    '/v1/echo',
+    {
+      body: Type.Object({
+        model: Type.String(),
+        messages: Type.Optional(Type.Array(Type.Object({ role: Type.String(), content: Type.String() }))),
+      }),
+      response: Type.Object({ model: Type.String(), count: Type.Integer() }),
+    },
+    (c) => ({ model: c.body.model, count: c.body.messages?.length ?? 0 }),
+  )
+  router.get('/v1/items/:id', { params: Type.Object({ id: Type.String() }) }, (c) => ({
+    id: c.params.id,
+    q: c.request.rawQuery,
+  }))
   router.get('/health', {}, () => ({ status: 'ok' }))
-  router.get('/v1/events', { query: Type.Object({ count: Type.Integer({ minimum: 1 }), size: Type.Integer({ default: 10 }) }) }, (c) => {
-    const state: StreamState = { yielded: 0, aborted: false, finalized: false, finalizedAt: 0, abortedAt: 0 }
-    streams.set(c.requestId, state)
-    c.signal.addEventListener('abort', () => { state.aborted = true; state.abortedAt = Date.now() })
-    const payload = 'x'.repeat(c.query.size)
-    return sse((async function* (): AsyncGenerator<SseEvent> {
-      try {
-        for (let i = 0; i < c.query.count; i++) {
-          state.yielded++
-          yield { data: `${i} ${payload}` }
-        }
-        yield { data: '[DONE]' }
-      } finally {
-        state.finalized = true
-        state.finalizedAt = Date.now()
-      }
-    })())
-  })
+  router.get(
+    '/v1/events',
+    { query: Type.Object({ count: Type.Integer({ minimum: 1 }), size: Type.Integer({ default: 10 }) }) },
+    (c) => {
+      const state: StreamState = { yielded: 0, aborted: false, finalized: false, finalizedAt: 0, abortedAt: 0 }
+      streams.set(c.requestId, state)
+      c.signal.addEventListener('abort', () => {
+        state.aborted = true
+        state.abortedAt = Date.now()
+      })
+      const payload = 'x'.repeat(c.query.size)
+      return sse(
+        (async function* (): AsyncGenerator<SseEvent> {
+          try {
+            for (let i = 0; i < c.query.count; i++) {
+              state.yielded++
+              yield { data: `${i} ${payload}` }
+            }
+            yield { data: '[DONE]' }
+          } finally {
+            state.finalized = true
+            state.finalizedAt = Date.now()
+          }
+        })(),
+      )
+    },
+  )
   router.get('/v1/forever', {}, (c) => {
     const state: StreamState = { yielded: 0, aborted: false, finalized: false, finalizedAt: 0, abortedAt: 0 }
     streams.set(c.requestId, state)
-    c.signal.addEventListener('abort', () => { state.aborted = true; state.abortedAt = Date.now() })
-    return sse((async function* (): AsyncGenerator<SseEvent> {
-      try {
-        while (!c.signal.aborted) {
-          state.yielded++
-          yield { data: JSON.stringify({ tick: state.yielded }) }
-          // Producers wait on work with the signal, so an abort wakes them at once
-          await new Promise((resolve) => {
-            const timer = setTimeout(resolve, 20)
-            c.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined) }, { once: true })
-          })
+    c.signal.addEventListener('abort', () => {
+      state.aborted = true
+      state.abortedAt = Date.now()
+    })
+    return sse(
+      (async function* (): AsyncGenerator<SseEvent> {
+        try {
+          while (!c.signal.aborted) {
+            state.yielded++
+            yield { data: JSON.stringify({ tick: state.yielded }) }
+            // Producers wait on work with the signal, so an abort wakes them at once
+            await new Promise((resolve) => {
+              const timer = setTimeout(resolve, 20)
+              c.signal.addEventListener(
+                'abort',
+                () => {
+                  clearTimeout(timer)
+                  resolve(undefined)
+                },
+                { once: true },
+              )
+            })
+          }
+        } finally {
+          state.finalized = true
+          state.finalizedAt = Date.now()
         }
-      } finally {
-        state.finalized = true
-        state.finalizedAt = Date.now()
-      }
-    })())
+      })(),
+    )
   })
   return router
 }
@@ -70,32 +101,57 @@ function toyRouter(streams: Map<string, StreamState>): Router {
 async function start(t: Test, transport: 'uws' | 'node', options: Partial<HttpAppOptions> = {}) {
   const streams = new Map<string, StreamState>()
   const logger = createLogger({ level: 'warn', stream: process.stderr })
-  const app = createHttpApp({ router: toyRouter(streams), maxBodyBytes: MAX_BODY, logger, validateReplies: true, heartbeatMs: 0, ...options })
+  const app = createHttpApp({
+    router: toyRouter(streams),
+    maxBodyBytes: MAX_BODY,
+    logger,
+    validateReplies: true,
+    heartbeatMs: 0,
+    ...options,
+  })
   const server = await startHttpServer(app, { transport, host: '127.0.0.1', port: 0, logger })
   t.teardown(() => server.close())
   t.equal(server.transport, transport)
   return { server, streams }
 }
 
-async function errorOf(response: Response): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
-  const body = await response.json() as { error: { message: string; type: string; param: string | null; code: string | null } }
+async function errorOf(
+  response: Response,
+): Promise<{ message: string; type: string; param: string | null; code: string | null }> {
+  const body = (await response.json()) as {
+    error: { message: string; type: string; param: string | null; code: string | null }
+  }
   return body.error
 }
 
-function post(server: HttpServer, path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function post(
+  server: HttpServer,
+  path: string,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return fetch(`${server.url}${path}`, { method: 'POST', headers, body })
 }
 
 /** Sends a request with node:http, body in chunks and no content-length (chunked), and returns status and text. */
-function chunkedPost(port: number, path: string, chunks: Buffer[]): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+function chunkedPost(
+  port: number,
+  path: string,
+  chunks: Buffer[],
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d: string) => { text += d })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
-      res.on('error', reject)
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => {
+          text += d
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', (error: NodeJS.ErrnoException) => {
       // The server may close while we still send; what matters is the reply we already read
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error)
@@ -119,7 +175,11 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 for (const transport of TRANSPORTS) {
   t.test(`${transport}: a JSON route answers 200 with x-request-id`, async (t) => {
     const { server } = await start(t, transport)
-    const response = await post(server, '/v1/echo', JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], extra: 1 }))
+    const response = await post(
+      server,
+      '/v1/echo',
+      JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], extra: 1 }),
+    )
     t.equal(response.status, 200)
     t.same(await response.json(), { model: 'm', count: 1 })
     t.match(response.headers.get('x-request-id'), /^req_[0-9a-f]{32}$/)
@@ -131,10 +191,23 @@ for (const transport of TRANSPORTS) {
 
   t.test(`${transport}: body problems are 400s in the error envelope`, async (t) => {
     const { server } = await start(t, transport)
-    let response = await post(server, '/v1/echo', JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 7 }] }))
+    let response = await post(
+      server,
+      '/v1/echo',
+      JSON.stringify({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 7 },
+        ],
+      }),
+    )
     t.equal(response.status, 400)
     t.same(await errorOf(response), {
-      message: "Invalid type for 'messages[1].content': expected a string, but got an integer.", type: 'invalid_request_error', param: 'messages[1].content', code: 'invalid_type',
+      message: "Invalid type for 'messages[1].content': expected a string, but got an integer.",
+      type: 'invalid_request_error',
+      param: 'messages[1].content',
+      code: 'invalid_type',
     })
     response = await post(server, '/v1/echo', '{"model": ')
     t.equal(response.status, 400)
@@ -154,7 +227,12 @@ for (const transport of TRANSPORTS) {
     const { server } = await start(t, transport)
     let response = await fetch(`${server.url}/v1/nothing`)
     t.equal(response.status, 404)
-    t.same(await errorOf(response), { message: 'Invalid URL (GET /v1/nothing)', type: 'invalid_request_error', param: null, code: null })
+    t.same(await errorOf(response), {
+      message: 'Invalid URL (GET /v1/nothing)',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    })
     response = await fetch(`${server.url}/v1/echo`)
     t.equal(response.status, 405)
     t.equal(response.headers.get('allow'), 'POST')
@@ -182,7 +260,10 @@ for (const transport of TRANSPORTS) {
     let response = await fetch(`${off.server.url}/v1/items/a`, { headers: { origin: 'http://example.test' } })
     t.equal(response.headers.get('access-control-allow-origin'), null)
     await response.arrayBuffer()
-    response = await fetch(`${off.server.url}/v1/echo`, { method: 'OPTIONS', headers: { origin: 'http://example.test', 'access-control-request-method': 'POST' } })
+    response = await fetch(`${off.server.url}/v1/echo`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://example.test', 'access-control-request-method': 'POST' },
+    })
     t.equal(response.status, 405)
     t.equal(response.headers.get('access-control-allow-origin'), null)
     await response.arrayBuffer()
@@ -190,7 +271,11 @@ for (const transport of TRANSPORTS) {
     const on = await start(t, transport, { corsOrigin: 'http://example.test', apiKeys: [API_KEY] })
     response = await fetch(`${on.server.url}/v1/echo`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-stainless-os' },
+      headers: {
+        origin: 'http://example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-stainless-os',
+      },
     })
     t.equal(response.status, 204)
     t.equal(response.headers.get('access-control-allow-origin'), 'http://example.test')
@@ -198,7 +283,9 @@ for (const transport of TRANSPORTS) {
     t.match(response.headers.get('access-control-allow-headers'), /authorization.*content-type.*openai-beta/)
     t.match(response.headers.get('access-control-allow-headers'), /x-stainless-os/)
     t.ok(response.headers.get('x-request-id'))
-    response = await fetch(`${on.server.url}/v1/items/a`, { headers: { origin: 'http://example.test', authorization: `Bearer ${API_KEY}` } })
+    response = await fetch(`${on.server.url}/v1/items/a`, {
+      headers: { origin: 'http://example.test', authorization: `Bearer ${API_KEY}` },
+    })
     t.equal(response.headers.get('access-control-allow-origin'), 'http://example.test')
     t.match(response.headers.get('access-control-expose-headers'), /x-request-id/)
     await response.arrayBuffer()
@@ -214,7 +301,11 @@ for (const transport of TRANSPORTS) {
     t.equal(response.headers.get('x-should-retry'), 'false')
     t.ok(response.headers.get('x-request-id'))
 
-    const chunked = await chunkedPost(server.port, '/v1/echo', Array.from({ length: 12 }, () => Buffer.alloc(1024, 0x20)))
+    const chunked = await chunkedPost(
+      server.port,
+      '/v1/echo',
+      Array.from({ length: 12 }, () => Buffer.alloc(1024, 0x20)),
+    )
     t.equal(chunked.status, 413)
     t.match(chunked.text, /Request body too large/)
     t.equal(chunked.headers['content-length'] !== undefined || chunked.headers['transfer-encoding'] !== undefined, true)
@@ -226,7 +317,9 @@ for (const transport of TRANSPORTS) {
 
   t.test(`${transport}: an SSE route streams 1000 events in full`, async (t) => {
     const { server, streams } = await start(t, transport)
-    const response = await fetch(`${server.url}/v1/events?count=1000&size=50`, { headers: { 'x-request-id': 'full-1' } })
+    const response = await fetch(`${server.url}/v1/events?count=1000&size=50`, {
+      headers: { 'x-request-id': 'full-1' },
+    })
     t.equal(response.status, 200)
     t.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8')
     const body = await response.text()
@@ -276,7 +369,10 @@ for (const transport of TRANSPORTS) {
   t.test(`${transport}: a client disconnect mid-stream aborts c.signal and runs the producer's finally`, async (t) => {
     const { server, streams } = await start(t, transport)
     const controller = new AbortController()
-    const response = await fetch(`${server.url}/v1/forever`, { headers: { 'x-request-id': 'gone-1' }, signal: controller.signal })
+    const response = await fetch(`${server.url}/v1/forever`, {
+      headers: { 'x-request-id': 'gone-1' },
+      signal: controller.signal,
+    })
     t.equal(response.status, 200)
     const reader = response.body!.getReader()
     let text = ''
@@ -302,7 +398,10 @@ for (const transport of TRANSPORTS) {
     await reader.read()
     await server.close()
     t.ok(await waitFor(() => streams.get('open-1')?.finalized === true, 1000), 'the open stream was ended')
-    await reader.read().then(() => reader.read()).catch(() => null)
+    await reader
+      .read()
+      .then(() => reader.read())
+      .catch(() => null)
     await t.rejects(fetch(`${server.url}/health`), 'no longer listening')
   })
 }
@@ -318,5 +417,8 @@ t.test('auto serves with uWebSockets.js when it loads, from the pinned uwebsocke
   t.equal(server.transport, 'uws')
   t.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal((await fetch(`${server.url}/health`)).status, 200)
-  t.notOk(lines.some((line) => line.includes('WARN')), 'no fallback warning')
+  t.notOk(
+    lines.some((line) => line.includes('WARN')),
+    'no fallback warning',
+  )
 })

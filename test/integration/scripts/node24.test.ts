@@ -18,7 +18,10 @@ t.test('ensureNode24() returns a Node 24 binary with JSPI and memory64', async (
 
 t.test(`ensureNode24() rejects a $${NODE24_ENV} that is not Node 24`, async (t) => {
   const saved = process.env[NODE24_ENV]
-  t.teardown(() => { if (saved === undefined) delete process.env[NODE24_ENV]; else process.env[NODE24_ENV] = saved })
+  t.teardown(() => {
+    if (saved === undefined) delete process.env[NODE24_ENV]
+    else process.env[NODE24_ENV] = saved
+  })
   const dir = await mkdtemp(join(tmpdir(), 'node24-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const old = join(dir, 'node')

@@ -15,7 +15,9 @@ const PGLITE_DIST = path.dirname(createRequire(import.meta.url).resolve('@electr
 // new URL('./pglite.wasm', import.meta.url) must see the bundle's own file URL
 async function bundleProbe(outDir: string): Promise<string> {
   const entry = path.join(outDir, 'probe.ts')
-  await writeFile(entry, `
+  await writeFile(
+    entry,
+    `
 import { openPgliteStore } from ${JSON.stringify(path.join(REPO_ROOT, 'src/store/pglite.ts'))}
 async function main(): Promise<void> {
   const [dir, assetsDir] = process.argv.slice(2)
@@ -25,10 +27,17 @@ async function main(): Promise<void> {
   await store.close()
 }
 main().catch((err: Error) => { console.error('FAILED ' + err.message); process.exit(1) })
-`)
+`,
+  )
   const outfile = path.join(outDir, 'probe.cjs')
   await esbuild.build({
-    entryPoints: [entry], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error',
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'error',
     banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__import_meta_url' },
   })
@@ -48,12 +57,18 @@ t.test('without assetsDir the bundle needs pglite.wasm, initdb.wasm and pglite.d
   const bundle = await bundleProbe(out)
   const data = await tempDir(t)
   // PGlite reads them through a promise with no catch: the process dies of an unhandled rejection
-  await t.rejects(run(process.execPath, [bundle, data]), { message: /Command failed/, stderr: /ENOENT[^\n]*pglite\.(data|wasm)/ })
+  await t.rejects(run(process.execPath, [bundle, data]), {
+    message: /Command failed/,
+    stderr: /ENOENT[^\n]*pglite\.(data|wasm)/,
+  })
 })
 
 t.test('an assetsDir without the files is a clean rejection from openPgliteStore', async (t) => {
   const out = await tempDir(t, 'oxillama-bundle-')
   const bundle = await bundleProbe(out)
   const data = await tempDir(t)
-  await t.rejects(run(process.execPath, [bundle, data, out]), { message: /Command failed/, stderr: /^FAILED Cannot open the store: PGlite's pglite\.wasm is missing from .*ENOENT/m })
+  await t.rejects(run(process.execPath, [bundle, data, out]), {
+    message: /Command failed/,
+    stderr: /^FAILED Cannot open the store: PGlite's pglite\.wasm is missing from .*ENOENT/m,
+  })
 })

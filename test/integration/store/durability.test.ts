@@ -10,7 +10,10 @@ const WRITER = path.join(REPO_ROOT, 'test', 'helpers', 'store-writer.ts')
 
 t.test('every write acknowledged before kill -9 is there after reopening', async (t) => {
   const dir = await tempDir(t)
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, '50'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, '50'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })

@@ -10,7 +10,10 @@ t.test('reopening a data directory keeps every object and does not re-run migrat
   const assistant = await first.assistants.create({ model: 'm', metadata: { a: '1' } })
   const thread = await first.threads.create({ messages: [{ role: 'user', content: 'persist me' }] })
   const run = await first.runs.create(thread.id, runInitFor(assistant))
-  const step = await first.steps.create({ thread_id: thread.id, run_id: run.id }, { type: 'message_creation', step_details: { type: 'message_creation', message_creation: { message_id: 'msg_x' } } })
+  const step = await first.steps.create(
+    { thread_id: thread.id, run_id: run.id },
+    { type: 'message_creation', step_details: { type: 'message_creation', message_creation: { message_id: 'msg_x' } } },
+  )
   const messages = await first.messages.list(thread.id)
   await first.close()
 
@@ -21,7 +24,11 @@ t.test('reopening a data directory keeps every object and does not re-run migrat
   t.same(await second.messages.list(thread.id), messages)
   t.same(await second.runs.get(thread.id, run.id), run)
   t.same(await second.steps.get({ thread_id: thread.id, run_id: run.id }, step.id), step)
-  t.same((await second.runs.listByStatus(['queued'])).map((r) => r.id), [run.id], 'restart recovery finds the queued run')
+  t.same(
+    (await second.runs.listByStatus(['queued'])).map((r) => r.id),
+    [run.id],
+    'restart recovery finds the queued run',
+  )
   // A second store on a fresh id sequence would collide with old seq values; new rows must sort after old ones
   const later = await second.messages.create(thread.id, { role: 'user', content: 'after reopen' })
   t.equal((await second.messages.list(thread.id)).first_id, later.id)
@@ -44,13 +51,21 @@ t.test('concurrent creates in different threads all land, each thread in its own
   const { store } = await openTempStore(t)
   const threads = await Promise.all(Array.from({ length: 8 }, () => store.threads.create()))
   const perThread = 15
-  const created = await Promise.all(threads.map(async (thread) => {
-    const ids: string[] = []
-    for (let i = 0; i < perThread; i++) ids.push((await store.messages.create(thread.id, { role: 'user', content: `${thread.id}#${i}` })).id)
-    return ids
-  }))
-  const listed = await Promise.all(threads.map((thread) => store.messages.list(thread.id, { order: 'asc', limit: 100 })))
-  t.same(listed.map((page) => page.data.map((m) => m.id)), created)
+  const created = await Promise.all(
+    threads.map(async (thread) => {
+      const ids: string[] = []
+      for (let i = 0; i < perThread; i++)
+        ids.push((await store.messages.create(thread.id, { role: 'user', content: `${thread.id}#${i}` })).id)
+      return ids
+    }),
+  )
+  const listed = await Promise.all(
+    threads.map((thread) => store.messages.list(thread.id, { order: 'asc', limit: 100 })),
+  )
+  t.same(
+    listed.map((page) => page.data.map((m) => m.id)),
+    created,
+  )
   t.ok(listed.every((page, i) => page.data.every((m) => m.thread_id === threads[i]?.id)))
 })
 
@@ -58,7 +73,9 @@ t.test('concurrent run creates on one thread: exactly one wins, the rest conflic
   const { store } = await openTempStore(t)
   const assistant = await store.assistants.create({ model: 'm' })
   const thread = await store.threads.create()
-  const results = await Promise.allSettled(Array.from({ length: 6 }, () => store.runs.create(thread.id, runInitFor(assistant))))
+  const results = await Promise.allSettled(
+    Array.from({ length: 6 }, () => store.runs.create(thread.id, runInitFor(assistant))),
+  )
   const won = results.filter((r) => r.status === 'fulfilled')
   t.equal(won.length, 1)
   t.ok(results.every((r) => r.status === 'fulfilled' || (r.reason as { code?: string }).code === 'conflict'))

@@ -29,17 +29,27 @@ async function walk(query: ListQuery): Promise<Array<ListPage<Message>>> {
 
 t.test('the 45 messages keep their creation order', async (t) => {
   t.equal(ascending.length, 45)
-  const texts = (await store.messages.list(thread.id, { order: 'asc', limit: 100 })).data
-    .map((m) => (m.content[0]?.type === 'text' ? m.content[0].text.value : ''))
-  t.same(texts, Array.from({ length: 45 }, (_, i) => `m${i}`))
+  const texts = (await store.messages.list(thread.id, { order: 'asc', limit: 100 })).data.map((m) =>
+    m.content[0]?.type === 'text' ? m.content[0].text.value : '',
+  )
+  t.same(
+    texts,
+    Array.from({ length: 45 }, (_, i) => `m${i}`),
+  )
 })
 
 for (const order of ['desc', 'asc'] as const) {
   const expected = order === 'asc' ? ascending : descending
   t.test(`order=${order}: pages of 20 by after cover every message once, has_more right`, async (t) => {
     const pages = await walk(order === 'desc' ? {} : { order })
-    t.same(pages.map((p) => p.data.length), [20, 20, 5])
-    t.same(pages.map((p) => p.has_more), [true, true, false])
+    t.same(
+      pages.map((p) => p.data.length),
+      [20, 20, 5],
+    )
+    t.same(
+      pages.map((p) => p.has_more),
+      [true, true, false],
+    )
     t.same(pages.flatMap(ids), expected)
     for (const page of pages) {
       t.equal(page.object, 'list')
@@ -64,10 +74,19 @@ for (const order of ['desc', 'asc'] as const) {
   })
 
   t.test(`order=${order}: after and before together bound the page`, async (t) => {
-    const page = await store.messages.list(thread.id, { order, after: expected[9] as string, before: expected[15] as string })
+    const page = await store.messages.list(thread.id, {
+      order,
+      after: expected[9] as string,
+      before: expected[15] as string,
+    })
     t.same(ids(page), expected.slice(10, 15))
     t.equal(page.has_more, false)
-    const tight = await store.messages.list(thread.id, { order, after: expected[9] as string, before: expected[15] as string, limit: 3 })
+    const tight = await store.messages.list(thread.id, {
+      order,
+      after: expected[9] as string,
+      before: expected[15] as string,
+      limit: 3,
+    })
     t.same(ids(tight), expected.slice(10, 13))
     t.equal(tight.has_more, true)
   })
@@ -75,7 +94,13 @@ for (const order of ['desc', 'asc'] as const) {
 
 t.test('an empty list has null ids; the last page has has_more false', async (t) => {
   const empty = await store.threads.create()
-  t.same(await store.messages.list(empty.id), { object: 'list', data: [], first_id: null, last_id: null, has_more: false })
+  t.same(await store.messages.list(empty.id), {
+    object: 'list',
+    data: [],
+    first_id: null,
+    last_id: null,
+    has_more: false,
+  })
   const exact = await store.messages.list(thread.id, { limit: 45 })
   t.equal(exact.has_more, false)
   t.equal(exact.data.length, 45)
@@ -84,8 +109,16 @@ t.test('an empty list has null ids; the last page has has_more false', async (t)
 t.test('a cursor that names no message of this thread is invalid_cursor with its param', async (t) => {
   const other = await store.threads.create({ messages: [{ role: 'user', content: 'x' }] })
   const foreign = (await store.messages.list(other.id)).data[0]?.id as string
-  await t.rejects(store.messages.list(thread.id, { after: foreign }), { name: 'StoreError', code: 'invalid_cursor', param: 'after' })
-  await t.rejects(store.messages.list(thread.id, { before: 'msg_nope' }), { name: 'StoreError', code: 'invalid_cursor', param: 'before' })
+  await t.rejects(store.messages.list(thread.id, { after: foreign }), {
+    name: 'StoreError',
+    code: 'invalid_cursor',
+    param: 'after',
+  })
+  await t.rejects(store.messages.list(thread.id, { before: 'msg_nope' }), {
+    name: 'StoreError',
+    code: 'invalid_cursor',
+    param: 'before',
+  })
 })
 
 t.test('run_id filters messages, and paginates within the filter', async (t) => {
@@ -94,7 +127,16 @@ t.test('run_id filters messages, and paginates within the filter', async (t) => 
   const run = await store.runs.create(filtered.id, runInitFor(assistant))
   const made: string[] = []
   for (let i = 0; i < 5; i++) {
-    made.push((await store.messages.create(filtered.id, { role: 'assistant', content: `a${i}`, run_id: run.id, assistant_id: assistant.id })).id)
+    made.push(
+      (
+        await store.messages.create(filtered.id, {
+          role: 'assistant',
+          content: `a${i}`,
+          run_id: run.id,
+          assistant_id: assistant.id,
+        })
+      ).id,
+    )
     await store.messages.create(filtered.id, { role: 'user', content: `u${i}` })
   }
   const first = await store.messages.list(filtered.id, { run_id: run.id, order: 'asc', limit: 3 })
@@ -111,9 +153,15 @@ t.test('assistants, runs and steps page the same way', async (t) => {
   const made: string[] = []
   for (let i = 0; i < 7; i++) made.push((await fresh.store.assistants.create({ model: `m${i}` })).id)
   const first = await fresh.store.assistants.list({ limit: 4 })
-  t.same(first.data.map((a) => a.id), [...made].reverse().slice(0, 4))
+  t.same(
+    first.data.map((a) => a.id),
+    [...made].reverse().slice(0, 4),
+  )
   const second = await fresh.store.assistants.list({ limit: 4, after: first.last_id as string })
-  t.same(second.data.map((a) => a.id), [...made].reverse().slice(4))
+  t.same(
+    second.data.map((a) => a.id),
+    [...made].reverse().slice(4),
+  )
   t.equal(second.has_more, false)
 
   const assistant = await fresh.store.assistants.get(made[0] as string)
@@ -124,13 +172,30 @@ t.test('assistants, runs and steps page the same way', async (t) => {
     runs.push(run.id)
     await fresh.store.runs.update(runThread.id, run.id, { status: 'completed' })
   }
-  t.same((await fresh.store.runs.list(runThread.id, { order: 'asc', limit: 2 })).data.map((r) => r.id), runs.slice(0, 2))
+  t.same(
+    (await fresh.store.runs.list(runThread.id, { order: 'asc', limit: 2 })).data.map((r) => r.id),
+    runs.slice(0, 2),
+  )
   const ref = { thread_id: runThread.id, run_id: runs[2] as string }
   const steps: string[] = []
   for (let i = 0; i < 3; i++) {
-    steps.push((await fresh.store.steps.create(ref, { type: 'message_creation', step_details: { type: 'message_creation', message_creation: { message_id: `msg_${i}` } } })).id)
+    steps.push(
+      (
+        await fresh.store.steps.create(ref, {
+          type: 'message_creation',
+          step_details: { type: 'message_creation', message_creation: { message_id: `msg_${i}` } },
+        })
+      ).id,
+    )
   }
   const stepPage = await fresh.store.steps.list(ref, { before: steps[0] as string })
-  t.same(stepPage.data.map((s) => s.id), [steps[2], steps[1]], 'desc: before the oldest are the two newer ones')
-  await t.rejects(fresh.store.steps.list({ thread_id: runThread.id, run_id: 'run_missing' }), { code: 'not_found', kind: 'run' })
+  t.same(
+    stepPage.data.map((s) => s.id),
+    [steps[2], steps[1]],
+    'desc: before the oldest are the two newer ones',
+  )
+  await t.rejects(fresh.store.steps.list({ thread_id: runThread.id, run_id: 'run_missing' }), {
+    code: 'not_found',
+    kind: 'run',
+  })
 })

@@ -2,9 +2,9 @@ import t, { type Test } from 'tap'
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readGgufHeader } from '../../../src/engine/gguf.js'
-import { checkModel } from '../../../src/engine/model-check.js'
-import { tensorByteSize } from '../../../src/engine/tensor-bytes.js'
+import { readGgufHeader } from '../../../src/engine/gguf/gguf.js'
+import { checkModel } from '../../../src/engine/gguf/model-check.js'
+import { tensorByteSize } from '../../../src/engine/gguf/tensor-bytes.js'
 import { f16Bits, QUANT_BLOCK } from '../../../bench/quant-blocks.js'
 import { DEFAULT_VOCAB, SYNTH_PRESETS, planSynthLlama, writeSynthLlama } from '../../../bench/synth-llama.js'
 
@@ -49,8 +49,10 @@ for (const type of ['q8_0', 'q4_0'] as const) {
     t.equal(last?.name, 'output_norm.weight')
     t.equal(h.dataOffset + (last?.offset ?? 0) + 64 * 4, h.fileSize)
     // norms are f32 ones; weight blocks start with the f16 scale
-    t.same([...new Float32Array((await readAt(file, h.dataOffset + (last?.offset ?? 0), 256)).buffer.slice(0))],
-      new Array<number>(64).fill(1))
+    t.same(
+      [...new Float32Array((await readAt(file, h.dataOffset + (last?.offset ?? 0), 256)).buffer.slice(0))],
+      new Array<number>(64).fill(1),
+    )
     const block = QUANT_BLOCK[type]
     const blocks = await readAt(file, h.dataOffset + (h.tensors[1 + 1]?.offset ?? 0), block.bytes * 2)
     t.equal(blocks.readUInt16LE(0), f16Bits(block.scale))

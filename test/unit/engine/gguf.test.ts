@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GgufError, readGgufHeader } from '../../../src/engine/gguf.js'
+import { GgufError, readGgufHeader } from '../../../src/engine/gguf/gguf.js'
 import { buildGgufHeader } from '../../helpers/gguf-builder.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -36,8 +36,10 @@ t.test('readGgufHeader() reads a 32k vocab and a chat template', async (t) => {
 })
 
 t.test('readGgufHeader() reports GGUF v1 without parsing it', async (t) => {
-  await t.rejects(readGgufHeader(join(models, 'legacy/tinyllamas-stories-260k-f32.gguf')),
-    { code: 'unsupported_version', message: /GGUF v1 is no longer supported by llama.cpp; re-convert the model/ })
+  await t.rejects(readGgufHeader(join(models, 'legacy/tinyllamas-stories-260k-f32.gguf')), {
+    code: 'unsupported_version',
+    message: /GGUF v1 is no longer supported by llama.cpp; re-convert the model/,
+  })
 })
 
 t.test('readGgufHeader() errors', async (t) => {
@@ -79,8 +81,11 @@ t.test('readGgufHeader() errors', async (t) => {
   })
   t.test('custom alignment moves the data offset', async (t) => {
     const p = join(dir, 'align.gguf')
-    const built = buildGgufHeader({ ...kv, 'general.alignment': { type: 'u32', value: 64 } },
-      [{ name: 'w', dims: [4], type: 0, bytes: 16 }], { alignment: 64 })
+    const built = buildGgufHeader(
+      { ...kv, 'general.alignment': { type: 'u32', value: 64 } },
+      [{ name: 'w', dims: [4], type: 0, bytes: 16 }],
+      { alignment: 64 },
+    )
     await writeFile(p, Buffer.concat([built.header, Buffer.alloc(16)]))
     const h = await readGgufHeader(p)
     t.equal(h.alignment, 64)
@@ -90,8 +95,14 @@ t.test('readGgufHeader() errors', async (t) => {
   t.test('a header over the size cap fails clearly', async (t) => {
     const p = join(dir, 'huge-vocab.gguf')
     const words = Array.from({ length: 5000 }, (_, i) => `token-${i}-${'x'.repeat(40)}`)
-    await writeFile(p, buildGgufHeader({ ...kv, 'tokenizer.ggml.tokens': { type: 'string[]', value: words } }, []).header)
+    await writeFile(
+      p,
+      buildGgufHeader({ ...kv, 'tokenizer.ggml.tokens': { type: 'string[]', value: words } }, []).header,
+    )
     t.equal(((await readGgufHeader(p)).kv.get('tokenizer.ggml.tokens') as string[])[4999], words[4999])
-    await t.rejects(readGgufHeader(p, { maxHeaderBytes: 100_000 }), { code: 'header_too_large', message: /larger than 100000 bytes/ })
+    await t.rejects(readGgufHeader(p, { maxHeaderBytes: 100_000 }), {
+      code: 'header_too_large',
+      message: /larger than 100000 bytes/,
+    })
   })
 })

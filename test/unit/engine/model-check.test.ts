@@ -4,15 +4,30 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { checkModel, kvCacheBytes, ModelFileError, HEAP_MARGIN, type ModelFileErrorCode } from '../../../src/engine/model-check.js'
+import {
+  checkModel,
+  kvCacheBytes,
+  ModelFileError,
+  HEAP_MARGIN,
+  type ModelFileErrorCode,
+} from '../../../src/engine/gguf/model-check.js'
 import { buildGgufHeader, type GgufKvEntry, type GgufTensorSpec } from '../../helpers/gguf-builder.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const models = resolve(repoRoot, '../shared/models')
 const main = { build: 'main', nCtx: 256 } as const
 
-async function rejectsWith(t: Test, p: Promise<unknown>, code: ModelFileErrorCode, path: string, reason: RegExp): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e)
+async function rejectsWith(
+  t: Test,
+  p: Promise<unknown>,
+  code: ModelFileErrorCode,
+  path: string,
+  reason: RegExp,
+): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
   t.type(err, ModelFileError, `${code}: throws ModelFileError`)
   const e = err as ModelFileError
   t.equal(e.code, code)
@@ -50,7 +65,10 @@ t.test('checkModel() accepts llama-2-tiny-random (F16 tensors)', async (t) => {
 
 t.test('checkModel() returns every shard of a split model in order', async (t) => {
   const info = await checkModel(join(models, 'split/stories260K-00001-of-00003.gguf'), main)
-  t.same(info.paths, [1, 2, 3].map((i) => join(models, `split/stories260K-0000${i}-of-00003.gguf`)))
+  t.same(
+    info.paths,
+    [1, 2, 3].map((i) => join(models, `split/stories260K-0000${i}-of-00003.gguf`)),
+  )
   t.equal(info.tensorCount, 48)
   t.equal(info.fileSize, 505696 + 340000 + 340000)
   t.equal(info.vocabSize, 512)
@@ -63,7 +81,13 @@ t.test('checkModel() refuses a shard other than the first', async (t) => {
 
 t.test('checkModel() refuses GGUF v1', async (t) => {
   const p = join(models, 'legacy/tinyllamas-stories-260k-f32.gguf')
-  await rejectsWith(t, checkModel(p, main), 'unsupported_version', p, /GGUF v1 is no longer supported by llama.cpp; re-convert the model/)
+  await rejectsWith(
+    t,
+    checkModel(p, main),
+    'unsupported_version',
+    p,
+    /GGUF v1 is no longer supported by llama.cpp; re-convert the model/,
+  )
 })
 
 t.test('checkModel() refuses vocab-only files', async (t) => {
@@ -91,7 +115,13 @@ t.test('checkModel() on broken files', async (t) => {
   t.test('stories260K cut to its first 600 KB', async (t) => {
     const p = join(dir, 'cut.gguf')
     await writeFile(p, (await readFile(join(models, 'stories260K.gguf'))).subarray(0, 600 * 1024))
-    await rejectsWith(t, checkModel(p, main), 'truncated', p, /tensor '.*' ends at byte \d+ but the file has only 614400 bytes/)
+    await rejectsWith(
+      t,
+      checkModel(p, main),
+      'truncated',
+      p,
+      /tensor '.*' ends at byte \d+ but the file has only 614400 bytes/,
+    )
   })
   t.test('stories260K cut inside its header', async (t) => {
     const p = join(dir, 'cut-header.gguf')
@@ -107,8 +137,13 @@ t.test('checkModel() on broken files', async (t) => {
       await copyFile(join(models, 'split', name), join(split, name))
     }
     const first = join(split, 'stories260K-00001-of-00003.gguf')
-    await rejectsWith(t, checkModel(first, main), 'missing_shard', first,
-      /shard 2 of 3 is missing: '.*stories260K-00002-of-00003\.gguf' does not exist/)
+    await rejectsWith(
+      t,
+      checkModel(first, main),
+      'missing_shard',
+      first,
+      /shard 2 of 3 is missing: '.*stories260K-00002-of-00003\.gguf' does not exist/,
+    )
   })
 })
 
@@ -129,7 +164,7 @@ t.test('checkModel() size limits on sparse synthetic files', async (t) => {
   async function sparseModel(name: string, tensorGiB: number[]): Promise<string> {
     // Q8_0 rows of 4096 values: 34 bytes per 32 values; pick rows so each tensor is about tensorGiB
     const tensors: GgufTensorSpec[] = tensorGiB.map((g, i) => {
-      const rows = Math.round((g * GiB) / (4096 / 32 * 34))
+      const rows = Math.round((g * GiB) / ((4096 / 32) * 34))
       return { name: `blk.${i}.w`, dims: [4096, rows], type: 8, bytes: rows * (4096 / 32) * 34 }
     })
     const { header, dataBytes } = buildGgufHeader(kv, tensors)
@@ -148,14 +183,24 @@ t.test('checkModel() size limits on sparse synthetic files', async (t) => {
 
   const twoGiB = await sparseModel('two.gguf', [2.1])
   t.ok((await checkModel(twoGiB, { build: 'main', nCtx: 4096 })).fileSize > 2 * GiB, 'main build takes a 2.1 GiB file')
-  await rejectsWith(t, checkModel(twoGiB, { build: 'compat', nCtx: 4096 }), 'too_big_for_build', twoGiB,
-    /2\.1\d GiB.*compat build.*main build \(Node 24 or newer\).*llama-gguf-split/)
+  await rejectsWith(
+    t,
+    checkModel(twoGiB, { build: 'compat', nCtx: 4096 }),
+    'too_big_for_build',
+    twoGiB,
+    /2\.1\d GiB.*compat build.*main build \(Node 24 or newer\).*llama-gguf-split/,
+  )
 
   const big = await sparseModel('big.gguf', [1.8, 1.8])
   t.equal((await checkModel(big, { build: 'main', nCtx: 512 })).paths.length, 1)
   // 8192 cells * 32 layers * 2048 * 2 bytes = 1 GiB of KV on top of 3.6 GiB of weights
-  await rejectsWith(t, checkModel(big, { build: 'main', nCtx: 8192 }), 'too_big_for_heap', big,
-    /about 4\.\d\d GiB.*3\.60 GiB weights.*1\.00 GiB KV cache for 8192 tokens.*limit is 4\.00 GiB.*smaller --ctx-size/)
+  await rejectsWith(
+    t,
+    checkModel(big, { build: 'main', nCtx: 8192 }),
+    'too_big_for_heap',
+    big,
+    /about 4\.\d\d GiB.*3\.60 GiB weights.*1\.00 GiB KV cache for 8192 tokens.*limit is 4\.00 GiB.*smaller --ctx-size/,
+  )
   // nCtx 0 means the model's own context length (8192 here)
   await rejectsWith(t, checkModel(big, { build: 'main', nCtx: 0 }), 'too_big_for_heap', big, /8192 tokens/)
 

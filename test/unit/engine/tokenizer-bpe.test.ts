@@ -2,10 +2,10 @@ import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { GgufHeader, GgufValue } from '../../../src/engine/gguf.js'
-import { pretokenizerRegexes, splitWords } from '../../../src/engine/bpe-pretokenize.js'
-import { createTokenizer } from '../../../src/engine/tokenizer.js'
-import { byteEncode } from '../../../src/engine/unicode.js'
+import type { GgufHeader, GgufValue } from '../../../src/engine/gguf/gguf.js'
+import { pretokenizerRegexes, splitWords } from '../../../src/engine/tokenizer/bpe-pretokenize.js'
+import { createTokenizer } from '../../../src/engine/tokenizer/tokenizer.js'
+import { byteEncode } from '../../../src/engine/tokenizer/unicode.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
@@ -16,13 +16,24 @@ function bpeHeader(pre: string, kv: Record<string, GgufValue> = {}): GgufHeader 
   tokens.push(...MERGES.map((m) => m.replace(' ', '')), 'hello', '<|endoftext|>', '<|im_start|>')
   const types = tokens.map((tok) => (tok.startsWith('<|') ? 3 : 1))
   return {
-    version: 3, tensors: [], alignment: 32, dataOffset: 0, fileSize: 0,
-    kv: new Map<string, GgufValue>(Object.entries({
-      'general.architecture': 'gpt2', 'tokenizer.ggml.model': 'gpt2', 'tokenizer.ggml.pre': pre,
-      'tokenizer.ggml.tokens': tokens, 'tokenizer.ggml.token_type': types, 'tokenizer.ggml.merges': MERGES,
-      'tokenizer.ggml.bos_token_id': tokens.indexOf('<|endoftext|>'), 'tokenizer.ggml.eos_token_id': tokens.indexOf('<|endoftext|>'),
-      ...kv,
-    })),
+    version: 3,
+    tensors: [],
+    alignment: 32,
+    dataOffset: 0,
+    fileSize: 0,
+    kv: new Map<string, GgufValue>(
+      Object.entries({
+        'general.architecture': 'gpt2',
+        'tokenizer.ggml.model': 'gpt2',
+        'tokenizer.ggml.pre': pre,
+        'tokenizer.ggml.tokens': tokens,
+        'tokenizer.ggml.token_type': types,
+        'tokenizer.ggml.merges': MERGES,
+        'tokenizer.ggml.bos_token_id': tokens.indexOf('<|endoftext|>'),
+        'tokenizer.ggml.eos_token_id': tokens.indexOf('<|endoftext|>'),
+        ...kv,
+      }),
+    ),
   }
 }
 const id = (h: GgufHeader, text: string): number => (h.kv.get('tokenizer.ggml.tokens') as string[]).indexOf(text)
@@ -47,7 +58,10 @@ t.test('BPE llama3 pre-tokenizer ignores merges for whole words and adds BOS', a
   const tk = createTokenizer(h)
   t.same(tk.tokenize('hello', { addSpecial: false }), [id(h, 'hello')])
   t.same(tk.tokenize('hello'), [id(h, '<|endoftext|>'), id(h, 'hello')])
-  t.same(tk.tokenize('<|im_start|>hello', { addSpecial: false, parseSpecial: true }), [id(h, '<|im_start|>'), id(h, 'hello')])
+  t.same(tk.tokenize('<|im_start|>hello', { addSpecial: false, parseSpecial: true }), [
+    id(h, '<|im_start|>'),
+    id(h, 'hello'),
+  ])
   t.notOk(tk.tokenize('<|im_start|>hello', { addSpecial: false }).includes(id(h, '<|im_start|>')))
 })
 
@@ -79,7 +93,11 @@ t.test('pre-tokenizer splits', async (t) => {
 
 t.test('hand-written GPT-2 and Llama-3 splitters agree with the same regexes run by the JS engine', async (t) => {
   const raw = await readFile(join(repoRoot, 'test/fixtures/tokenizer/ggml-vocab-bert-bge.gguf.inp'), 'utf8')
-  const texts = [...raw.split('\n__ggml_vocab_test__\n'), "Don'T 'LL 've\r\n \u00a0x\u3000y\u2028z  \t", 'ab\u0085cd  \n  ']
+  const texts = [
+    ...raw.split('\n__ggml_vocab_test__\n'),
+    "Don'T 'LL 've\r\n \u00a0x\u3000y\u2028z  \t",
+    'ab\u0085cd  \n  ',
+  ]
   const gpt2 = pretokenizerRegexes('gpt2').regexes[0] as string
   const llama3 = pretokenizerRegexes('llama3').regexes[0] as string
   for (const [i, text] of texts.entries()) {

@@ -2,8 +2,8 @@ import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readGgufHeader } from '../../../src/engine/gguf.js'
-import { createTokenizer } from '../../../src/engine/tokenizer.js'
+import { readGgufHeader } from '../../../src/engine/gguf/gguf.js'
+import { createTokenizer } from '../../../src/engine/tokenizer/tokenizer.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const models = resolve(repoRoot, '../shared/models')

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { readGgufHeader } from '../../../src/engine/gguf.js'
-import { createTokenizer, type Tokenizer } from '../../../src/engine/tokenizer.js'
+import { readGgufHeader } from '../../../src/engine/gguf/gguf.js'
+import { createTokenizer, type Tokenizer } from '../../../src/engine/tokenizer/tokenizer.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const models = resolve(repoRoot, '../shared/models')

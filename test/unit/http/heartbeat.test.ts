@@ -33,7 +33,10 @@ t.test('withHeartbeat() adds nothing while the source is busy', async (t) => {
     }
   }
   const events = await collect(withHeartbeat(busy(), 250))
-  t.same(events.map((e) => ('data' in e ? e.data : 'ping')), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+  t.same(
+    events.map((e) => ('data' in e ? e.data : 'ping')),
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  )
 })
 
 t.test('withHeartbeat() with a zero interval passes events through', async (t) => {

@@ -1,6 +1,12 @@
 import t, { type Test } from 'tap'
 import { Type } from 'typebox'
-import { ApiError, NotFoundError, RateLimitError, ServiceUnavailableError, ConflictError } from '../../../src/http/errors.js'
+import {
+  ApiError,
+  NotFoundError,
+  RateLimitError,
+  ServiceUnavailableError,
+  ConflictError,
+} from '../../../src/http/errors.js'
 import { createHttpApp, type HttpAppOptions, type HttpResponse } from '../../../src/http/http-app.js'
 import { createLogger } from '../../../src/http/logger.js'
 import { json, sse, text } from '../../../src/http/reply.js'
@@ -13,38 +19,65 @@ const Item = Type.Object({ id: Type.String(), object: Type.Literal('item'), n: T
 function build(options: Partial<HttpAppOptions> = {}) {
   const lines: string[] = []
   const router = new Router()
-  router.post('/v1/items', { body: Type.Object({ n: Type.Integer(), name: Type.Optional(Type.String()) }), response: Item }, (c) => {
-    c.header('openai-poll-after-ms', '250')
-    return { id: `item_${c.body.n}`, object: 'item' as const, n: c.body.n }
-  })
+  router.post(
+    '/v1/items',
+    { body: Type.Object({ n: Type.Integer(), name: Type.Optional(Type.String()) }), response: Item },
+    (c) => {
+      c.header('openai-poll-after-ms', '250')
+      return { id: `item_${c.body.n}`, object: 'item' as const, n: c.body.n }
+    },
+  )
   router.get('/v1/items/:id', { params: Type.Object({ id: Type.String() }), response: Item }, (c) => {
     if (c.params.id === 'missing') throw new NotFoundError('item', c.params.id)
     if (c.params.id === 'crash') throw new Error('secret internal detail')
     if (c.params.id === 'busy') throw new RateLimitError('Slow down', { retryAfterMs: 1500 })
     if (c.params.id === 'done') throw new ConflictError('Cannot cancel run: it is completed', { shouldRetry: false })
     if (c.params.id === 'down') throw new ServiceUnavailableError('No model is ready', { retryAfterMs: 2000 })
-    if (c.params.id === 'wrong') return { id: 'x', object: 'item', n: 'not a number' } as unknown as { id: string; object: 'item'; n: number }
+    if (c.params.id === 'wrong')
+      return { id: 'x', object: 'item', n: 'not a number' } as unknown as { id: string; object: 'item'; n: number }
     return { id: c.params.id, object: 'item' as const, n: 1 }
   })
   router.post('/v1/items/:id/copy', {}, () => json(201, { copied: true }, { location: '/v1/items/2' }))
   router.get('/health', {}, () => text(200, 'ok'))
-  router.get('/v1/stream', {}, (c) => sse((async function* (): AsyncGenerator<SseEvent> {
-    yield { data: c.requestId }
-    yield { event: 'done', data: '[DONE]' }
-  })(), { headers: { 'x-extra': '1' } }))
+  router.get('/v1/stream', {}, (c) =>
+    sse(
+      (async function* (): AsyncGenerator<SseEvent> {
+        yield { data: c.requestId }
+        yield { event: 'done', data: '[DONE]' }
+      })(),
+      { headers: { 'x-extra': '1' } },
+    ),
+  )
   const app = createHttpApp({
-    router, maxBodyBytes: 1 << 20, validateReplies: true,
-    logger: createLogger({ level: 'debug', stream: { write: (s: string) => lines.push(s) } }), ...options,
+    router,
+    maxBodyBytes: 1 << 20,
+    validateReplies: true,
+    logger: createLogger({ level: 'debug', stream: { write: (s: string) => lines.push(s) } }),
+    ...options,
   })
   const call = async (method: string, url: string, request: CreateRequestOptions = {}) => {
     const response = await app.handle(createIncomingRequest(method, url, request))
-    return { response, body: 'body' in response ? new TextDecoder().decode(response.body) : '', json: () => JSON.parse('body' in response ? new TextDecoder().decode(response.body) : 'null') as unknown }
+    return {
+      response,
+      body: 'body' in response ? new TextDecoder().decode(response.body) : '',
+      json: () => JSON.parse('body' in response ? new TextDecoder().decode(response.body) : 'null') as unknown,
+    }
   }
   return { app, call, lines }
 }
 
-function envelope(status: number, message: string | RegExp, extra: { param?: string | null; code?: string | null; type?: string } = {}) {
-  return { status, message, param: extra.param ?? null, code: extra.code ?? null, type: extra.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error') }
+function envelope(
+  status: number,
+  message: string | RegExp,
+  extra: { param?: string | null; code?: string | null; type?: string } = {},
+) {
+  return {
+    status,
+    message,
+    param: extra.param ?? null,
+    code: extra.code ?? null,
+    type: extra.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+  }
 }
 
 function checkError(t: Test, response: HttpResponse, body: unknown, want: ReturnType<typeof envelope>): void {
@@ -76,23 +109,44 @@ t.test('json(status, body, headers) sets status and headers', async (t) => {
   t.same(json(), { copied: true })
 })
 
-t.test("a sane client x-request-id is kept, a strange one replaced", async (t) => {
+t.test('a sane client x-request-id is kept, a strange one replaced', async (t) => {
   const { call } = build()
-  t.equal((await call('GET', '/v1/items/a', { headers: { 'x-request-id': 'abc-123' } })).response.headers['x-request-id'], 'abc-123')
-  t.match((await call('GET', '/v1/items/a', { headers: { 'x-request-id': 'a b\u00e9' } })).response.headers['x-request-id'], /^req_/)
+  t.equal(
+    (await call('GET', '/v1/items/a', { headers: { 'x-request-id': 'abc-123' } })).response.headers['x-request-id'],
+    'abc-123',
+  )
+  t.match(
+    (await call('GET', '/v1/items/a', { headers: { 'x-request-id': 'a b\u00e9' } })).response.headers['x-request-id'],
+    /^req_/,
+  )
 })
 
 t.test('body problems are 400s in the envelope', async (t) => {
   const { call } = build()
   let r = await call('POST', '/v1/items', { json: { n: 'x' } })
-  checkError(t, r.response, r.json(), envelope(400, "Invalid type for 'n': expected an integer, but got a string.", { param: 'n', code: 'invalid_type' }))
+  checkError(
+    t,
+    r.response,
+    r.json(),
+    envelope(400, "Invalid type for 'n': expected an integer, but got a string.", { param: 'n', code: 'invalid_type' }),
+  )
   r = await call('POST', '/v1/items', { body: '{"n": 1', headers: { 'content-type': 'application/json' } })
   checkError(t, r.response, r.json(), envelope(400, /^We could not parse the JSON body of your request/))
   r = await call('POST', '/v1/items', { headers: { 'content-type': 'application/json' } })
   checkError(t, r.response, r.json(), envelope(400, /^We could not parse the JSON body of your request\. \(HINT/))
   r = await call('POST', '/v1/items', { body: '{"n": 1}', headers: { 'content-type': 'text/plain' } })
-  checkError(t, r.response, r.json(), envelope(400, /Unsupported content type: 'text\/plain'.*only accepts 'application\/json'/, { code: 'unsupported_content_type' }))
-  r = await call('POST', '/v1/items', { body: '{"n": 1}', headers: { 'content-type': 'application/json; charset=utf-8' } })
+  checkError(
+    t,
+    r.response,
+    r.json(),
+    envelope(400, /Unsupported content type: 'text\/plain'.*only accepts 'application\/json'/, {
+      code: 'unsupported_content_type',
+    }),
+  )
+  r = await call('POST', '/v1/items', {
+    body: '{"n": 1}',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  })
   t.equal(r.response.status, 200, 'a charset parameter is fine')
 })
 
@@ -126,7 +180,12 @@ t.test('thrown ApiErrors keep their status, code and headers', async (t) => {
 t.test('any other error is logged with the request id and answered with a generic 500', async (t) => {
   const { call, lines } = build()
   const r = await call('GET', '/v1/items/crash')
-  checkError(t, r.response, r.json(), envelope(500, 'The server had an error while processing your request. Sorry about that!'))
+  checkError(
+    t,
+    r.response,
+    r.json(),
+    envelope(500, 'The server had an error while processing your request. Sorry about that!'),
+  )
   t.notMatch(r.body, /secret/)
   const requestId = r.response.headers['x-request-id'] ?? ''
   t.match(lines.join(''), new RegExp(`ERROR Unhandled error request_id=${requestId} error="secret internal detail"`))
@@ -136,7 +195,12 @@ t.test('any other error is logged with the request id and answered with a generi
 t.test('validateReplies turns a reply that breaks its schema into a 500 naming the field', async (t) => {
   const { call } = build()
   const r = await call('GET', '/v1/items/wrong')
-  checkError(t, r.response, r.json(), envelope(500, /Reply does not match the response schema: Invalid type for 'n'/, { param: 'n' }))
+  checkError(
+    t,
+    r.response,
+    r.json(),
+    envelope(500, /Reply does not match the response schema: Invalid type for 'n'/, { param: 'n' }),
+  )
   const lenient = build({ validateReplies: false })
   t.equal((await lenient.call('GET', '/v1/items/wrong')).response.status, 200)
 })
@@ -146,10 +210,25 @@ t.test('API keys guard /v1 paths only, in constant form', async (t) => {
   let r = await call('GET', '/v1/items/a')
   checkError(t, r.response, r.json(), envelope(401, /You didn't provide an API key/, { code: 'invalid_api_key' }))
   r = await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-wrong-key-999' } })
-  checkError(t, r.response, r.json(), envelope(401, 'Incorrect API key provided: sk-***99.', { code: 'invalid_api_key' }))
-  t.equal((await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-second-key-456' } })).response.status, 200)
-  t.equal((await call('GET', '/v1/items/a', { headers: { authorization: 'bearer sk-first-key-123' } })).response.status, 200)
-  t.equal((await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-first-key-12' } })).response.status, 401, 'a prefix is not the key')
+  checkError(
+    t,
+    r.response,
+    r.json(),
+    envelope(401, 'Incorrect API key provided: sk-***99.', { code: 'invalid_api_key' }),
+  )
+  t.equal(
+    (await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-second-key-456' } })).response.status,
+    200,
+  )
+  t.equal(
+    (await call('GET', '/v1/items/a', { headers: { authorization: 'bearer sk-first-key-123' } })).response.status,
+    200,
+  )
+  t.equal(
+    (await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-first-key-12' } })).response.status,
+    401,
+    'a prefix is not the key',
+  )
   t.equal((await call('GET', '/health')).response.status, 200, '/health stays open')
   t.equal((await call('GET', '/v1/nothing')).response.status, 401, 'auth comes before routing on /v1')
 })
@@ -161,7 +240,9 @@ t.test('CORS is off by default and complete when an origin is set', async (t) =>
   t.equal((await off.call('OPTIONS', '/v1/items')).response.status, 405)
 
   const on = build({ corsOrigin: '*', apiKeys: ['sk-key-000000'] })
-  const pre = await on.call('OPTIONS', '/v1/items', { headers: { 'access-control-request-headers': 'Authorization, X-Stainless-Lang, x-stainless-foo' } })
+  const pre = await on.call('OPTIONS', '/v1/items', {
+    headers: { 'access-control-request-headers': 'Authorization, X-Stainless-Lang, x-stainless-foo' },
+  })
   t.equal(pre.response.status, 204, 'preflight needs no key')
   t.equal(pre.response.headers['access-control-allow-origin'], '*')
   t.match(pre.response.headers['access-control-allow-methods'], /POST/)
@@ -189,7 +270,9 @@ t.test('with several CORS origins a listed Origin is echoed and any other gets n
 
 t.test('an SSE reply streams through pipe() into a sink and logs when done', async (t) => {
   const { app, lines } = build()
-  const response = await app.handle(createIncomingRequest('GET', '/v1/stream', { headers: { 'x-request-id': 'stream-1' } }))
+  const response = await app.handle(
+    createIncomingRequest('GET', '/v1/stream', { headers: { 'x-request-id': 'stream-1' } }),
+  )
   t.equal(response.status, 200)
   t.equal(response.headers['content-type'], 'text/event-stream; charset=utf-8')
   t.equal(response.headers['cache-control'], 'no-cache')
@@ -198,7 +281,18 @@ t.test('an SSE reply streams through pipe() into a sink and logs when done', asy
   if ('body' in response) throw new Error('expected a stream')
   const chunks: string[] = []
   let ended = false
-  await response.pipe({ aborted: false, write: (c) => { chunks.push(new TextDecoder().decode(c)); return true }, drained: async () => {}, end: () => { ended = true }, destroy: () => {} })
+  await response.pipe({
+    aborted: false,
+    write: (c) => {
+      chunks.push(new TextDecoder().decode(c))
+      return true
+    },
+    drained: async () => {},
+    end: () => {
+      ended = true
+    },
+    destroy: () => {},
+  })
   t.equal(chunks.join(''), 'data: stream-1\n\nevent: done\ndata: [DONE]\n\n')
   t.ok(ended)
   t.match(lines.join(''), /GET \/v1\/stream 200 \d+ms 42B stream-1\n/)
@@ -207,13 +301,26 @@ t.test('an SSE reply streams through pipe() into a sink and logs when done', asy
 t.test('sse() onDisconnect runs when the request signal aborts', async (t) => {
   const router = new Router()
   let disconnected = 0
-  router.get('/v1/forever', {}, (c) => sse((async function* (): AsyncGenerator<SseEvent> {
-    while (!c.signal.aborted) {
-      yield { data: 'tick' }
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  })(), { onDisconnect: () => { disconnected++ } }))
-  const app = createHttpApp({ router, maxBodyBytes: 1024, logger: createLogger({ level: 'silent', stream: { write: () => {} } }) })
+  router.get('/v1/forever', {}, (c) =>
+    sse(
+      (async function* (): AsyncGenerator<SseEvent> {
+        while (!c.signal.aborted) {
+          yield { data: 'tick' }
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      })(),
+      {
+        onDisconnect: () => {
+          disconnected++
+        },
+      },
+    ),
+  )
+  const app = createHttpApp({
+    router,
+    maxBodyBytes: 1024,
+    logger: createLogger({ level: 'silent', stream: { write: () => {} } }),
+  })
   const controller = new AbortController()
   const response = await app.handle(createIncomingRequest('GET', '/v1/forever', { signal: controller.signal }))
   if ('body' in response) throw new Error('expected a stream')
@@ -229,9 +336,22 @@ t.test('sse() onDisconnect runs even when the client left while the handler ran'
   let disconnected = 0
   router.get('/v1/late', {}, async (c) => {
     await new Promise((resolve) => c.signal.addEventListener('abort', resolve, { once: true }))
-    return sse((async function* (): AsyncGenerator<SseEvent> { yield { data: 'x' } })(), { onDisconnect: () => { disconnected++ } })
+    return sse(
+      (async function* (): AsyncGenerator<SseEvent> {
+        yield { data: 'x' }
+      })(),
+      {
+        onDisconnect: () => {
+          disconnected++
+        },
+      },
+    )
   })
-  const app = createHttpApp({ router, maxBodyBytes: 1024, logger: createLogger({ level: 'silent', stream: { write: () => {} } }) })
+  const app = createHttpApp({
+    router,
+    maxBodyBytes: 1024,
+    logger: createLogger({ level: 'silent', stream: { write: () => {} } }),
+  })
   const controller = new AbortController()
   const pending = app.handle(createIncomingRequest('GET', '/v1/late', { signal: controller.signal }))
   controller.abort()
@@ -249,5 +369,7 @@ t.test('OPTIONS needs no key even without CORS', async (t) => {
 t.test('ApiError defaults its type from the status', async (t) => {
   t.equal(new ApiError(418, 'x').type, 'invalid_request_error')
   t.equal(new ApiError(502, 'x').type, 'server_error')
-  t.same(new ApiError(400, 'm', { param: 'p', code: 'c' }).toEnvelope(), { error: { message: 'm', type: 'invalid_request_error', param: 'p', code: 'c' } })
+  t.same(new ApiError(400, 'm', { param: 'p', code: 'c' }).toEnvelope(), {
+    error: { message: 'm', type: 'invalid_request_error', param: 'p', code: 'c' },
+  })
 })

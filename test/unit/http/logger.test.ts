@@ -10,7 +10,10 @@ t.test('createLogger() writes ISO-time, level and message lines with key=value f
   const { lines, logger } = capture('info')
   logger.info('Listening', { url: 'http://127.0.0.1:8080', transport: 'uws', note: 'two words', n: 3, skip: undefined })
   t.equal(lines.length, 1)
-  t.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  Listening url=http:\/\/127\.0\.0\.1:8080 transport=uws note="two words" n=3\n$/)
+  t.match(
+    lines[0],
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  Listening url=http:\/\/127\.0\.0\.1:8080 transport=uws note="two words" n=3\n$/,
+  )
 })
 
 t.test('createLogger() drops lines below its level', async (t) => {
@@ -19,7 +22,10 @@ t.test('createLogger() drops lines below its level', async (t) => {
   logger.info('i')
   logger.warn('w')
   logger.error('e')
-  t.same(lines.map((l) => l.split(' ')[1]), ['WARN', 'ERROR'])
+  t.same(
+    lines.map((l) => l.split(' ')[1]),
+    ['WARN', 'ERROR'],
+  )
   const silent = capture('silent')
   silent.logger.error('nothing')
   t.same(silent.lines, [])

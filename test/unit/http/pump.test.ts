@@ -11,7 +11,9 @@ class FakeSink implements ByteSink {
   written: string[] = []
   #wake: (() => void) | null = null
   readonly capacity: number
-  constructor(capacity: number) { this.capacity = capacity }
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
   write(chunk: Uint8Array): boolean {
     if (this.aborted) throw new Error('write after abort')
     this.written.push(new TextDecoder().decode(chunk))
@@ -20,12 +22,26 @@ class FakeSink implements ByteSink {
   }
   drained(): Promise<void> {
     if (this.aborted || this.buffered < this.capacity) return Promise.resolve()
-    return new Promise((resolve) => { this.#wake = resolve })
+    return new Promise((resolve) => {
+      this.#wake = resolve
+    })
   }
-  drain(): void { this.buffered = 0; this.#wake?.(); this.#wake = null }
-  abort(): void { this.aborted = true; this.#wake?.(); this.#wake = null }
-  end(): void { this.ended = true }
-  destroy(): void { this.destroyed = true }
+  drain(): void {
+    this.buffered = 0
+    this.#wake?.()
+    this.#wake = null
+  }
+  abort(): void {
+    this.aborted = true
+    this.#wake?.()
+    this.#wake = null
+  }
+  end(): void {
+    this.ended = true
+  }
+  destroy(): void {
+    this.destroyed = true
+  }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
@@ -92,7 +108,9 @@ t.test('pump() does not write an event that arrives after the abort', async (t) 
   async function* events(): AsyncGenerator<SseEvent> {
     try {
       yield { data: 'a' }
-      await new Promise<void>((resolve) => { release = resolve })
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
       yield { data: 'b' }
       yield { data: 'c' }
     } finally {

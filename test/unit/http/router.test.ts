@@ -21,7 +21,11 @@ t.test('Router.match() fills :name parameters, percent-decoded', async (t) => {
 })
 
 t.test('Router.match() prefers literal segments over parameters', async (t) => {
-  const router = routerWith(['POST', '/v1/threads/:thread_id'], ['POST', '/v1/threads/runs'], ['GET', '/v1/threads/:thread_id'])
+  const router = routerWith(
+    ['POST', '/v1/threads/:thread_id'],
+    ['POST', '/v1/threads/runs'],
+    ['GET', '/v1/threads/:thread_id'],
+  )
   const literal = router.match('POST', '/v1/threads/runs')
   t.equal(literal.kind === 'found' && literal.route.path, '/v1/threads/runs')
   const param = router.match('POST', '/v1/threads/thread_9')
@@ -38,7 +42,11 @@ t.test('Router.match() reports an unknown path as not found', async (t) => {
 })
 
 t.test('Router.match() reports a known path with another method as wrong-method with the allowed list', async (t) => {
-  const router = routerWith(['GET', '/v1/assistants/:id'], ['POST', '/v1/assistants/:id'], ['DELETE', '/v1/assistants/:id'])
+  const router = routerWith(
+    ['GET', '/v1/assistants/:id'],
+    ['POST', '/v1/assistants/:id'],
+    ['DELETE', '/v1/assistants/:id'],
+  )
   t.same(router.match('PUT', '/v1/assistants/asst_1'), { kind: 'wrong-method', allow: ['GET', 'POST', 'DELETE'] })
 })
 
@@ -62,17 +70,32 @@ t.test('Router refuses duplicate routes and malformed paths at registration', as
 
 t.test('Route.validate() checks params, then body, then query and types them', async (t) => {
   const router = new Router()
-  router.post('/v1/items/:id', {
-    params: Type.Object({ id: Type.String({ minLength: 3 }) }),
-    body: Type.Object({ n: Type.Integer() }),
-    query: Type.Object({ limit: Type.Optional(Type.Integer({ default: 20 })) }),
-  }, (c) => ({ id: c.params.id, n: c.body.n, limit: c.query.limit }))
+  router.post(
+    '/v1/items/:id',
+    {
+      params: Type.Object({ id: Type.String({ minLength: 3 }) }),
+      body: Type.Object({ n: Type.Integer() }),
+      query: Type.Object({ limit: Type.Optional(Type.Integer({ default: 20 })) }),
+    },
+    (c) => ({ id: c.params.id, n: c.body.n, limit: c.query.limit }),
+  )
   const route = router.routes()[0]!
   const request = (params: Record<string, string>, body: string, query: string) => ({
-    method: 'POST', path: '/v1/items/x', params, query: new URLSearchParams(query), rawQuery: query,
-    headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(body), signal: new AbortController().signal, requestId: 'r',
+    method: 'POST',
+    path: '/v1/items/x',
+    params,
+    query: new URLSearchParams(query),
+    rawQuery: query,
+    headers: { 'content-type': 'application/json' },
+    body: new TextEncoder().encode(body),
+    signal: new AbortController().signal,
+    requestId: 'r',
   })
-  t.same(route.validate(request({ id: 'abc' }, '{"n":1}', 'limit=5')), { params: { id: 'abc' }, body: { n: 1 }, query: { limit: 5 } })
+  t.same(route.validate(request({ id: 'abc' }, '{"n":1}', 'limit=5')), {
+    params: { id: 'abc' },
+    body: { n: 1 },
+    query: { limit: 5 },
+  })
   t.same(route.validate(request({ id: 'abc' }, '{"n":1}', '')).query, { limit: 20 }, 'defaults fill the query')
   const failing = (run: () => unknown): string | null => {
     try {
@@ -83,8 +106,24 @@ t.test('Route.validate() checks params, then body, then query and types them', a
     }
     return 'passed'
   }
-  t.equal(failing(() => route.validate(request({ id: 'a' }, '{"n":"x"}', 'limit=x'))), 'id', 'params first')
-  t.equal(failing(() => route.validate(request({ id: 'abc' }, '{"n":"x"}', 'limit=x'))), 'n', 'then body')
-  t.equal(failing(() => route.validate(request({ id: 'abc' }, '{"n":1}', 'limit=x'))), 'limit', 'then query')
-  t.equal(failing(() => route.validate(request({ id: 'abc' }, '{"n":1', ''))), null, 'malformed JSON has no param')
+  t.equal(
+    failing(() => route.validate(request({ id: 'a' }, '{"n":"x"}', 'limit=x'))),
+    'id',
+    'params first',
+  )
+  t.equal(
+    failing(() => route.validate(request({ id: 'abc' }, '{"n":"x"}', 'limit=x'))),
+    'n',
+    'then body',
+  )
+  t.equal(
+    failing(() => route.validate(request({ id: 'abc' }, '{"n":1}', 'limit=x'))),
+    'limit',
+    'then query',
+  )
+  t.equal(
+    failing(() => route.validate(request({ id: 'abc' }, '{"n":1', ''))),
+    null,
+    'malformed JSON has no param',
+  )
 })

@@ -12,7 +12,10 @@ t.test('encodeSse() splits multi-line data on LF, CRLF and CR', async (t) => {
 })
 
 t.test('encodeSse() writes event, id and retry before data', async (t) => {
-  t.equal(formatSse({ event: 'thread.run.created', id: '7', retry: 1000, data: '{}' }), 'event: thread.run.created\nid: 7\nretry: 1000\ndata: {}\n\n')
+  t.equal(
+    formatSse({ event: 'thread.run.created', id: '7', retry: 1000, data: '{}' }),
+    'event: thread.run.created\nid: 7\nretry: 1000\ndata: {}\n\n',
+  )
 })
 
 t.test('encodeSse() rejects line breaks in event and id', async (t) => {

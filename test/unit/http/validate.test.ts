@@ -10,7 +10,11 @@ const Part = Type.Union([
 ])
 const ChatMessage = Type.Union([
   Type.Object({ role: Type.Literal('system'), content: Type.String() }),
-  Type.Object({ role: Type.Literal('user'), content: Type.Union([Type.String(), Type.Array(Part)]), name: Type.Optional(Type.String({ maxLength: 8 })) }),
+  Type.Object({
+    role: Type.Literal('user'),
+    content: Type.Union([Type.String(), Type.Array(Part)]),
+    name: Type.Optional(Type.String({ maxLength: 8 })),
+  }),
   Type.Object({ role: Type.Literal('assistant'), content: Type.Optional(Type.Union([Type.String(), Type.Null()])) }),
 ])
 const ChatParams = Type.Object({
@@ -18,14 +22,23 @@ const ChatParams = Type.Object({
   messages: Type.Array(ChatMessage, { minItems: 1 }),
   temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
   n: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-  tool_choice: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('auto'), Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String() }) })])),
+  tool_choice: Type.Optional(
+    Type.Union([
+      Type.Literal('none'),
+      Type.Literal('auto'),
+      Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: Type.String() }) }),
+    ]),
+  ),
   metadata: Type.Optional(Type.Union([Metadata, Type.Null()])),
   stop: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })])),
 })
 const check = compileJson(ChatParams)
 const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }
 
-function problem(schemaCheck: (v: unknown) => unknown, value: unknown): { message: string; param: string | null; code: string | null } {
+function problem(
+  schemaCheck: (v: unknown) => unknown,
+  value: unknown,
+): { message: string; param: string | null; code: string | null } {
   try {
     schemaCheck(value)
   } catch (error) {
@@ -44,63 +57,111 @@ t.test('a valid body passes unchanged, extra fields included', async (t) => {
 })
 
 t.test('a missing field is "Missing required parameter"', async (t) => {
-  t.same(problem(check, { messages: ok.messages }), { message: "Missing required parameter: 'model'.", param: 'model', code: 'missing_required_parameter' })
+  t.same(problem(check, { messages: ok.messages }), {
+    message: "Missing required parameter: 'model'.",
+    param: 'model',
+    code: 'missing_required_parameter',
+  })
 })
 
 t.test('a wrong type names the expected and the actual type', async (t) => {
   t.same(problem(check, { ...ok, temperature: 'hot' }), {
-    message: "Invalid type for 'temperature': expected a number, but got a string.", param: 'temperature', code: 'invalid_type',
+    message: "Invalid type for 'temperature': expected a number, but got a string.",
+    param: 'temperature',
+    code: 'invalid_type',
   })
-  t.equal(problem(check, { ...ok, n: 1.5 }).message, "Invalid type for 'n': expected an integer, but got a decimal number.")
+  t.equal(
+    problem(check, { ...ok, n: 1.5 }).message,
+    "Invalid type for 'n': expected an integer, but got a decimal number.",
+  )
   t.equal(problem(check, { ...ok, model: null }).message, "Invalid type for 'model': expected a string, but got null.")
 })
 
 t.test('a bound violation quotes the bound and the value', async (t) => {
   t.same(problem(check, { ...ok, temperature: 3 }), {
-    message: "Invalid 'temperature': integer above maximum value. Expected a value <= 2, but got 3 instead.", param: 'temperature', code: 'integer_above_max_value',
+    message: "Invalid 'temperature': integer above maximum value. Expected a value <= 2, but got 3 instead.",
+    param: 'temperature',
+    code: 'integer_above_max_value',
   })
   t.same(problem(check, { ...ok, messages: [] }), {
-    message: "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", param: 'messages', code: 'empty_array',
+    message:
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+    param: 'messages',
+    code: 'empty_array',
   })
   t.equal(problem(check, { ...ok, stop: ['a', 'b', 'c', 'd', 'e'] }).param, 'stop')
 })
 
 t.test('nested paths use OpenAI form: messages[2].content', async (t) => {
-  const messages = [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }, { role: 'user', content: 5 }]
+  const messages = [
+    { role: 'system', content: 's' },
+    { role: 'user', content: 'u' },
+    { role: 'user', content: 5 },
+  ]
   t.same(problem(check, { ...ok, messages }), {
-    message: "Invalid type for 'messages[2].content': expected a string or an array, but got an integer.", param: 'messages[2].content', code: 'invalid_type',
+    message: "Invalid type for 'messages[2].content': expected a string or an array, but got an integer.",
+    param: 'messages[2].content',
+    code: 'invalid_type',
   })
 })
 
 t.test('a union of objects is judged by its discriminator', async (t) => {
   t.same(problem(check, { ...ok, messages: [{ role: 'user', content: [{ type: 'text' }] }] }), {
-    message: "Missing required parameter: 'messages[0].content[0].text'.", param: 'messages[0].content[0].text', code: 'missing_required_parameter',
+    message: "Missing required parameter: 'messages[0].content[0].text'.",
+    param: 'messages[0].content[0].text',
+    code: 'missing_required_parameter',
   })
-  t.equal(problem(check, { ...ok, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 1 } }] }] }).param,
-    'messages[0].content[0].image_url.url')
-  t.same(problem(check, { ...ok, messages: [{ role: 'user', content: 'x', name: 'much too long' }] }).param, 'messages[0].name')
+  t.equal(
+    problem(check, { ...ok, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 1 } }] }] })
+      .param,
+    'messages[0].content[0].image_url.url',
+  )
+  t.same(
+    problem(check, { ...ok, messages: [{ role: 'user', content: 'x', name: 'much too long' }] }).param,
+    'messages[0].name',
+  )
   t.same(problem(check, { ...ok, messages: [{ role: 'bogus', content: 'x' }] }), {
-    message: "'bogus' is not one of ['system', 'user', 'assistant'] - 'messages[0].role'", param: 'messages[0].role', code: null,
+    message: "'bogus' is not one of ['system', 'user', 'assistant'] - 'messages[0].role'",
+    param: 'messages[0].role',
+    code: null,
   })
 })
 
 t.test('literal unions read as enums; with objects in the union the type is named', async (t) => {
-  t.equal(problem(check, { ...ok, tool_choice: 'sometimes' }).message, "'sometimes' is not one of ['none', 'auto'] - 'tool_choice'")
-  t.equal(problem(check, { ...ok, tool_choice: 5 }).message, "Invalid type for 'tool_choice': expected a string or an object, but got an integer.")
-  t.equal(problem(check, { ...ok, tool_choice: { type: 'function' } }).message, "Missing required parameter: 'tool_choice.function'.")
+  t.equal(
+    problem(check, { ...ok, tool_choice: 'sometimes' }).message,
+    "'sometimes' is not one of ['none', 'auto'] - 'tool_choice'",
+  )
+  t.equal(
+    problem(check, { ...ok, tool_choice: 5 }).message,
+    "Invalid type for 'tool_choice': expected a string or an object, but got an integer.",
+  )
+  t.equal(
+    problem(check, { ...ok, tool_choice: { type: 'function' } }).message,
+    "Missing required parameter: 'tool_choice.function'.",
+  )
 })
 
 t.test('record keys and sizes are reported on the record', async (t) => {
   t.same(problem(check, { ...ok, metadata: { ['k'.repeat(65)]: 'v' } }), {
-    message: `Invalid 'metadata': key '${'k'.repeat(65)}' too long. Expected keys with maximum length 64.`, param: 'metadata', code: null,
+    message: `Invalid 'metadata': key '${'k'.repeat(65)}' too long. Expected keys with maximum length 64.`,
+    param: 'metadata',
+    code: null,
   })
   const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']))
-  t.equal(problem(check, { ...ok, metadata: many }).message, "Invalid 'metadata': expected an object with at most 16 properties, but got 17 instead.")
+  t.equal(
+    problem(check, { ...ok, metadata: many }).message,
+    "Invalid 'metadata': expected an object with at most 16 properties, but got 17 instead.",
+  )
   t.equal(problem(check, { ...ok, metadata: { key: 'v'.repeat(513) } }).param, 'metadata.key')
 })
 
 t.test('a body that is not an object is a 400 without param', async (t) => {
-  t.same(problem(check, [1, 2]), { message: 'Invalid type for the request body: expected an object, but got an array.', param: null, code: 'invalid_type' })
+  t.same(problem(check, [1, 2]), {
+    message: 'Invalid type for the request body: expected an object, but got an array.',
+    param: null,
+    code: 'invalid_type',
+  })
 })
 
 t.test('a JSON body is never converted', async (t) => {
@@ -119,11 +180,23 @@ t.test('query strings are converted, defaulted and checked', async (t) => {
   t.same(parse(''), { limit: 20, order: 'desc' })
   t.same(parse('limit=5&order=asc&stream=true'), { limit: 5, order: 'asc', stream: true })
   t.same(parse('include[]=a&include[]=b'), { limit: 20, order: 'desc', include: ['a', 'b'] })
-  t.same(parse('include=a&include=b&limit=3&limit=4'), { limit: 3, order: 'desc', include: ['a', 'b'] }, 'first value of a scalar wins')
-  t.same(problem((v) => query(v), queryObject(new URLSearchParams('order=abc'), Query)), {
-    message: "'abc' is not one of ['asc', 'desc'] - 'order'", param: 'order', code: null,
-  })
-  t.same(problem((v) => query(v), queryObject(new URLSearchParams('limit=abc'), Query)).message, "Invalid type for 'limit': expected an integer, but got a string.")
+  t.same(
+    parse('include=a&include=b&limit=3&limit=4'),
+    { limit: 3, order: 'desc', include: ['a', 'b'] },
+    'first value of a scalar wins',
+  )
+  t.same(
+    problem((v) => query(v), queryObject(new URLSearchParams('order=abc'), Query)),
+    {
+      message: "'abc' is not one of ['asc', 'desc'] - 'order'",
+      param: 'order',
+      code: null,
+    },
+  )
+  t.same(
+    problem((v) => query(v), queryObject(new URLSearchParams('limit=abc'), Query)).message,
+    "Invalid type for 'limit': expected an integer, but got a string.",
+  )
   t.same(problem((v) => query(v), queryObject(new URLSearchParams('limit=0'), Query)).code, 'integer_below_min_value')
 })
 

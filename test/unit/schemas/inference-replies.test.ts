@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
-import type * as Collect from '../../../src/engine/collect.js'
+import type * as Collect from '../../../src/engine/generation/collect.js'
 import type * as Engine from '../../../src/engine/types.js'
 import * as C from '../../../src/schemas/chat.js'
 import * as L from '../../../src/schemas/completions.js'
@@ -9,7 +9,12 @@ import * as E from '../../../src/schemas/embeddings.js'
 import { ErrorResponse } from '../../../src/schemas/errors.js'
 import { Health } from '../../../src/schemas/health.js'
 import { Model, ModelPath, ModelsPage } from '../../../src/schemas/models.js'
-import { DetokenizeParams, DetokenizeResponse, TokenizeParams, TokenizeResponse } from '../../../src/schemas/tokenize.js'
+import {
+  DetokenizeParams,
+  DetokenizeResponse,
+  TokenizeParams,
+  TokenizeResponse,
+} from '../../../src/schemas/tokenize.js'
 import { failsAt } from '../../helpers/schema-errors.js'
 
 // Compile-time half: what we send must type as the SDK's object, and what the engine yields as what we send.
@@ -27,90 +32,233 @@ same<Extends<Collect.ChatCompletion, C.ChatCompletion>>(true)
 same<Extends<Engine.Timings, L.Timings>>(true)
 same<Extends<Engine.CompletionLogprobs, L.CompletionLogprobs>>(true)
 // The engine's FinishReason includes 'tool_calls', which a text completion never carries: narrow it, check the rest
-type TextFinish<T extends { choices: { finish_reason: unknown }[] }, F> = Omit<T, 'choices'> & { choices: (Omit<T['choices'][number], 'finish_reason'> & { finish_reason: F })[] }
+type TextFinish<T extends { choices: { finish_reason: unknown }[] }, F> = Omit<T, 'choices'> & {
+  choices: (Omit<T['choices'][number], 'finish_reason'> & { finish_reason: F })[]
+}
 same<Extends<TextFinish<Collect.Completion, 'stop' | 'length'>, L.Completion>>(true)
 same<Extends<TextFinish<Engine.CompletionChunk, 'stop' | 'length' | null>, L.CompletionChunk>>(true)
 
 t.test('ChatCompletion with logprobs and a tool call validates, and a bad finish_reason does not', async (t) => {
   const completion: OpenAI.Chat.ChatCompletion = {
-    id: 'chatcmpl-1', object: 'chat.completion', created: 1_700_000_000, model: 'stories260K', system_fingerprint: 'b1-wasm',
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'stories260K',
+    system_fingerprint: 'b1-wasm',
     choices: [
       {
-        index: 0, finish_reason: 'stop',
+        index: 0,
+        finish_reason: 'stop',
         message: { role: 'assistant', content: 'Once', refusal: null },
         logprobs: {
-          content: [{ token: 'Once', logprob: -0.1, bytes: [79, 110, 99, 101], top_logprobs: [{ token: 'Once', logprob: -0.1, bytes: [79, 110, 99, 101] }, { token: 'One', logprob: -2.5, bytes: null }] }],
+          content: [
+            {
+              token: 'Once',
+              logprob: -0.1,
+              bytes: [79, 110, 99, 101],
+              top_logprobs: [
+                { token: 'Once', logprob: -0.1, bytes: [79, 110, 99, 101] },
+                { token: 'One', logprob: -2.5, bytes: null },
+              ],
+            },
+          ],
           refusal: null,
         },
       },
       {
-        index: 1, finish_reason: 'tool_calls', logprobs: null,
-        message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        index: 1,
+        finish_reason: 'tool_calls',
+        logprobs: null,
+        message: {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
       },
     ],
     usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0 } },
   }
-  const timings = { prompt_n: 5, prompt_ms: 1.5, prompt_per_second: 3333.3, predicted_n: 2, predicted_ms: 4, predicted_per_second: 500 }
+  const timings = {
+    prompt_n: 5,
+    prompt_ms: 1.5,
+    prompt_per_second: 3333.3,
+    predicted_n: 2,
+    predicted_ms: 4,
+    predicted_per_second: 500,
+  }
   const check = Compile(C.ChatCompletion)
   t.ok(check.Check(completion))
   t.ok(check.Check({ ...completion, timings }), 'with llama.cpp timings')
   failsAt(t, C.ChatCompletion, { ...completion, timings: { ...timings, prompt_n: -1 } }, '/timings/prompt_n')
-  failsAt(t, C.ChatCompletion, { ...completion, choices: [{ ...completion.choices[0], finish_reason: 'done' }] }, '/choices/0/finish_reason')
-  failsAt(t, C.ChatCompletion, { ...completion, choices: [{ ...completion.choices[0], finish_reason: null }] }, '/choices/0/finish_reason')
-  failsAt(t, C.ChatCompletion, { ...completion, choices: [{ ...completion.choices[0], logprobs: { content: [{ token: 'a', logprob: 0 }], refusal: null } }] },
-    '/choices/0/logprobs/content/0')
+  failsAt(
+    t,
+    C.ChatCompletion,
+    { ...completion, choices: [{ ...completion.choices[0], finish_reason: 'done' }] },
+    '/choices/0/finish_reason',
+  )
+  failsAt(
+    t,
+    C.ChatCompletion,
+    { ...completion, choices: [{ ...completion.choices[0], finish_reason: null }] },
+    '/choices/0/finish_reason',
+  )
+  failsAt(
+    t,
+    C.ChatCompletion,
+    {
+      ...completion,
+      choices: [{ ...completion.choices[0], logprobs: { content: [{ token: 'a', logprob: 0 }], refusal: null } }],
+    },
+    '/choices/0/logprobs/content/0',
+  )
 })
 
 t.test('ChatCompletionChunk validates role, content and tool-call deltas and the usage chunk', async (t) => {
-  const head = { id: 'chatcmpl-1', object: 'chat.completion.chunk' as const, created: 1_700_000_000, model: 'm', system_fingerprint: 'fp' }
+  const head = {
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk' as const,
+    created: 1_700_000_000,
+    model: 'm',
+    system_fingerprint: 'fp',
+  }
   const chunks: OpenAI.Chat.ChatCompletionChunk[] = [
-    { ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] },
-    { ...head, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }] },
-    { ...head, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }] },
+    {
+      ...head,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    },
+    {
+      ...head,
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+            ],
+          },
+          finish_reason: null,
+        },
+      ],
+    },
+    {
+      ...head,
+      choices: [
+        { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null },
+      ],
+    },
     { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }], usage: null },
     { ...head, choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
   ]
   const check = Compile(C.ChatCompletionChunk)
   for (const chunk of chunks) t.ok(check.Check(chunk), JSON.stringify(chunk.choices))
-  const timings = { prompt_n: 3, prompt_ms: 1, prompt_per_second: 3000, predicted_n: 4, predicted_ms: 8, predicted_per_second: 500, cache_n: 0 }
+  const timings = {
+    prompt_n: 3,
+    prompt_ms: 1,
+    prompt_per_second: 3000,
+    predicted_n: 4,
+    predicted_ms: 8,
+    predicted_per_second: 500,
+    cache_n: 0,
+  }
   t.ok(check.Check({ ...chunks[4], timings }), 'the last chunk with llama.cpp timings')
-  failsAt(t, C.ChatCompletionChunk, { ...head, choices: [{ index: 0, delta: { tool_calls: [{ id: 'call_1' }] }, finish_reason: null }] },
-    '/choices/0/delta/tool_calls/0')
+  failsAt(
+    t,
+    C.ChatCompletionChunk,
+    { ...head, choices: [{ index: 0, delta: { tool_calls: [{ id: 'call_1' }] }, finish_reason: null }] },
+    '/choices/0/delta/tool_calls/0',
+  )
   failsAt(t, C.ChatCompletionChunk, { ...head, object: 'chat.completion', choices: [] }, '/object')
   failsAt(t, C.ChatCompletionChunk, { ...head, choices: [{ index: 0, delta: {} }] }, '/choices/0')
 })
 
 t.test('Completion and its chunks validate with legacy logprobs and timings', async (t) => {
   const completion: OpenAI.Completion = {
-    id: 'cmpl-1', object: 'text_completion', created: 1_700_000_000, model: 'm', system_fingerprint: 'fp',
-    choices: [{
-      index: 0, text: ' there was', finish_reason: 'length',
-      logprobs: { tokens: [' there', ' was'], token_logprobs: [-0.5, -0.25], top_logprobs: [{ ' there': -0.5 }, { ' was': -0.25, ' is': -3 }], text_offset: [16, 22] },
-    }],
+    id: 'cmpl-1',
+    object: 'text_completion',
+    created: 1_700_000_000,
+    model: 'm',
+    system_fingerprint: 'fp',
+    choices: [
+      {
+        index: 0,
+        text: ' there was',
+        finish_reason: 'length',
+        logprobs: {
+          tokens: [' there', ' was'],
+          token_logprobs: [-0.5, -0.25],
+          top_logprobs: [{ ' there': -0.5 }, { ' was': -0.25, ' is': -3 }],
+          text_offset: [16, 22],
+        },
+      },
+    ],
     usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
   }
   const check = Compile(L.Completion)
   t.ok(check.Check(completion))
-  t.ok(check.Check({ ...completion, timings: { prompt_n: 4, prompt_ms: 2, prompt_per_second: 2000, predicted_n: 2, predicted_ms: 2, predicted_per_second: 1000 } }))
-  failsAt(t, L.Completion, { ...completion, choices: [{ ...completion.choices[0], finish_reason: 'tool_calls' }] }, '/choices/0/finish_reason')
-  failsAt(t, L.Completion, { ...completion, choices: [{ ...completion.choices[0], logprobs: { tokens: [1] } }] }, '/choices/0/logprobs/tokens/0')
+  t.ok(
+    check.Check({
+      ...completion,
+      timings: {
+        prompt_n: 4,
+        prompt_ms: 2,
+        prompt_per_second: 2000,
+        predicted_n: 2,
+        predicted_ms: 2,
+        predicted_per_second: 1000,
+      },
+    }),
+  )
+  failsAt(
+    t,
+    L.Completion,
+    { ...completion, choices: [{ ...completion.choices[0], finish_reason: 'tool_calls' }] },
+    '/choices/0/finish_reason',
+  )
+  failsAt(
+    t,
+    L.Completion,
+    { ...completion, choices: [{ ...completion.choices[0], logprobs: { tokens: [1] } }] },
+    '/choices/0/logprobs/tokens/0',
+  )
   const chunk = Compile(L.CompletionChunk)
-  t.ok(chunk.Check({ ...completion, choices: [{ index: 0, text: ' there', logprobs: null, finish_reason: null }], usage: null }))
+  t.ok(
+    chunk.Check({
+      ...completion,
+      choices: [{ index: 0, text: ' there', logprobs: null, finish_reason: null }],
+      usage: null,
+    }),
+  )
   t.ok(chunk.Check({ ...completion, choices: [] }), 'the usage chunk')
   failsAt(t, L.CompletionChunk, { ...completion, object: 'chat.completion.chunk' }, '/object')
 })
 
 t.test('CreateEmbeddingResponse carries float or base64 vectors', async (t) => {
-  const reply = { object: 'list', model: 'bge', usage: { prompt_tokens: 3, total_tokens: 3 }, data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }] }
+  const reply = {
+    object: 'list',
+    model: 'bge',
+    usage: { prompt_tokens: 3, total_tokens: 3 },
+    data: [{ object: 'embedding', index: 0, embedding: [0.1, -0.2] }],
+  }
   const check = Compile(E.CreateEmbeddingResponse)
   t.ok(check.Check(reply))
   t.ok(check.Check({ ...reply, data: [{ object: 'embedding', index: 0, embedding: 'zczMPc3MTL4=' }] }))
-  failsAt(t, E.CreateEmbeddingResponse, { ...reply, data: [{ object: 'embedding', index: 0, embedding: [0.1, '0.2'] }] }, '/data/0/embedding')
+  failsAt(
+    t,
+    E.CreateEmbeddingResponse,
+    { ...reply, data: [{ object: 'embedding', index: 0, embedding: [0.1, '0.2'] }] },
+    '/data/0/embedding',
+  )
   failsAt(t, E.CreateEmbeddingResponse, { ...reply, usage: { prompt_tokens: 3 } }, '/usage')
 })
 
 t.test('Model, ModelsPage and ModelPath', async (t) => {
-  const model: OpenAI.Model = { id: 'org/repo:stories260K.gguf', object: 'model', created: 1_700_000_000, owned_by: 'oxillama' }
+  const model: OpenAI.Model = {
+    id: 'org/repo:stories260K.gguf',
+    object: 'model',
+    created: 1_700_000_000,
+    owned_by: 'oxillama',
+  }
   t.ok(Compile(Model).Check(model))
   t.ok(Compile(ModelsPage).Check({ object: 'list', data: [model] }))
   failsAt(t, ModelsPage, { object: 'list', data: [{ ...model, object: 'engine' }] }, '/data/0/object')
@@ -127,7 +275,15 @@ t.test('tokenize and detokenize bodies and replies', async (t) => {
   failsAt(t, TokenizeParams, {}, '')
   const reply = Compile(TokenizeResponse)
   t.ok(reply.Check({ tokens: [1, 15043] }))
-  t.ok(reply.Check({ tokens: [{ id: 1, piece: '<s>' }, { id: 243, piece: [240] }] }), 'pieces, as text or bytes')
+  t.ok(
+    reply.Check({
+      tokens: [
+        { id: 1, piece: '<s>' },
+        { id: 243, piece: [240] },
+      ],
+    }),
+    'pieces, as text or bytes',
+  )
   t.ok(reply.Check({ tokens: [] }))
   failsAt(t, TokenizeResponse, { tokens: [{ id: 1 }] }, '/tokens')
   t.ok(Compile(DetokenizeParams).Check({ tokens: [1, 2, 3] }))
@@ -142,7 +298,9 @@ t.test('Health and ErrorResponse', async (t) => {
   t.ok(health.Check({ status: 'loading' }))
   t.notOk(health.Check({ status: 'error' }))
   const error = Compile(ErrorResponse)
-  t.ok(error.Check({ error: { message: 'm', type: 'invalid_request_error', param: 'messages[0].content', code: null } }))
+  t.ok(
+    error.Check({ error: { message: 'm', type: 'invalid_request_error', param: 'messages[0].content', code: null } }),
+  )
   failsAt(t, ErrorResponse, { error: { message: 'm', type: 'invalid_request_error', code: null } }, '/error')
   failsAt(t, ErrorResponse, { error: { message: 'm', type: 'server_error', param: null, code: 500 } }, '/error/code')
 })

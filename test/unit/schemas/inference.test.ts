@@ -35,10 +35,19 @@ const chatRequest: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
     {
       role: 'assistant',
       content: null,
-      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather-2', arguments: '{"city":"Paris"}' } }],
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'get_weather-2', arguments: '{"city":"Paris"}' } },
+      ],
     },
     { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
-    { role: 'assistant', content: [{ type: 'text', text: 'It is 21C.' }, { type: 'refusal', refusal: 'No more.' }], refusal: null },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'It is 21C.' },
+        { type: 'refusal', refusal: 'No more.' },
+      ],
+      refusal: null,
+    },
     {
       role: 'user',
       content: [
@@ -67,7 +76,10 @@ const chatRequest: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
   tools: [weatherTool],
   tool_choice: { type: 'function', function: { name: 'get_weather-2' } },
   parallel_tool_calls: false,
-  response_format: { type: 'json_schema', json_schema: { name: 'weather_reply', schema: { type: 'object' }, strict: true, description: 'd' } },
+  response_format: {
+    type: 'json_schema',
+    json_schema: { name: 'weather_reply', schema: { type: 'object' }, strict: true, description: 'd' },
+  },
   user: 'user-1',
   metadata: { k: 'v' },
   store: false,
@@ -89,7 +101,13 @@ const streamRequest: OpenAI.Chat.ChatCompletionCreateParamsStreaming = {
   response_format: { type: 'json_object' },
 }
 
-const llamaExtensions = { top_k: 40, min_p: 0.05, repeat_penalty: 1.1, grammar: 'root ::= "yes" | "no"', ignore_eos: true }
+const llamaExtensions = {
+  top_k: 40,
+  min_p: 0.05,
+  repeat_penalty: 1.1,
+  grammar: 'root ::= "yes" | "no"',
+  ignore_eos: true,
+}
 
 t.test('ChatCompletionCreateParams accepts SDK-shaped requests, llama.cpp extensions and unknown fields', async (t) => {
   const check = Compile(C.ChatCompletionCreateParams)
@@ -97,15 +115,57 @@ t.test('ChatCompletionCreateParams accepts SDK-shaped requests, llama.cpp extens
   t.ok(check.Check(streamRequest), 'stream: true')
   t.ok(check.Check({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }), 'the minimum')
   t.ok(check.Check({ ...streamRequest, ...llamaExtensions }), 'llama.cpp extensions')
-  t.ok(check.Check({ ...streamRequest, top_k: 0, min_p: 0, repeat_penalty: 0, max_tokens: null, seed: null, n: null }), 'lower bounds and nulls')
-  t.ok(check.Check({ ...chatRequest, response_format: { type: 'text' }, tool_choice: 'none', stop: null, logit_bias: null }))
+  t.ok(
+    check.Check({ ...streamRequest, top_k: 0, min_p: 0, repeat_penalty: 0, max_tokens: null, seed: null, n: null }),
+    'lower bounds and nulls',
+  )
+  t.ok(
+    check.Check({
+      ...chatRequest,
+      response_format: { type: 'text' },
+      tool_choice: 'none',
+      stop: null,
+      logit_bias: null,
+    }),
+  )
   t.ok(check.Check({ ...chatRequest, stop: [] }), 'an empty stop list is no stop sequence')
-  t.ok(check.Check({ ...chatRequest, cache_prompt: true, chat_template_kwargs: { enable_thinking: false } }), 'unknown top-level fields')
-  t.ok(check.Check({ model: 'm', messages: [{ role: 'user', content: 'hi', extra: 1 }], tools: [{ ...weatherTool, extra: 2 }] }), 'unknown nested fields')
-  t.ok(check.Check({ ...chatRequest, functions: [{ name: 'f', parameters: { type: 'object' } }], function_call: { name: 'f' } }), 'deprecated functions')
-  t.ok(check.Check({ ...chatRequest, tools: [{ type: 'custom', custom: { name: 'sql' } }], tool_choice: { type: 'custom', custom: { name: 'sql' } } }),
-    'custom tools parse, so the API can refuse them by name')
-  t.ok(check.Check({ ...chatRequest, tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'f' } }] } } }))
+  t.ok(
+    check.Check({ ...chatRequest, cache_prompt: true, chat_template_kwargs: { enable_thinking: false } }),
+    'unknown top-level fields',
+  )
+  t.ok(
+    check.Check({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi', extra: 1 }],
+      tools: [{ ...weatherTool, extra: 2 }],
+    }),
+    'unknown nested fields',
+  )
+  t.ok(
+    check.Check({
+      ...chatRequest,
+      functions: [{ name: 'f', parameters: { type: 'object' } }],
+      function_call: { name: 'f' },
+    }),
+    'deprecated functions',
+  )
+  t.ok(
+    check.Check({
+      ...chatRequest,
+      tools: [{ type: 'custom', custom: { name: 'sql' } }],
+      tool_choice: { type: 'custom', custom: { name: 'sql' } },
+    }),
+    'custom tools parse, so the API can refuse them by name',
+  )
+  t.ok(
+    check.Check({
+      ...chatRequest,
+      tool_choice: {
+        type: 'allowed_tools',
+        allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'f' } }] },
+      },
+    }),
+  )
 })
 
 t.test('ChatCompletionCreateParams rejects each bad field at its own path', async (t) => {
@@ -143,8 +203,14 @@ t.test('ChatCompletionCreateParams rejects each bad field at its own path', asyn
     [{ tool_choice: 'any' }, '/tool_choice'],
     [{ tool_choice: { type: 'function', function: {} } }, '/tool_choice/function'],
     [{ parallel_tool_calls: 'yes' }, '/parallel_tool_calls'],
-    [{ response_format: { type: 'json_schema', json_schema: { name: 'bad name' } } }, '/response_format/json_schema/name'],
-    [{ response_format: { type: 'json_schema', json_schema: { name: 'ok', schema: 'object' } } }, '/response_format/json_schema/schema'],
+    [
+      { response_format: { type: 'json_schema', json_schema: { name: 'bad name' } } },
+      '/response_format/json_schema/name',
+    ],
+    [
+      { response_format: { type: 'json_schema', json_schema: { name: 'ok', schema: 'object' } } },
+      '/response_format/json_schema/schema',
+    ],
     [{ response_format: { type: 'xml' } }, '/response_format/type'],
     [{ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }, '/metadata'],
     [{ modalities: ['video'] }, '/modalities/0'],
@@ -163,14 +229,41 @@ t.test('ChatCompletionCreateParams rejects each bad field at its own path', asyn
     [{ messages: [{ role: 'user', content: [] }] }, '/messages/0/content'],
     [{ messages: [{ role: 'user', content: [{ type: 'video', video: {} }] }] }, '/messages/0/content/0/type'],
     [{ messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, '/messages/0/content/0/text'],
-    [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x', detail: 'max' } }] }] }, '/messages/0/content/0/image_url/detail'],
-    [{ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'ogg' } }] }] }, '/messages/0/content/0/input_audio/format'],
-    [{ messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, '/messages/0/content/0/type'],
-    [{ messages: [{ role: 'assistant', content: [{ type: 'refusal', refusal: 1 }] }] }, '/messages/0/content/0/refusal'],
-    [{ messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }] }, '/messages/0/tool_calls/0/function/arguments'],
+    [
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x', detail: 'max' } }] }] },
+      '/messages/0/content/0/image_url/detail',
+    ],
+    [
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'ogg' } }] }] },
+      '/messages/0/content/0/input_audio/format',
+    ],
+    [
+      { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] },
+      '/messages/0/content/0/type',
+    ],
+    [
+      { messages: [{ role: 'assistant', content: [{ type: 'refusal', refusal: 1 }] }] },
+      '/messages/0/content/0/refusal',
+    ],
+    [
+      {
+        messages: [
+          { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] },
+        ],
+      },
+      '/messages/0/tool_calls/0/function/arguments',
+    ],
     [{ messages: [{ role: 'tool', content: 'x' }] }, '/messages/0'],
     [{ messages: [{ role: 'tool', content: 'x', tool_call_id: 7 }] }, '/messages/0/tool_call_id'],
-    [{ messages: [{ role: 'user', content: 'hi' }, { role: 'function', content: 'x' }] }, '/messages/1'],
+    [
+      {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'function', content: 'x' },
+        ],
+      },
+      '/messages/1',
+    ],
   ]
   for (const [patch, path] of cases) failsAt(t, C.ChatCompletionCreateParams, { ...base, ...patch }, path)
   failsAt(t, C.ChatCompletionCreateParams, { messages: base.messages }, '')
@@ -178,16 +271,40 @@ t.test('ChatCompletionCreateParams rejects each bad field at its own path', asyn
 
 t.test('CompletionCreateParams accepts every prompt form and rejects bad fields at their path', async (t) => {
   const request: OpenAI.CompletionCreateParamsNonStreaming = {
-    model: 'stories260K', prompt: 'Once upon a time', echo: true, logprobs: 5, best_of: 1, max_tokens: 0, n: 2, stop: ['.'],
-    stream: false, stream_options: null, temperature: 2, top_p: 0, seed: 7, logit_bias: { '1': 0 }, presence_penalty: 0,
-    frequency_penalty: 0, user: 'u', suffix: null,
+    model: 'stories260K',
+    prompt: 'Once upon a time',
+    echo: true,
+    logprobs: 5,
+    best_of: 1,
+    max_tokens: 0,
+    n: 2,
+    stop: ['.'],
+    stream: false,
+    stream_options: null,
+    temperature: 2,
+    top_p: 0,
+    seed: 7,
+    logit_bias: { '1': 0 },
+    presence_penalty: 0,
+    frequency_penalty: 0,
+    user: 'u',
+    suffix: null,
   }
-  const streaming: OpenAI.CompletionCreateParamsStreaming = { model: 'm', prompt: [[1, 2], [3]], stream: true, stream_options: { include_usage: true } }
+  const streaming: OpenAI.CompletionCreateParamsStreaming = {
+    model: 'm',
+    prompt: [[1, 2], [3]],
+    stream: true,
+    stream_options: { include_usage: true },
+  }
   const check = Compile(L.CompletionCreateParams)
   t.ok(check.Check(request))
   t.ok(check.Check(streaming))
-  for (const prompt of ['', ['a', 'b'], [1, 2, 3], [[1], [2, 3]], null]) t.ok(check.Check({ ...request, prompt }), JSON.stringify(prompt))
-  t.ok(check.Check({ ...request, ...llamaExtensions, response_format: { type: 'json_object' }, n_probs: 3 }), 'extensions and unknown fields')
+  for (const prompt of ['', ['a', 'b'], [1, 2, 3], [[1], [2, 3]], null])
+    t.ok(check.Check({ ...request, prompt }), JSON.stringify(prompt))
+  t.ok(
+    check.Check({ ...request, ...llamaExtensions, response_format: { type: 'json_object' }, n_probs: 3 }),
+    'extensions and unknown fields',
+  )
   const cases: [Record<string, unknown>, string][] = [
     [{ prompt: [] }, '/prompt'],
     [{ prompt: [[1], []] }, '/prompt/1'],
@@ -213,7 +330,13 @@ t.test('CompletionCreateParams accepts every prompt form and rejects bad fields 
 })
 
 t.test('EmbeddingCreateParams enforces the OpenAI input limits', async (t) => {
-  const request: OpenAI.EmbeddingCreateParams = { model: 'bge', input: ['a', 'b'], encoding_format: 'base64', dimensions: 384, user: 'u' }
+  const request: OpenAI.EmbeddingCreateParams = {
+    model: 'bge',
+    input: ['a', 'b'],
+    encoding_format: 'base64',
+    dimensions: 384,
+    user: 'u',
+  }
   const check = Compile(E.EmbeddingCreateParams)
   t.ok(check.Check(request))
   const inputs = ['x', Array(2048).fill('x'), [0, 1, 2], Array(4096).fill(5), [[1], [2, 3]], Array(2048).fill([1])]

@@ -85,10 +85,16 @@ t.test('RunCreateParams: stream picks the variant, limits are at least 256, unkn
 t.test('MessageCreateParams takes a string or parts of text, image_file and image_url', async (t) => {
   const check = Compile(M.MessageCreateParams)
   t.ok(check.Check({ role: 'user', content: 'hello' }))
-  t.ok(check.Check({
-    role: 'assistant',
-    content: [{ type: 'text', text: 'a' }, { type: 'image_file', image_file: { file_id: 'f' } }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }],
-  }))
+  t.ok(
+    check.Check({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'a' },
+        { type: 'image_file', image_file: { file_id: 'f' } },
+        { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } },
+      ],
+    }),
+  )
   t.notOk(check.Check({ role: 'system', content: 'x' }))
   t.notOk(check.Check({ role: 'user', content: [] }))
   t.notOk(check.Check({ role: 'user', content: [{ type: 'text', text: { value: 'a', annotations: [] } }] }))
@@ -97,12 +103,38 @@ t.test('MessageCreateParams takes a string or parts of text, image_file and imag
 t.test('Run accepts a full run and rejects a status outside the nine', async (t) => {
   const check = Compile(R.Run)
   const run: R.Run = {
-    id: 'run_1', object: 'thread.run', created_at: NOW, thread_id: 'thread_1', assistant_id: 'asst_1', status: 'requires_action',
-    required_action: { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] } },
-    last_error: null, expires_at: NOW + 600, started_at: NOW, cancelled_at: null, failed_at: null, completed_at: null,
-    incomplete_details: null, model: 'm', instructions: '', tools: [], metadata: {}, usage: null, temperature: 1, top_p: 1,
-    max_prompt_tokens: null, max_completion_tokens: null, truncation_strategy: { type: 'auto', last_messages: null },
-    response_format: 'auto', tool_choice: 'auto', parallel_tool_calls: true,
+    id: 'run_1',
+    object: 'thread.run',
+    created_at: NOW,
+    thread_id: 'thread_1',
+    assistant_id: 'asst_1',
+    status: 'requires_action',
+    required_action: {
+      type: 'submit_tool_outputs',
+      submit_tool_outputs: {
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      },
+    },
+    last_error: null,
+    expires_at: NOW + 600,
+    started_at: NOW,
+    cancelled_at: null,
+    failed_at: null,
+    completed_at: null,
+    incomplete_details: null,
+    model: 'm',
+    instructions: '',
+    tools: [],
+    metadata: {},
+    usage: null,
+    temperature: 1,
+    top_p: 1,
+    max_prompt_tokens: null,
+    max_completion_tokens: null,
+    truncation_strategy: { type: 'auto', last_messages: null },
+    response_format: 'auto',
+    tool_choice: 'auto',
+    parallel_tool_calls: true,
   }
   t.ok(check.Check(run))
   t.notOk(check.Check({ ...run, status: 'running' }))
@@ -112,11 +144,30 @@ t.test('Run accepts a full run and rejects a status outside the nine', async (t)
 
 t.test('AssistantStreamEvent checks data against the event name', async (t) => {
   const check = Compile(E.AssistantStreamEvent)
-  const delta = { id: 'msg_1', object: 'thread.message.delta', delta: { content: [{ index: 0, type: 'text', text: { value: 'Hi' } }] } }
+  const delta = {
+    id: 'msg_1',
+    object: 'thread.message.delta',
+    delta: { content: [{ index: 0, type: 'text', text: { value: 'Hi' } }] },
+  }
   t.ok(check.Check({ event: 'thread.message.delta', data: delta }))
   t.notOk(check.Check({ event: 'thread.run.completed', data: delta }))
   t.ok(check.Check({ event: 'error', data: { code: null, message: 'boom', param: null, type: 'server_error' } }))
-  const stepDelta = { id: 'step_1', object: 'thread.run.step.delta', delta: { step_details: { type: 'tool_calls', tool_calls: [{ index: 0, type: 'function', function: { arguments: '{"a"' } }] } } }
+  const stepDelta = {
+    id: 'step_1',
+    object: 'thread.run.step.delta',
+    delta: {
+      step_details: {
+        type: 'tool_calls',
+        tool_calls: [{ index: 0, type: 'function', function: { arguments: '{"a"' } }],
+      },
+    },
+  }
   t.ok(check.Check({ event: 'thread.run.step.delta', data: stepDelta }))
-  t.notOk(check.Check({ event: 'thread.run.step.delta', data: { ...stepDelta, delta: { ...stepDelta.delta, id: 'step_1' } } }), 'a step delta must not carry id')
+  t.notOk(
+    check.Check({
+      event: 'thread.run.step.delta',
+      data: { ...stepDelta, delta: { ...stepDelta.delta, id: 'step_1' } },
+    }),
+    'a step delta must not carry id',
+  )
 })

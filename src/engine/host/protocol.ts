@@ -1,0 +1,28 @@
+/** Messages between the engine host and wllama's worker script (llama-cpp.js), and the glue actions we use. */
+
+/** A call the host sends to the worker; the worker answers with the same callbackId. */
+export type WorkerCall =
+  | { verb: 'module.init'; args: [pthreadScript: string, useAsyncFile: boolean]; callbackId: number }
+  | { verb: 'fs.alloc'; args: [name: string, size: number, allocBuffer: boolean]; callbackId: number }
+  | { verb: 'wllama.start'; args: []; callbackId: number }
+  | { verb: 'wllama.action'; args: [action: GlueAction, message: Uint8Array]; callbackId: number }
+  | { verb: 'wllama.exit'; args: []; callbackId: number }
+
+/** The answer to a file read the wasm asked for. */
+export interface FileReadResponse {
+  verb: 'fs.read_res'
+  args: [data: ArrayBuffer]
+}
+
+/** Everything the worker posts to the host. */
+export type WorkerEvent =
+  | { verb: `console.${'log' | 'debug' | 'info' | 'warn' | 'error'}`; args: unknown[] }
+  | { verb: 'signal.abort'; args: [kind: 'abort' | 'exception', message: string, stack: string, error: unknown] }
+  | { verb: 'fs.read_req'; args: [name: string, offset: number, size: number] }
+  | { verb?: undefined; callbackId: number; result?: unknown; err?: string }
+
+/** The wllama_action names this host calls. */
+export type GlueAction = 'load' | 'completion' | 'embedding' | 'get_result' | 'cancel'
+
+/** The engine build: main needs JSPI + memory64; compat is wasm32 + Asyncify. */
+export type EngineBuild = 'main' | 'compat'
