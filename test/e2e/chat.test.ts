@@ -44,7 +44,7 @@ function checkCall(
 ): Record<string, unknown> {
   t.ok(call, 'a tool call')
   if (!call) return {}
-  t.match(call.id, /^call_\w+/)
+  t.match(call.id, /^call_[\w-]+$/) // base64url
   t.equal(call.type, 'function')
   t.equal(call.function.name, name)
   const args = JSON.parse(call.function.arguments) as Record<string, unknown>

@@ -289,3 +289,51 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
     { code: 'invalid_request', param: 'tool_choice.function.name' },
   )
 })
+
+t.test('a forced call with a rich parameter schema runs under the compact grammar and parses', async (t) => {
+  const parameters = {
+    type: 'object',
+    properties: {
+      city: { type: 'string', maxLength: 10 },
+      unit: { type: 'string', enum: ['c', 'f'] },
+      days: { type: 'integer' },
+      hourly: { type: 'boolean' },
+      tags: { type: 'array', items: { type: 'string', maxLength: 5 }, maxItems: 2 },
+      where: {
+        type: 'object',
+        properties: { lat: { type: 'number' }, note: { type: ['string', 'null'], maxLength: 5 } },
+        required: ['lat'],
+      },
+    },
+    required: ['city', 'unit', 'where'],
+  }
+  const res = await collectGeneration(
+    chatCompletion(
+      engine,
+      {
+        messages: [{ role: 'user', content: 'Weather?' }],
+        tools: [{ type: 'function', function: { name: 'forecast', parameters } }],
+        tool_choice: { type: 'function', function: { name: 'forecast' } },
+        max_tokens: 400,
+        temperature: 0.8,
+        seed: 11,
+      },
+      opts,
+    ),
+  )
+  const call = res.choices[0]?.toolCalls[0]
+  t.equal(res.choices[0]?.finish, 'tool_calls')
+  t.equal(call?.function.name, 'forecast')
+  const args = JSON.parse(call?.function.arguments ?? '') as Record<string, unknown>
+  t.equal(call?.function.arguments, JSON.stringify(args), `compact: ${call?.function.arguments}`)
+  t.ok(typeof args.city === 'string' && args.city.length <= 10, 'city')
+  t.ok(args.unit === 'c' || args.unit === 'f', 'unit')
+  const where = args.where as { lat?: unknown; note?: unknown }
+  t.type(where.lat, 'number')
+  t.ok(!('note' in where) || where.note === null || typeof where.note === 'string', 'note')
+  const known = ['city', 'unit', 'days', 'hourly', 'tags', 'where']
+  t.ok(
+    Object.keys(args).every((key) => known.includes(key)),
+    'no other keys',
+  )
+})
