@@ -31,7 +31,7 @@ export function registerChat(router: Router, deps: ApiDeps): void {
         }
         const chunks = chatChunks(events, head, reply)
         const stream: AsyncGenerator<ChatCompletionChunk> = legacy ? legacyChunks(chunks) : chunks
-        // the engine opens each choice with a role-only chunk before it has read the prompt: wait past it
+        // each choice opens with a role-only chunk sent before the engine has read the prompt: wait past it
         const opened = await openStream(stream, isOpening)
         return sse(chunkEvents(opened, stream, c.body.stream_options?.include_usage === true))
       }),
