@@ -50,7 +50,7 @@ export function registerCompletions(router: Router, deps: ApiDeps): void {
           ...(body.ignore_eos ? { ignore_eos: true } : {}),
         }
         const events = allPrompts(engine, prompts, request, { signal: c.signal, n })
-        const head = replyHead('cmpl', engine, body.model)
+        const head = replyHead(engine, { prefix: 'cmpl', model: body.model })
         const reply: CompletionReplyOptions = { prompts, n, echo: body.echo === true, topN: body.logprobs ?? null }
         if (!body.stream) return await collectCompletion(events, head, reply)
         const chunks = completionChunks(events, head, reply)

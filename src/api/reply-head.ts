@@ -15,7 +15,7 @@ export function withObject<O extends string>(head: ReplyHead, object: O): ReplyH
 }
 
 /** A new reply head: a fresh id with the given prefix (`chatcmpl`, `cmpl`), the time, the model and the build. */
-export function replyHead(prefix: string, engine: Engine, model: string): ReplyHead {
+export function replyHead(engine: Engine, { prefix, model }: { prefix: string; model: string }): ReplyHead {
   return {
     id: `${prefix}-${randomBytes(12).toString('base64url')}`,
     created: Math.floor(Date.now() / 1000),
