@@ -4,14 +4,14 @@ import t from 'tap'
 import { REPO_ROOT } from '../helpers/paths.js'
 
 // Which src/ layers each layer may import (style.md section 2); top-level files (app, main, config) may import all.
-// `limits` is a leaf of plain constants (request bounds) that every layer may import and that imports nothing.
+// `limits` is a leaf of plain constants (request bounds) that the server's layers may import; it imports nothing.
 const ALLOWED: Record<string, readonly string[]> = {
   limits: [],
   schemas: ['limits'],
   http: ['schemas', 'limits'],
   transports: ['http', 'limits'],
   engine: ['limits'],
-  acquire: ['limits'],
+  acquire: [], // model acquisition imports nothing from the server
   store: ['schemas', 'limits'],
   runs: ['engine', 'store', 'schemas', 'limits'],
   api: ['http', 'schemas', 'engine', 'store', 'runs', 'limits'],
