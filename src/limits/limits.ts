@@ -1,6 +1,6 @@
 // Request bounds, declared once. The typebox schemas publish and enforce them on the wire; the engine checks the
 // same constants, since requests reach it from other paths too (runs, tests, benchmarks). This module imports
-// nothing, so every layer may import it.
+// nothing, so every server layer may import it.
 
 /** Choices per request (`n`). OpenAI allows 128; every choice takes an engine slot, so this server allows 16. */
 export const MAX_CHOICES = 16
