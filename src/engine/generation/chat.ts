@@ -160,13 +160,13 @@ async function* choiceEvents(
   if (held !== null) {
     const calls = parseToolCalls(held, request.tools ?? [])
     if (calls) {
-      const pieces = calls.map((c, i) => ({
+      const whole = calls.map((c, i) => ({
         index: i,
         id: c.id,
         name: c.function.name,
         arguments: c.function.arguments,
       }))
-      yield* toolCallEvents(index, pieces, [])
+      yield* toolCallEvents(index, whole, [])
       if (finish === 'stop') finish = 'tool_calls'
     } else {
       yield { type: 'text', choice: index, text: held }
