@@ -42,12 +42,11 @@ export async function executeRun(ctx: RunContext, queued: Run, signal: AbortSign
     if (prompt.kind === 'incomplete')
       return await finish(ctx, writer, run, { status: 'incomplete', incomplete_details: { reason: prompt.reason } })
     let finishReason: FinishReason = 'stop'
-    for await (const chunk of chatCompletion(ctx.engine, prompt.request, { model: run.model, signal })) {
-      const choice = chunk.choices[0]
-      if (choice?.delta.content) await writer.text(choice.delta.content)
-      if (choice?.delta.tool_calls?.length) await writer.toolCallDeltas(choice.delta.tool_calls)
-      if (choice?.finish_reason) finishReason = choice.finish_reason
-      if (chunk.usage) usage = chunk.usage
+    for await (const event of chatCompletion(ctx.engine, prompt.request, { signal })) {
+      if (event.type === 'text' && event.text) await writer.text(event.text)
+      else if (event.type === 'tool_call') await writer.toolCall(event)
+      else if (event.type === 'finish') finishReason = event.reason
+      else if (event.type === 'usage') usage = event.usage
     }
     run = { ...run, usage: addUsage(run.usage, usage) }
     const calls = writer.toolCalls
