@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
 import { registerMessages } from './messages.js'
 import { registerModels } from './models.js'
+import { registerResponses } from './responses.js'
 import { registerRunSteps } from './run-steps.js'
 import { registerRuns } from './runs.js'
 import { registerThreads } from './threads.js'
@@ -23,4 +24,5 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerMessages(router, deps)
   registerRunSteps(router, deps)
   registerRuns(router, deps)
+  registerResponses(router, deps)
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 /** Prefixes of the ids the server mints. */
-export type IdPrefix = 'asst' | 'thread' | 'msg' | 'run' | 'step' | 'call'
+export type IdPrefix = 'asst' | 'thread' | 'msg' | 'run' | 'step' | 'call' | 'resp' | 'fc' | 'conv'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const ID_LENGTH = 24

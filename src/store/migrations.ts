@@ -62,4 +62,25 @@ CREATE INDEX run_steps_order ON run_steps (run_id, created_at, seq);
 CREATE INDEX run_steps_thread ON run_steps (thread_id);
 `,
   },
+  {
+    id: '002-responses',
+    sql: `
+CREATE TABLE responses (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+
+-- A response's input items in order; ids are not unique (a replayed item keeps the id it had in an output)
+CREATE TABLE response_items (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  response_id text NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX response_items_order ON response_items (response_id, created_at, seq);
+`,
+  },
 ]

@@ -14,6 +14,7 @@ import type {
   MessageListParams,
   MessageStatus,
 } from '../schemas/messages.js'
+import type { InputItemListParams, Response, ResponseDeleted, ResponseItem } from '../schemas/responses.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
@@ -144,6 +145,18 @@ export interface RunStepStore {
   update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep>
 }
 
+/** Stored responses (only those created with `store` true) and their input items, in order. */
+export interface ResponseStore {
+  /** Writes a finished response and its input items in one transaction. */
+  create(response: Response, input: ResponseItem[]): Promise<void>
+  get(id: string): Promise<Response | null>
+  /** Every input item of the response, oldest first (for chaining). */
+  inputItems(id: string): Promise<ResponseItem[]>
+  /** One cursor page of input items; throws `not_found` for an unknown response. */
+  listInputItems(id: string, query?: InputItemListParams): Promise<ListPage<ResponseItem>>
+  delete(id: string): Promise<ResponseDeleted>
+}
+
 /** The durable store of Assistants objects; everything goes in and out in its exact wire shape. */
 export interface Store {
   readonly assistants: AssistantStore
@@ -151,6 +164,7 @@ export interface Store {
   readonly messages: MessageStore
   readonly runs: RunStore
   readonly steps: RunStepStore
+  readonly responses: ResponseStore
   /**
    * Runs fn with a store bound to one transaction: all of its changes commit together or not at all.
    * Use only `tx` inside fn (the outer store waits for the transaction to end). Nested calls join it.

@@ -3,6 +3,7 @@ import type { Store } from '../store.js'
 import { sqlAssistants } from './assistants.js'
 import type { SqlClient, SqlContext, SqlDatabase } from './client.js'
 import { sqlMessages } from './messages.js'
+import { sqlResponses } from './responses.js'
 import { sqlRuns } from './runs.js'
 import { sqlSteps } from './steps.js'
 import { sqlThreads } from './threads.js'
@@ -44,6 +45,7 @@ function bind(ctx: SqlContext, rest: Pick<Store, 'transaction' | 'close'>): Stor
     messages: sqlMessages(ctx),
     runs: sqlRuns(ctx),
     steps: sqlSteps(ctx),
+    responses: sqlResponses(ctx),
     ...rest,
   }
 }

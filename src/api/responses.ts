@@ -1,0 +1,186 @@
+import { chatCompletion } from '../engine/generation/chat.js'
+import { ApiError, BadRequestError, NotFoundError } from '../http/errors.js'
+import { sse } from '../http/reply.js'
+import type { Router } from '../http/router.js'
+import type { SseEvent } from '../http/sse.js'
+import {
+  InputItemListParams,
+  Response,
+  ResponseCreateParams,
+  ResponseDeleted,
+  ResponseItemList,
+  ResponsePath,
+  ResponseRetrieveParams,
+  type ResponseItem,
+} from '../schemas/responses.js'
+import { newId } from '../store/ids.js'
+import type { Store } from '../store/store.js'
+import { openStream } from './chunk-stream.js'
+import { checkModelName, requireEngine, requireStore, type ApiDeps } from './deps.js'
+import { mapErrors, toApiError } from './errors.js'
+import { functionTools, toChatMessages, toEngineResponse, toResponseItems } from './responses-input.js'
+import { isTerminal, responseEvents, type ResponseStreamEvent } from './responses-reply.js'
+
+/** Registers POST /v1/responses, GET/DELETE /v1/responses/:response_id and its input_items. */
+export function registerResponses(router: Router, deps: ApiDeps): void {
+  router.post(
+    '/v1/responses',
+    { body: ResponseCreateParams, response: Response, summary: 'Creates a model response' },
+    (c) =>
+      mapErrors(async () => {
+        const body = c.body
+        checkModelName(deps, body.model)
+        if (body.background) unsupported('background', "'background' responses are not supported by this server yet.")
+        if (body.conversation !== undefined && body.conversation !== null)
+          unsupported('conversation', "'conversation' is not supported by this server yet.")
+        const engine = requireEngine(deps)
+        const store = body.store !== false || body.previous_response_id ? requireStore(deps).store : null
+        const tools = functionTools(body.tools)
+        const input = toResponseItems(body.input)
+        const context = body.previous_response_id
+          ? await chainItems(requireStore(deps).store, body.previous_response_id)
+          : []
+        const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
+        const draft = draftResponse(body, tools)
+        // TODO(sched): the interactive lane, once the scheduler lands on main
+        const events = chatCompletion(engine, request, { signal: c.signal })
+        const stream = responseEvents(events, draft, { logprobs: request.logprobs === true })
+        const persist = async (response: Response) => {
+          if (store && body.store !== false) await store.responses.create(response, input)
+        }
+        if (!body.stream) {
+          for await (const event of stream) {
+            if (!isTerminal(event)) continue
+            await persist(event.response)
+            return event.response
+          }
+          throw new ApiError(500, 'The generation ended without a result')
+        }
+        // pull past the opening events to the engine's first one, so an early error keeps its own status
+        const opened = await openStream(
+          stream,
+          (e) => e.type === 'response.created' || e.type === 'response.in_progress',
+        )
+        return sse(frames(opened.head, opened.done ? null : stream, draft, persist))
+      }, 'input'),
+  )
+
+  router.get(
+    '/v1/responses/:response_id',
+    { params: ResponsePath, query: ResponseRetrieveParams, response: Response, summary: 'Retrieves a response' },
+    (c) =>
+      mapErrors(async () => {
+        if (c.query.stream) unsupported('stream', 'Replaying a stored stream is not supported by this server yet.')
+        const { store } = requireStore(deps)
+        const response = await store.responses.get(c.params.response_id)
+        if (!response) throw new NotFoundError('response', c.params.response_id)
+        return response
+      }),
+  )
+
+  router.delete(
+    '/v1/responses/:response_id',
+    { params: ResponsePath, response: ResponseDeleted, summary: 'Deletes a response with its input items' },
+    (c) => mapErrors(() => requireStore(deps).store.responses.delete(c.params.response_id)),
+  )
+
+  router.get(
+    '/v1/responses/:response_id/input_items',
+    {
+      params: ResponsePath,
+      query: InputItemListParams,
+      response: ResponseItemList,
+      summary: "Lists a response's input items",
+    },
+    (c) => mapErrors(() => requireStore(deps).store.responses.listInputItems(c.params.response_id, c.query)),
+  )
+}
+
+function unsupported(param: string, message: string): never {
+  throw new BadRequestError(message, { param, code: 'unsupported_parameter', shouldRetry: false })
+}
+
+/** The context a chained response starts from: each earlier response's input then output, oldest first. */
+async function chainItems(store: Store, id: string): Promise<ResponseItem[]> {
+  const turns: ResponseItem[][] = []
+  for (let next: string | null | undefined = id; next;) {
+    const response = await store.responses.get(next)
+    if (!response)
+      throw new BadRequestError(`Previous response with id '${next}' not found.`, {
+        param: 'previous_response_id',
+        code: 'previous_response_not_found',
+        shouldRetry: false,
+      })
+    turns.push([...(await store.responses.inputItems(next)), ...response.output])
+    next = response.previous_response_id
+  }
+  return turns.reverse().flat()
+}
+
+/** The response as it stands before generation: in progress, nothing out yet, every request setting echoed. */
+function draftResponse(body: ResponseCreateParams, tools: Response['tools']): Response {
+  return {
+    id: newId('resp'),
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status: 'in_progress',
+    background: false,
+    completed_at: null,
+    access_programs: null,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    max_tool_calls: body.max_tool_calls ?? null,
+    metadata: body.metadata ?? {},
+    model: body.model,
+    output: [],
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
+    previous_response_id: body.previous_response_id ?? null,
+    conversation: null,
+    reasoning: body.reasoning ?? null,
+    store: body.store !== false,
+    temperature: body.temperature ?? 1,
+    text: body.text?.format ? body.text : { ...body.text, format: { type: 'text' } },
+    tool_choice: body.tool_choice ?? 'auto',
+    tools,
+    top_logprobs: body.top_logprobs ?? 0,
+    top_p: body.top_p ?? 1,
+    truncation: body.truncation ?? 'disabled',
+    ...(body.user !== undefined ? { user: body.user } : {}),
+  }
+}
+
+/**
+ * Frames Responses events as SSE with `sequence_number` from 0; the terminal response is stored before it is sent,
+ * so a client that reads it can retrieve it. An error after the headers ends the stream with `response.failed`.
+ */
+async function* frames(
+  head: ResponseStreamEvent[],
+  rest: AsyncGenerator<ResponseStreamEvent> | null,
+  draft: Response,
+  persist: (response: Response) => Promise<void>,
+): AsyncGenerator<SseEvent> {
+  let sequence = 0
+  const frame = (event: ResponseStreamEvent): SseEvent => ({
+    event: event.type,
+    data: JSON.stringify({ ...event, sequence_number: sequence++ }),
+  })
+  try {
+    for (const event of head) yield frame(event)
+    if (!rest) return
+    for await (const event of rest) {
+      if (isTerminal(event)) await persist(event.response)
+      yield frame(event)
+    }
+  } catch (error) {
+    const mapped = toApiError(error)
+    const message = mapped instanceof Error ? mapped.message : 'The server failed to generate the response'
+    yield frame({
+      type: 'response.failed',
+      response: { ...draft, status: 'failed', error: { code: 'server_error', message } },
+    })
+  } finally {
+    await rest?.return(undefined)
+  }
+}
