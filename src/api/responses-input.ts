@@ -12,7 +12,7 @@ import { newId } from '../store/ids.js'
 type Part = { type: string; text?: string; refusal?: string }
 
 /** The request's `input` as stored items: a string is one user message; every item gets an id and a status. */
-export function toResponseItems(input: ResponseCreateParams['input']): ResponseItem[] {
+export function toResponseItems(input: ResponseCreateParams['input'], param = 'input'): ResponseItem[] {
   if (input === undefined) return []
   if (typeof input === 'string')
     return [{ id: newId('msg'), type: 'message', role: 'user', status: 'completed', content: [inputText(input)] }]
@@ -23,7 +23,7 @@ export function toResponseItems(input: ResponseCreateParams['input']): ResponseI
         const content =
           typeof item.content === 'string'
             ? [item.role === 'assistant' ? outputText(item.content) : inputText(item.content)]
-            : item.content.map((part, j) => storedPart(part, `input[${i}].content[${j}]`))
+            : item.content.map((part, j) => storedPart(part, `${param}[${i}].content[${j}]`))
         return [
           {
             id: item.id ?? newId('msg'),
@@ -50,7 +50,7 @@ export function toResponseItems(input: ResponseCreateParams['input']): ResponseI
           typeof item.output === 'string'
             ? item.output
             : item.output.map((part, j) => {
-                if (part.type !== 'input_text') throw unsupportedPart(part.type, `input[${i}].output[${j}]`)
+                if (part.type !== 'input_text') throw unsupportedPart(part.type, `${param}[${i}].output[${j}]`)
                 return inputText(part.text)
               })
         return [

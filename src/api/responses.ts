@@ -13,6 +13,7 @@ import {
   ResponseRetrieveParams,
   type ResponseItem,
 } from '../schemas/responses.js'
+import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { openStream } from './chunk-stream.js'
@@ -31,22 +32,32 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
         const body = c.body
         checkModelName(deps, body.model)
         if (body.background) unsupported('background', "'background' responses are not supported by this server yet.")
-        if (body.conversation !== undefined && body.conversation !== null)
-          unsupported('conversation', "'conversation' is not supported by this server yet.")
+        const conversationId =
+          typeof body.conversation === 'string' ? body.conversation : (body.conversation?.id ?? null)
+        if (conversationId && body.previous_response_id)
+          throw new BadRequestError("'conversation' and 'previous_response_id' cannot be used together.", {
+            param: 'conversation',
+          })
         const engine = requireEngine(deps)
-        const store = body.store !== false || body.previous_response_id ? requireStore(deps).store : null
+        const store =
+          body.store !== false || body.previous_response_id || conversationId ? requireStore(deps).store : null
         const tools = functionTools(body.tools)
         const input = toResponseItems(body.input)
         const context = body.previous_response_id
           ? await chainItems(requireStore(deps).store, body.previous_response_id)
           : []
         const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
-        const draft = draftResponse(body, tools)
+        const draft = { ...draftResponse(body, tools), conversation: conversationId ? { id: conversationId } : null }
         // TODO(sched): the interactive lane, once the scheduler lands on main
         const events = chatCompletion(engine, request, { signal: c.signal })
         const stream = responseEvents(events, draft, { logprobs: request.logprobs === true })
+        // the response and its conversation items land together; the store locks the conversation while appending
         const persist = async (response: Response) => {
-          if (store && body.store !== false) await store.responses.create(response, input)
+          if (!store) return
+          await store.transaction(async (tx) => {
+            if (body.store !== false) await tx.responses.create(response, input)
+            if (conversationId) await tx.conversations.appendItems(conversationId, [...input, ...response.output])
+          })
         }
         if (!body.stream) {
           for await (const event of stream) {
@@ -115,6 +126,17 @@ async function chainItems(store: Store, id: string): Promise<ResponseItem[]> {
     next = response.previous_response_id
   }
   return turns.reverse().flat()
+}
+
+/** A conversation's items, the context of a response made in it (an unknown conversation is a 404). */
+async function conversationItems(store: Store, id: string): Promise<ResponseItem[]> {
+  try {
+    return await store.conversations.items(id)
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'not_found')
+      throw new NotFoundError('conversation', id, { param: 'conversation' })
+    throw error
+  }
 }
 
 /** The response as it stands before generation: in progress, nothing out yet, every request setting echoed. */

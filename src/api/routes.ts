@@ -2,6 +2,7 @@ import type { Router } from '../http/router.js'
 import { registerAssistants } from './assistants.js'
 import { registerChat } from './chat.js'
 import { registerCompletions } from './completions.js'
+import { registerConversations } from './conversations.js'
 import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
 import { registerMessages } from './messages.js'
@@ -25,4 +26,5 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerRunSteps(router, deps)
   registerRuns(router, deps)
   registerResponses(router, deps)
+  registerConversations(router, deps)
 }

@@ -14,6 +14,7 @@ import type {
   MessageListParams,
   MessageStatus,
 } from '../schemas/messages.js'
+import type { Conversation, ConversationDeleted, ItemListParams } from '../schemas/conversations.js'
 import type { InputItemListParams, Response, ResponseDeleted, ResponseItem } from '../schemas/responses.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
@@ -157,6 +158,24 @@ export interface ResponseStore {
   delete(id: string): Promise<ResponseDeleted>
 }
 
+/** Conversations and their items, in the order they were added. */
+export interface ConversationStore {
+  /** Creates the conversation with its first items in one transaction. */
+  create(metadata: Metadata | null | undefined, items: ResponseItem[]): Promise<Conversation>
+  get(id: string): Promise<Conversation | null>
+  /** Replaces the metadata; throws `not_found`. */
+  update(id: string, metadata: Metadata | null): Promise<Conversation>
+  delete(id: string): Promise<ConversationDeleted>
+  /** Appends items after the last one (locking the conversation row, so concurrent appends do not interleave). */
+  appendItems(id: string, items: ResponseItem[]): Promise<ResponseItem[]>
+  /** Every item, oldest first; throws `not_found`. */
+  items(id: string): Promise<ResponseItem[]>
+  listItems(id: string, query?: ItemListParams): Promise<ListPage<ResponseItem>>
+  getItem(id: string, itemId: string): Promise<ResponseItem | null>
+  /** Deletes the item; throws `not_found` (conversation or item). */
+  deleteItem(id: string, itemId: string): Promise<Conversation>
+}
+
 /** The durable store of Assistants objects; everything goes in and out in its exact wire shape. */
 export interface Store {
   readonly assistants: AssistantStore
@@ -165,6 +184,7 @@ export interface Store {
   readonly runs: RunStore
   readonly steps: RunStepStore
   readonly responses: ResponseStore
+  readonly conversations: ConversationStore
   /**
    * Runs fn with a store bound to one transaction: all of its changes commit together or not at all.
    * Use only `tx` inside fn (the outer store waits for the transaction to end). Nested calls join it.

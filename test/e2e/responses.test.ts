@@ -33,6 +33,17 @@ async function rejectsWith(
   t.fail(`the call succeeded but should fail with ${want.status}`)
 }
 
+/** The SDK error a call fails with, or undefined when it succeeds. */
+async function failure(call: Promise<unknown>): Promise<APIError | undefined> {
+  try {
+    await call
+  } catch (error) {
+    if (error instanceof APIError) return error
+    throw error
+  }
+  return undefined
+}
+
 type Event = { type: string; sequence_number: number; item_id?: string; output_index?: number }
 
 for (const transport of TRANSPORTS) {
@@ -241,6 +252,70 @@ for (const transport of TRANSPORTS) {
       const parsed = JSON.parse(r.output_text) as { color: string }
       t.ok(['red', 'blue'].includes(parsed.color))
       t.equal(r.text?.format?.type, 'json_schema')
+    })
+
+    t.test('conversations: CRUD, items, and responses that accumulate in them', async (t) => {
+      const empty = await c.conversations.create()
+      t.match(empty.id, /^conv_[0-9A-Za-z]{24}$/)
+      t.equal(empty.object, 'conversation')
+      t.same(empty.metadata, {})
+      const updated = await c.conversations.update(empty.id, { metadata: { a: '1' } })
+      t.same(updated.metadata, { a: '1' })
+      t.same((await c.conversations.retrieve(empty.id)).metadata, { a: '1' })
+      t.same(await c.conversations.delete(empty.id), { id: empty.id, object: 'conversation.deleted', deleted: true })
+      t.equal((await failure(c.conversations.retrieve(empty.id)))?.status, 404)
+
+      const conv = await c.conversations.create({
+        metadata: { topic: 'toys' },
+        items: [{ type: 'message', role: 'user', content: 'Once upon a time' }],
+      })
+      const added = await c.conversations.items.create(conv.id, {
+        items: [
+          { type: 'message', role: 'assistant', content: 'there was a cat.' },
+          { type: 'message', role: 'user', content: 'What next?' },
+        ],
+      })
+      t.equal(added.data.length, 2)
+      const one = await c.responses.create({ model: MODEL, conversation: conv.id, max_output_tokens: 4 })
+      t.same(one.conversation, { id: conv.id })
+      const two = await c.responses.create({
+        model: MODEL,
+        conversation: { id: conv.id },
+        input: 'And then?',
+        max_output_tokens: 4,
+      })
+      t.ok(
+        (two.usage?.input_tokens ?? 0) > (one.usage?.input_tokens ?? 0) + 4,
+        `the second turn sees the first: ${two.usage?.input_tokens} > ${one.usage?.input_tokens}`,
+      )
+      const items: OpenAI.Conversations.ConversationItem[] = []
+      for await (const item of c.conversations.items.list(conv.id, { order: 'asc', limit: 2 })) items.push(item)
+      t.same(
+        items.map((item) => (item.type === 'message' ? item.role : item.type)),
+        ['user', 'assistant', 'user', 'assistant', 'user', 'assistant'],
+        'items accumulate in order, across pages',
+      )
+      t.equal(items[3]?.id, one.output[0]?.id, "the first response's output is an item")
+      const last = items.at(-1)
+      const lastId = last?.id
+      if (!last || !lastId) return t.fail('a last item with an id')
+      t.same(await c.conversations.items.retrieve(lastId, { conversation_id: conv.id }), last)
+      const after = await c.conversations.items.delete(lastId, { conversation_id: conv.id })
+      t.equal(after.id, conv.id, 'deleting an item replies with the conversation')
+      t.equal((await failure(c.conversations.items.retrieve(lastId, { conversation_id: conv.id })))?.status, 404)
+      t.equal((await c.conversations.items.list(conv.id)).data.length, 5)
+      const both = await failure(
+        c.responses.create({ model: MODEL, conversation: conv.id, previous_response_id: one.id, input: 'x' }),
+      )
+      t.match({ status: both?.status, param: both?.param }, { status: 400, param: 'conversation' })
+      const missing = await failure(c.responses.create({ model: MODEL, conversation: 'conv_missing', input: 'x' }))
+      t.equal(missing?.status, 404)
+      const tooMany = await failure(
+        c.conversations.items.create(conv.id, {
+          items: Array.from({ length: 21 }, () => ({ type: 'message' as const, role: 'user' as const, content: 'x' })),
+        }),
+      )
+      t.match({ status: tooMany?.status, param: tooMany?.param }, { status: 400, param: 'items' })
     })
 
     t.test('bad input is a 400 naming the field', async (t) => {

@@ -2,6 +2,7 @@ import { StoreError } from '../errors.js'
 import type { Store } from '../store.js'
 import { sqlAssistants } from './assistants.js'
 import type { SqlClient, SqlContext, SqlDatabase } from './client.js'
+import { sqlConversations } from './conversations.js'
 import { sqlMessages } from './messages.js'
 import { sqlResponses } from './responses.js'
 import { sqlRuns } from './runs.js'
@@ -46,6 +47,7 @@ function bind(ctx: SqlContext, rest: Pick<Store, 'transaction' | 'close'>): Stor
     runs: sqlRuns(ctx),
     steps: sqlSteps(ctx),
     responses: sqlResponses(ctx),
+    conversations: sqlConversations(ctx),
     ...rest,
   }
 }
