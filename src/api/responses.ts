@@ -43,9 +43,7 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
           body.store !== false || body.previous_response_id || conversationId ? requireStore(deps).store : null
         const tools = functionTools(body.tools)
         const input = toResponseItems(body.input)
-        const context = body.previous_response_id
-          ? await chainItems(requireStore(deps).store, body.previous_response_id)
-          : []
+        const context = await contextItems(store, body.previous_response_id, conversationId)
         const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
         const draft = { ...draftResponse(body, tools), conversation: conversationId ? { id: conversationId } : null }
         // TODO(sched): the interactive lane, once the scheduler lands on main
@@ -126,6 +124,18 @@ async function chainItems(store: Store, id: string): Promise<ResponseItem[]> {
     next = response.previous_response_id
   }
   return turns.reverse().flat()
+}
+
+/** What a response starts from: its previous response's chain, or its conversation's items, or nothing. */
+async function contextItems(
+  store: Store | null,
+  previousId: string | null | undefined,
+  conversationId: string | null,
+): Promise<ResponseItem[]> {
+  if (!store) return []
+  if (previousId) return chainItems(store, previousId)
+  if (conversationId) return conversationItems(store, conversationId)
+  return []
 }
 
 /** A conversation's items, the context of a response made in it (an unknown conversation is a 404). */
