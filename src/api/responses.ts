@@ -1,10 +1,13 @@
 import { chatCompletion } from '../engine/generation/chat.js'
+import { collectGeneration } from '../engine/generation/collect.js'
 import { ApiError, BadRequestError, NotFoundError } from '../http/errors.js'
 import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
 import type { SseEvent } from '../http/sse.js'
 import {
   InputItemListParams,
+  InputTokenCount,
+  InputTokenCountParams,
   Response,
   ResponseCreateParams,
   ResponseDeleted,
@@ -32,8 +35,7 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
         const body = c.body
         checkModelName(deps, body.model)
         if (body.background) unsupported('background', "'background' responses are not supported by this server yet.")
-        const conversationId =
-          typeof body.conversation === 'string' ? body.conversation : (body.conversation?.id ?? null)
+        const conversationId = conversationIdOf(body.conversation)
         if (conversationId && body.previous_response_id)
           throw new BadRequestError("'conversation' and 'previous_response_id' cannot be used together.", {
             param: 'conversation',
@@ -74,6 +76,36 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
       }, 'input'),
   )
 
+  router.post(
+    '/v1/responses/input_tokens',
+    {
+      body: InputTokenCountParams,
+      response: InputTokenCount,
+      summary: 'Counts the input tokens a response with this input would read (the prompt as the template renders it)',
+    },
+    (c) =>
+      mapErrors(async () => {
+        const body = c.body
+        if (body.model) checkModelName(deps, body.model)
+        const conversationId = conversationIdOf(body.conversation)
+        const engine = requireEngine(deps)
+        const store = body.previous_response_id || conversationId ? requireStore(deps).store : null
+        const context = await contextItems(store, body.previous_response_id, conversationId)
+        const messages = toChatMessages(body.instructions, [...context, ...toResponseItems(body.input ?? undefined)])
+        if (messages.length === 0) return { object: 'response.input_tokens' as const, input_tokens: 0 }
+        const settings: ResponseCreateParams = {
+          model: body.model ?? deps.model.id,
+          ...(body.tools ? { tools: body.tools } : {}),
+          ...(body.tool_choice ? { tool_choice: body.tool_choice } : {}),
+          ...(body.text ? { text: body.text } : {}),
+        }
+        // the engine counts the rendered prompt while it reads it: one token is generated and thrown away
+        const request = { ...toEngineResponse(settings, messages), max_tokens: 1 }
+        const generation = await collectGeneration(chatCompletion(engine, request, { signal: c.signal }))
+        return { object: 'response.input_tokens' as const, input_tokens: generation.usage.prompt_tokens }
+      }, 'input'),
+  )
+
   router.get(
     '/v1/responses/:response_id',
     { params: ResponsePath, query: ResponseRetrieveParams, response: Response, summary: 'Retrieves a response' },
@@ -103,6 +135,10 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
     },
     (c) => mapErrors(() => requireStore(deps).store.responses.listInputItems(c.params.response_id, c.query)),
   )
+}
+
+function conversationIdOf(conversation: ResponseCreateParams['conversation']): string | null {
+  return typeof conversation === 'string' ? conversation : (conversation?.id ?? null)
 }
 
 function unsupported(param: string, message: string): never {

@@ -150,6 +150,18 @@ for (const transport of TRANSPORTS) {
       t.ok((third.usage?.input_tokens ?? 0) > (second.usage?.input_tokens ?? 0) + 4, 'the chain grows')
     })
 
+    t.test('input_tokens counts what a create would read', async (t) => {
+      const counted = await c.responses.inputTokens.count({
+        model: MODEL,
+        input: 'Once upon a time',
+        instructions: 'Tell a story.',
+      })
+      t.equal(counted.object, 'response.input_tokens')
+      t.equal(counted.input_tokens, first.usage?.input_tokens, 'the same count as the created response')
+      const chained = await c.responses.inputTokens.count({ model: MODEL, previous_response_id: first.id, input: 'x' })
+      t.ok(chained.input_tokens > (first.usage?.total_tokens ?? 0), 'a chained count includes the earlier turn')
+    })
+
     t.test('store: false is neither retrievable nor chainable', async (t) => {
       const r = await c.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 3, store: false })
       t.equal(r.status, 'incomplete')
