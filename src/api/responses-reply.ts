@@ -200,3 +200,49 @@ function toLogprob(logprob: TokenLogprob): ResponseLogprob {
     })),
   }
 }
+
+/**
+ * The event sequence of a finished response, rebuilt from the stored object for `GET ?stream=true`: each item's
+ * text or arguments come as one delta (the original deltas are not kept).
+ */
+export function* replayEvents(response: Response): Generator<ResponseStreamEvent> {
+  const opening: Response = {
+    ...response,
+    status: 'in_progress',
+    output: [],
+    completed_at: null,
+    incomplete_details: null,
+  }
+  delete opening.usage
+  yield { type: 'response.created', response: opening }
+  yield { type: 'response.in_progress', response: opening }
+  for (const [index, item] of response.output.entries()) {
+    const ref = { item_id: item.id, output_index: index }
+    if (item.type === 'message') {
+      yield {
+        type: 'response.output_item.added',
+        output_index: index,
+        item: { ...item, status: 'in_progress', content: [] },
+      }
+      for (const [contentIndex, part] of item.content.entries()) {
+        if (part.type !== 'output_text') continue
+        const logprobs = part.logprobs ?? []
+        yield { type: 'response.content_part.added', ...ref, content_index: contentIndex, part: { ...part, text: '' } }
+        if (part.text !== '')
+          yield { type: 'response.output_text.delta', ...ref, content_index: contentIndex, delta: part.text, logprobs }
+        yield { type: 'response.output_text.done', ...ref, content_index: contentIndex, text: part.text, logprobs }
+        yield { type: 'response.content_part.done', ...ref, content_index: contentIndex, part }
+      }
+    } else {
+      yield {
+        type: 'response.output_item.added',
+        output_index: index,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      }
+      if (item.arguments !== '') yield { type: 'response.function_call_arguments.delta', ...ref, delta: item.arguments }
+      yield { type: 'response.function_call_arguments.done', ...ref, name: item.name, arguments: item.arguments }
+    }
+    yield { type: 'response.output_item.done', output_index: index, item }
+  }
+  yield { type: response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response }
+}

@@ -23,7 +23,7 @@ import { openStream } from './chunk-stream.js'
 import { checkModelName, requireEngine, requireStore, type ApiDeps } from './deps.js'
 import { mapErrors, toApiError } from './errors.js'
 import { functionTools, toChatMessages, toEngineResponse, toResponseItems } from './responses-input.js'
-import { isTerminal, responseEvents, type ResponseStreamEvent } from './responses-reply.js'
+import { isTerminal, replayEvents, responseEvents, type ResponseStreamEvent } from './responses-reply.js'
 
 /** Registers POST /v1/responses, GET/DELETE /v1/responses/:response_id and its input_items. */
 export function registerResponses(router: Router, deps: ApiDeps): void {
@@ -111,11 +111,18 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
     { params: ResponsePath, query: ResponseRetrieveParams, response: Response, summary: 'Retrieves a response' },
     (c) =>
       mapErrors(async () => {
-        if (c.query.stream) unsupported('stream', 'Replaying a stored stream is not supported by this server yet.')
         const { store } = requireStore(deps)
         const response = await store.responses.get(c.params.response_id)
         if (!response) throw new NotFoundError('response', c.params.response_id)
-        return response
+        if (!c.query.stream) return response
+        const after = c.query.starting_after ?? -1
+        return sse(
+          (async function* () {
+            for (const [sequence, event] of [...replayEvents(response)].entries())
+              if (sequence > after)
+                yield { event: event.type, data: JSON.stringify({ ...event, sequence_number: sequence }) }
+          })(),
+        )
       }),
   )
 

@@ -118,6 +118,13 @@ for (const transport of TRANSPORTS) {
       t.ok(types.slice(4, -4).every((type) => type === 'response.output_text.delta'))
       const stored = await c.responses.retrieve(final.id)
       t.equal(stored.output_text, final.output_text, 'stored before the last event was sent')
+      const replay = c.responses.stream({ response_id: final.id })
+      t.same(await replay.finalResponse(), stored, 'GET ?stream=true replays the stored response')
+      const raw = await c.responses.retrieve(final.id, { stream: true, starting_after: 2 })
+      const replayed: number[] = []
+      for await (const event of raw) replayed.push(event.sequence_number)
+      t.equal(replayed[0], 3, 'starting_after skips the events up to it')
+      t.equal(replayed.at(-1), 3 + replayed.length - 1)
     })
 
     t.test('previous_response_id carries the earlier input and output, not its instructions', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
 import { toChatMessages, toEngineResponse, toResponseItems } from '../../../src/api/responses-input.js'
-import { responseEvents, type ResponseStreamEvent } from '../../../src/api/responses-reply.js'
+import { replayEvents, responseEvents, type ResponseStreamEvent } from '../../../src/api/responses-reply.js'
 import type { GenerationEvent } from '../../../src/engine/types.js'
 import { Response } from '../../../src/schemas/responses.js'
 
@@ -89,6 +89,11 @@ t.test('text then a tool call: items open and close in turn, the last event hold
   t.match(last.response.output[0], { type: 'message', status: 'completed', content: [{ text: 'Hello' }] })
   t.match(last.response.output[1], { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}' })
   t.same(last.response.usage?.input_tokens_details, { cached_tokens: 8, cache_write_tokens: 0 })
+  t.same(
+    [...replayEvents(last.response)].map((e) => e.type),
+    out.map((e) => e.type).filter((type, i, all) => !(type.endsWith('.delta') && all[i - 1] === type)),
+    'a replay has the same sequence, one delta per item',
+  )
   const added = out[2]
   t.match(added, { type: 'response.output_item.added', item: { content: [], status: 'in_progress' } })
 })
