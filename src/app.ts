@@ -12,6 +12,7 @@ import { Router } from './http/router.js'
 import { modelNames } from './model-names.js'
 import { RunEvents } from './runs/events.js'
 import { RunQueue } from './runs/queue.js'
+import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
 
@@ -55,6 +56,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.dataDir,
     options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
   )
+  const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
     id: named.id,
@@ -65,7 +67,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     error: null,
   }
   const events = new RunEvents()
-  const deps: ApiDeps = { model, store, runs: null, events, pollAfterMs: options.pollAfterMs ?? 250 }
+  const deps: ApiDeps = {
+    model,
+    store,
+    runs: null,
+    events,
+    pollAfterMs: options.pollAfterMs ?? 250,
+    blobs,
+    maxFileBytes: config.maxFileSize,
+  }
   const router = new Router()
   registerRoutes(router, deps)
   const http = createHttpApp({

@@ -2,6 +2,7 @@ import type { Engine } from '../engine/engine.js'
 import { ApiError, InternalServerError, ServiceUnavailableError } from '../http/errors.js'
 import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
+import type { FileBlobs } from '../store/file-blobs.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -24,6 +25,10 @@ export interface ApiDeps {
   events: RunEvents
   /** openai-poll-after-ms on run replies: how soon the SDK's poll helpers ask again. */
   pollAfterMs: number
+  /** The bytes of files and upload parts (null without a store). */
+  blobs: FileBlobs | null
+  /** The largest file an upload may make (`--max-file-size`). */
+  maxFileBytes: number
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */
@@ -65,4 +70,11 @@ export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
       code: 'model_loading',
     })
   return { store, runs: deps.runs }
+}
+
+/** The store and the file bytes, or 503 when the server runs without a store. */
+export function requireFiles(deps: ApiDeps): { store: Store; blobs: FileBlobs } {
+  const { store } = requireStore(deps)
+  if (!deps.blobs) throw new ServiceUnavailableError('The file store is not available', { shouldRetry: false })
+  return { store, blobs: deps.blobs }
 }

@@ -3,8 +3,8 @@ import { corsHeaders, preflightHeaders } from './cors.js'
 import { ApiError, InternalServerError } from './errors.js'
 import { withHeartbeat } from './heartbeat.js'
 import type { Logger } from './logger.js'
-import { pump, type ByteSink } from './pump.js'
-import { JsonReply, SseReply, TextReply } from './reply.js'
+import { pump, pumpBytes, type ByteSink } from './pump.js'
+import { BytesReply, JsonReply, SseReply, TextReply } from './reply.js'
 import { splitTarget, type HttpRequest, type IncomingRequest } from './request.js'
 import type { RawContext, Route, Router } from './router.js'
 import type { SseEvent } from './sse.js'
@@ -40,8 +40,18 @@ export type HttpStreamResponse = {
   pipe(sink: ByteSink): Promise<void>
 }
 
+/** A reply of raw bytes streamed from chunks (file contents): the transport writes status and headers, then pipes. */
+export type HttpBytesResponse = {
+  status: number
+  headers: Record<string, string>
+  /** The bytes, for in-process consumers; a transport uses `pipe()`. */
+  chunks: AsyncIterable<Uint8Array>
+  /** As HttpStreamResponse.pipe(). */
+  pipe(sink: ByteSink): Promise<void>
+}
+
 /** What `app.handle()` returns. */
-export type HttpResponse = HttpBodyResponse | HttpStreamResponse
+export type HttpResponse = HttpBodyResponse | HttpStreamResponse | HttpBytesResponse
 
 /** The method, target and headers of a request, which is all an early rejection needs. */
 export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
@@ -50,6 +60,8 @@ export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
 export type HttpApp = {
   readonly maxBodyBytes: number
   readonly logger: Logger
+  /** True when the request's route reads its body as a stream: the transport then passes `stream`, not `body`. */
+  streamsBody(head: RequestHead): boolean
   /** Routes, authenticates, validates and runs one request; never rejects. */
   handle(request: IncomingRequest): Promise<HttpResponse>
   /** The reply a transport sends when it rejects a request itself (413 while reading the body). */
@@ -170,8 +182,41 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
   }
 
+  function bytesResponse(reply: BytesReply, c: Dispatch, headers: Record<string, string>): HttpBytesResponse {
+    return {
+      status: 200,
+      headers: { 'content-type': reply.contentType, ...reply.headers, ...headers },
+      chunks: reply.chunks,
+      async pipe(sink) {
+        let bytes = 0
+        const counting: ByteSink = {
+          get aborted() {
+            return sink.aborted
+          },
+          write(chunk) {
+            bytes += chunk.byteLength
+            return sink.write(chunk)
+          },
+          drained: () => sink.drained(),
+          end: () => sink.end(),
+          destroy: () => sink.destroy(),
+        }
+        let note = ''
+        try {
+          await pumpBytes(reply.chunks, counting)
+        } catch (error) {
+          note = ' failed'
+          logger.error('Stream failed', { request_id: c.requestId, error })
+        } finally {
+          accessLog(c.incoming, 200, c.started, bytes, c.requestId, sink.aborted ? ' aborted' : note)
+        }
+      },
+    }
+  }
+
   function toResponse(result: unknown, route: Route, c: Dispatch): HttpResponse {
     const headers = { ...c.headers, ...baseHeaders(c.requestId, c.origin) }
+    if (result instanceof BytesReply) return bytesResponse(result, c, headers)
     if (result instanceof SseReply)
       return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
     if (result instanceof TextReply)
@@ -222,6 +267,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       rawQuery,
       headers: incoming.headers,
       body: incoming.body,
+      stream: incoming.stream ?? null,
       signal: incoming.signal,
       requestId,
     }
@@ -246,6 +292,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   return {
     maxBodyBytes,
     logger,
+    streamsBody: (head) => router.streamsBody(head.method, splitTarget(head.url).path),
     async handle(incoming) {
       const c: Dispatch = {
         incoming,

@@ -1,3 +1,5 @@
+import type { BodyStream } from './body-stream.js'
+
 /** What a transport hands to `app.handle()`: the request line, headers, the whole body and an abort signal. */
 export type IncomingRequest = {
   /** Upper-case method, e.g. `POST`. */
@@ -8,6 +10,8 @@ export type IncomingRequest = {
   headers: Record<string, string>
   /** The body bytes, or null when the request had no body framing at all. */
   body: Uint8Array | null
+  /** The body as it arrives, for routes that stream it (`streamBody`); `body` is then null. */
+  stream?: BodyStream | undefined
   /** Aborts when the client goes away. */
   signal: AbortSignal
 }
@@ -24,6 +28,8 @@ export type HttpRequest = {
   readonly rawQuery: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array | null
+  /** The body as it arrives, on routes declared with `streamBody` (multipart uploads); otherwise null. */
+  readonly stream?: BodyStream | null | undefined
   readonly signal: AbortSignal
   readonly requestId: string
 }
@@ -41,6 +47,8 @@ export type CreateRequestOptions = {
   /** Serialized as the body with `content-type: application/json`. */
   json?: unknown
   body?: Uint8Array | string
+  /** A streamed body (for `streamBody` routes); give `content-type` in headers. */
+  stream?: BodyStream
   signal?: AbortSignal
 }
 
@@ -60,5 +68,12 @@ export function createIncomingRequest(
     body = typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body
   }
   if (body) headers['content-length'] ??= String(body.byteLength)
-  return { method: method.toUpperCase(), url, headers, body, signal: options.signal ?? new AbortController().signal }
+  return {
+    method: method.toUpperCase(),
+    url,
+    headers,
+    body,
+    stream: options.stream,
+    signal: options.signal ?? new AbortController().signal,
+  }
 }

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError } from '../http/errors.js'
 import type { HttpApp, HttpBodyResponse, HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
@@ -76,6 +77,24 @@ function readBody(
   })
 }
 
+/** The body as a stream the handler reads as it arrives; the socket pauses while the handler's buffer is full. */
+function streamBody(req: http.IncomingMessage, hasBody: boolean): BodyStream {
+  const stream = new BodyStream()
+  if (!hasBody) {
+    stream.end()
+    return stream
+  }
+  stream.onDrain = () => req.resume()
+  req.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) req.pause()
+  })
+  req.on('end', () => stream.end())
+  const gone = () => stream.fail(clientGone()) // no-op once the body ended
+  req.on('error', gone)
+  req.on('close', gone)
+  return stream
+}
+
 function nodeSink(res: http.ServerResponse, signal: AbortSignal): ByteSink {
   return {
     get aborted() {
@@ -98,9 +117,14 @@ function nodeSink(res: http.ServerResponse, signal: AbortSignal): ByteSink {
   }
 }
 
-async function send(res: http.ServerResponse, response: HttpResponse, signal: AbortSignal): Promise<void> {
+async function send(
+  res: http.ServerResponse,
+  response: HttpResponse,
+  signal: AbortSignal,
+  close = false,
+): Promise<void> {
   if ('body' in response) {
-    if (!signal.aborted) sendBody(res, response)
+    if (!signal.aborted) sendBody(res, response, close) // close: a streamed body the handler did not read to its end
     return
   }
   if (!signal.aborted) {
@@ -127,6 +151,12 @@ export function startNodeServer(
     const headers = collectHeaders(req)
     const hasBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined
     const handle = async () => {
+      if (app.streamsBody({ method: req.method ?? 'GET', url: req.url ?? '/', headers })) {
+        const stream = streamBody(req, hasBody)
+        const request = { method: (req.method ?? 'GET').toUpperCase(), url: req.url ?? '/', headers, body: null }
+        const response = await app.handle({ ...request, stream, signal: controller.signal })
+        return send(res, response, controller.signal, !stream.complete)
+      }
       const body = hasBody ? await readBody(app, req, res, headers) : null
       if (hasBody && body === null) return
       const request: IncomingRequest = {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError } from '../http/errors.js'
 import type { HttpApp, HttpBodyResponse, HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
@@ -17,6 +18,8 @@ type UwsResponse = {
   onWritable(handler: (offset: number) => boolean): UwsResponse
   onAborted(handler: () => void): UwsResponse
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): UwsResponse
+  pause(): void
+  resume(): void
 }
 type UwsRequest = {
   getUrl(): string
@@ -132,12 +135,12 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
   }
 }
 
-async function send(x: Exchange, response: HttpResponse, finish: () => void): Promise<void> {
+async function send(x: Exchange, response: HttpResponse, finish: () => void, close = false): Promise<void> {
   if ('body' in response) {
     if (!x.aborted)
       x.res.cork(() => {
         writeHead(x.res, response.status, response.headers)
-        x.res.end(response.body)
+        x.res.end(response.body, close) // close: a streamed body the handler did not read to its end
       })
     return finish()
   }
@@ -196,6 +199,7 @@ export function startUwsServer(
           if (!x.aborted && !x.finished) x.res.close()
         })
     }
+    if (app.streamsBody(head)) return dispatchStream(app, x, head, finish, options.logger)
     if (Number(headers['content-length'] ?? '0') > app.maxBodyBytes) return tooLarge()
     if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return dispatch(null)
     const chunks: Uint8Array[] = []
@@ -225,6 +229,35 @@ export function startUwsServer(
       })
     })
   })
+}
+
+/** Hands the body to the app as it arrives, pausing the socket while the handler's buffer is full. */
+function dispatchStream(
+  app: HttpApp,
+  x: Exchange,
+  head: { method: string; url: string; headers: Record<string, string> },
+  finish: () => void,
+  logger: Logger,
+): void {
+  const stream = new BodyStream()
+  stream.onDrain = () => {
+    if (!x.aborted && !x.finished) x.res.resume()
+  }
+  x.controller.signal.addEventListener('abort', () => stream.fail(clientGone()), { once: true })
+  if (head.headers['content-length'] === undefined && head.headers['transfer-encoding'] === undefined) stream.end()
+  else
+    x.res.onData((chunk, isLast) => {
+      if (x.aborted) return
+      if (!stream.push(new Uint8Array(chunk.slice(0)))) x.res.pause() // uWS neuters the buffer: copy it
+      if (isLast) stream.end()
+    })
+  app
+    .handle({ ...head, body: null, stream, signal: x.controller.signal })
+    .then((response) => send(x, response, finish, !stream.complete))
+    .catch((error: unknown) => {
+      logger.error('uWS transport failed', { error })
+      if (!x.aborted && !x.finished) x.res.close()
+    })
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
