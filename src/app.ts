@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
+import { BatchRunner } from './api/batch-runner.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
@@ -75,6 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pollAfterMs: options.pollAfterMs ?? 250,
     blobs,
     maxFileBytes: config.maxFileSize,
+    batches: null,
   }
   const router = new Router()
   registerRoutes(router, deps)
@@ -89,7 +91,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   })
   // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
   const loading = new AbortController()
-  const ready = loadModel(options, deps, store, loading.signal)
+  const ready = loadModel(options, deps, store, loading.signal).then(() => startBatches(options, deps, http, blobs))
   ready.catch((error: Error) => {
     model.state = 'failed'
     model.error = error
@@ -104,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
         await ready.catch(() => undefined) // the load must be done with the store before it closes
+        await deps.batches?.close()
         await deps.runs?.close()
         await model.engine?.close()
         await store.close()
@@ -162,4 +165,22 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
   deps.model.state = 'ready'
+}
+
+/** Starts the batch runner once the model is ready and resumes the batches a restart interrupted. */
+async function startBatches(options: AppOptions, deps: ApiDeps, http: HttpApp, blobs: FileBlobs): Promise<void> {
+  const { store } = deps
+  if (!store) return
+  const key = options.config.apiKeys[0]
+  const runner = new BatchRunner({
+    store,
+    blobs,
+    handle: (request) => http.handle(request),
+    concurrency: options.config.parallel,
+    ...(key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
+    logger: options.logger,
+  })
+  const resumed = await runner.recover()
+  if (resumed) options.logger.info(`Batches after restart: ${resumed} resumed`)
+  deps.batches = runner
 }

@@ -3,6 +3,7 @@ import { ApiError, InternalServerError, ServiceUnavailableError } from '../http/
 import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
 import type { FileBlobs } from '../store/file-blobs.js'
+import type { BatchRunner } from './batch-runner.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -29,6 +30,8 @@ export interface ApiDeps {
   blobs: FileBlobs | null
   /** The largest file an upload may make (`--max-file-size`). */
   maxFileBytes: number
+  /** Runs batches; set once the model is ready. */
+  batches: BatchRunner | null
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */

@@ -1,5 +1,6 @@
 import type { Router } from '../http/router.js'
 import { registerAssistants } from './assistants.js'
+import { registerBatches } from './batches.js'
 import { registerChat } from './chat.js'
 import { registerCompletions } from './completions.js'
 import type { ApiDeps } from './deps.js'
@@ -27,4 +28,5 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerRuns(router, deps)
   registerFiles(router, deps)
   registerUploads(router, deps)
+  registerBatches(router, deps)
 }

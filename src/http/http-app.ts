@@ -268,6 +268,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       headers: incoming.headers,
       body: incoming.body,
       stream: incoming.stream ?? null,
+      lane: incoming.lane,
       signal: incoming.signal,
       requestId,
     }

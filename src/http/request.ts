@@ -12,6 +12,8 @@ export type IncomingRequest = {
   body: Uint8Array | null
   /** The body as it arrives, for routes that stream it (`streamBody`); `body` is then null. */
   stream?: BodyStream | undefined
+  /** The engine scheduler lane of an in-process request (Batches send `batch`); transports never set it. */
+  lane?: string | undefined
   /** Aborts when the client goes away. */
   signal: AbortSignal
 }
@@ -30,6 +32,8 @@ export type HttpRequest = {
   readonly body: Uint8Array | null
   /** The body as it arrives, on routes declared with `streamBody` (multipart uploads); otherwise null. */
   readonly stream?: BodyStream | null | undefined
+  /** The scheduler lane an in-process caller asked for (Batches: `batch`); undefined for HTTP requests. */
+  readonly lane?: string | undefined
   readonly signal: AbortSignal
   readonly requestId: string
 }
@@ -49,6 +53,8 @@ export type CreateRequestOptions = {
   body?: Uint8Array | string
   /** A streamed body (for `streamBody` routes); give `content-type` in headers. */
   stream?: BodyStream
+  /** The scheduler lane for the engine work (in-process callers only). */
+  lane?: string
   signal?: AbortSignal
 }
 
@@ -74,6 +80,7 @@ export function createIncomingRequest(
     headers,
     body,
     stream: options.stream,
+    lane: options.lane,
     signal: options.signal ?? new AbortController().signal,
   }
 }

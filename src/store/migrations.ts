@@ -95,4 +95,26 @@ CREATE TABLE upload_parts (
 CREATE INDEX upload_parts_by_upload ON upload_parts (upload_id);
 `,
   },
+  {
+    id: '003-batches',
+    sql: `
+CREATE TABLE batches (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  status text NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX batches_order ON batches (created_at, seq);
+CREATE INDEX batches_by_status ON batches (status);
+
+CREATE TABLE batch_results (
+  batch_id text NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+  line integer NOT NULL,
+  ok boolean NOT NULL,
+  output text NOT NULL,
+  PRIMARY KEY (batch_id, line)
+);
+`,
+  },
 ]

@@ -18,6 +18,7 @@ import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
 import type { Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams } from '../schemas/threads.js'
+import type { Batch, BatchStatus } from '../schemas/batches.js'
 import type { FileObject } from '../schemas/files.js'
 import type { Upload, UploadPart } from '../schemas/uploads.js'
 
@@ -172,6 +173,29 @@ export interface UploadStore {
   finish(id: string, patch: Pick<Upload, 'status' | 'file'>): Promise<Upload>
 }
 
+/** Batch fields a caller may change. */
+export type BatchPatch = Partial<Omit<Batch, 'id' | 'object' | 'created_at' | 'endpoint' | 'input_file_id'>>
+
+/** One finished request of a batch: its 1-based input line, whether it succeeded, and its output-file line. */
+export type BatchResult = { line: number; ok: boolean; output: string }
+
+/** Batches and their finished requests (each durable before it is counted). */
+export interface BatchStore {
+  create(batch: Batch): Promise<Batch>
+  get(id: string): Promise<Batch | null>
+  list(query?: ListQuery): Promise<ListPage<Batch>>
+  /** Shallow-merges the patch; `not_found`, or `conflict` when `ifStatus` is given and does not hold. */
+  update(id: string, patch: BatchPatch, options?: { ifStatus?: readonly BatchStatus[] }): Promise<Batch>
+  /** Batches in any of these statuses, oldest first (restart recovery). */
+  listByStatus(statuses: readonly BatchStatus[]): Promise<Batch[]>
+  /** Records a finished request and recounts `request_counts` in one transaction; a line already recorded is kept. */
+  recordResult(id: string, result: BatchResult): Promise<Batch>
+  /** The input lines already finished. */
+  doneLines(id: string): Promise<Set<number>>
+  /** Finished requests in line order, `ok` or not, after `afterLine`, at most `limit`. */
+  results(id: string, ok: boolean, afterLine: number, limit: number): Promise<BatchResult[]>
+}
+
 /** The durable store of Assistants objects; everything goes in and out in its exact wire shape. */
 export interface Store {
   readonly assistants: AssistantStore
@@ -181,6 +205,7 @@ export interface Store {
   readonly steps: RunStepStore
   readonly files: FileStore
   readonly uploads: UploadStore
+  readonly batches: BatchStore
   /**
    * Runs fn with a store bound to one transaction: all of its changes commit together or not at all.
    * Use only `tx` inside fn (the outer store waits for the transaction to end). Nested calls join it.

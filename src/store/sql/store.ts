@@ -2,6 +2,7 @@ import { StoreError } from '../errors.js'
 import type { Store } from '../store.js'
 import { sqlAssistants } from './assistants.js'
 import type { SqlClient, SqlContext, SqlDatabase } from './client.js'
+import { sqlBatches } from './batches.js'
 import { sqlFiles } from './files.js'
 import { sqlMessages } from './messages.js'
 import { sqlRuns } from './runs.js'
@@ -48,6 +49,7 @@ function bind(ctx: SqlContext, rest: Pick<Store, 'transaction' | 'close'>): Stor
     steps: sqlSteps(ctx),
     files: sqlFiles(ctx),
     uploads: sqlUploads(ctx),
+    batches: sqlBatches(ctx),
     ...rest,
   }
 }
