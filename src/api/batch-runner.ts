@@ -168,6 +168,7 @@ export class BatchRunner {
     const inFlight = new Set<Promise<void>>()
     try {
       for await (const { line, text } of jsonlLines(blobs.read(batch.input_file_id))) {
+        if (Date.now() / 1000 >= (batch.expires_at ?? Infinity)) expiry.abort() // the timer may not have run yet
         if (stop.aborted) break
         if (done.has(line)) continue
         const parsed = parseLine(text, line, batch.endpoint)

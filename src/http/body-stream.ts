@@ -80,7 +80,7 @@ export class BodyStream implements AsyncIterable<Uint8Array> {
     const chunk = this.#chunks.shift()
     if (chunk) {
       this.#buffered -= chunk.byteLength
-      if (this.#paused && this.#buffered < HIGH_WATER_BYTES / 2) this.#resume()
+      if (this.#paused && this.#buffered <= HIGH_WATER_BYTES / 2) this.#resume()
       return Promise.resolve({ value: chunk, done: false })
     }
     if (this.#error !== null) return Promise.reject(this.#error)
