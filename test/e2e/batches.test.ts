@@ -1,5 +1,6 @@
 import { APIError } from 'openai'
 import t from 'tap'
+import { newId } from '../../src/store/ids.js'
 import { startTestServer, TRANSPORTS } from '../helpers/server.js'
 import { chatLine, FINISHED, fileLines, uploadBatchInput, waitForBatch } from '../helpers/batches.js'
 
@@ -108,6 +109,38 @@ for (const transport of TRANSPORTS) {
           [3, 'duplicate_custom_id'],
           [4, 'mismatched_url'],
           [5, 'invalid_method'],
+        ],
+      )
+    })
+
+    t.test('a batch past its window ends expired with its lines in the error file as batch_expired', async (t) => {
+      const { store, batches } = s.app.deps
+      if (!store || !batches) throw new Error('The test server has no store or batch runner')
+      const input = await uploadBatchInput(client, [chatLine('e1'), chatLine('e2')])
+      const createdAt = Math.floor(Date.now() / 1000) - 25 * 3600 // written as if made 25 hours ago
+      const old = await store.batches.create({
+        id: newId('batch'),
+        object: 'batch',
+        endpoint: '/v1/chat/completions',
+        input_file_id: input.id,
+        completion_window: '24h',
+        status: 'validating',
+        created_at: createdAt,
+        expires_at: createdAt + 24 * 3600,
+        request_counts: { total: 0, completed: 0, failed: 0 },
+        metadata: null,
+      })
+      batches.start(old.id)
+      const batch = await waitForBatch(client, old.id, finished)
+      t.match(batch, { status: 'expired', request_counts: { total: 2, completed: 0, failed: 2 } })
+      t.type(batch.expired_at, 'number')
+      t.notOk(batch.output_file_id)
+      const errors = await fileLines(client, batch.error_file_id ?? '')
+      t.same(
+        errors.map((l) => [l['custom_id'], l['error']?.code, l['response']]),
+        [
+          ['e1', 'batch_expired', null],
+          ['e2', 'batch_expired', null],
         ],
       )
     })

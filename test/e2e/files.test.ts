@@ -66,6 +66,20 @@ for (const transport of TRANSPORTS) {
       t.ok((await content(client, file.id)).equals(bytes))
     })
 
+    t.test('a 12 MiB streamed upload passes through the paused body stream intact', async (t) => {
+      s.app.deps.maxFileBytes = 16 * 1024 * 1024
+      t.teardown(() => {
+        s.app.deps.maxFileBytes = MAX_FILE
+      })
+      const source = path.join(s.dataDir, 'big.bin')
+      const bytes = awkwardBytes(12 * 1024 * 1024)
+      await fs.writeFile(source, bytes)
+      const file = await client.files.create({ file: createReadStream(source), purpose: 'fine-tune' })
+      t.equal(file.bytes, bytes.length)
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+      t.equal(sha(await content(client, file.id)), sha(bytes))
+    })
+
     t.test('list filters by purpose, pages with after and orders both ways', async (t) => {
       const made = []
       for (const name of ['a.txt', 'b.txt', 'c.txt'])
