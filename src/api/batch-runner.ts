@@ -90,7 +90,11 @@ export class BatchRunner {
   async #fail(id: string, error: unknown): Promise<void> {
     this.#o.logger.error('Batch failed', { batch_id: id, error })
     if (this.#closed) return
-    const message = error instanceof Error ? error.message : String(error)
+    // the log has the details; the batch says what a caller can act on, never a server path
+    const gone = (error as { code?: unknown } | null)?.code === 'ENOENT'
+    const message = gone
+      ? 'The input file was deleted while the batch ran.'
+      : 'The batch stopped on a server error; see the server log.'
     await this.#o.store.batches
       .update(
         id,

@@ -80,7 +80,7 @@ export const FileListParams = Type.Object({
     }),
   ),
   after: Type.Optional(Type.String({ pattern: FILE_ID_PATTERN, description: 'File id after which the page starts.' })),
-  purpose: Type.Optional(Type.String({ maxLength: 64, description: 'Only files with this purpose.' })),
+  purpose: Type.Optional(Type.String({ pattern: '^[a-z_-]{1,64}$', description: 'Only files with this purpose.' })),
 })
 export type FileListParams = Static<typeof FileListParams>
 
