@@ -19,7 +19,7 @@ export function registerChat(router: Router, deps: ApiDeps): void {
         checkModelName(deps, c.body.model)
         const engine = requireEngine(deps)
         const request = toEngineChat(c.body, engine.model.hasImageInput)
-        const chunks = chatCompletion(engine, request, { model: c.body.model, signal: c.signal })
+        const chunks = chatCompletion(engine, request, { model: c.body.model, signal: c.signal, lane: 'interactive' })
         // a request with the deprecated `functions` (and no `tools`) gets the deprecated `function_call` reply
         const legacy = c.body.functions !== undefined && c.body.tools === undefined
         if (!c.body.stream) {

@@ -95,7 +95,7 @@ async function* allPrompts(
       for await (const chunk of textCompletion(
         engine,
         { ...request, prompt },
-        { model: options.model, signal: options.signal },
+        { model: options.model, signal: options.signal, lane: 'interactive' },
       )) {
         yield { chunk, p, prompt }
       }

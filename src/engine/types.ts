@@ -1,3 +1,5 @@
+import type { Lane, Slot } from './scheduler.js'
+
 // The engine's request and result shapes. Results are OpenAI-shaped (the HTTP layer's typebox schemas describe the
 // wire); these interfaces are the engine's own contract and carry only what the engine reads or writes.
 
@@ -151,7 +153,9 @@ export interface CompletionChunk {
   timings?: Timings
 }
 
-/** Per-call options. */
+/** Per-call options: the abort signal, and the scheduler lane to wait in or a slot reserved beforehand. */
 export interface CallOptions {
   signal?: AbortSignal | undefined
+  lane?: Lane | undefined
+  slot?: Slot | undefined
 }

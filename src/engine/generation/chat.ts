@@ -56,7 +56,7 @@ export async function* chatCompletion(
       { ...body, ...samplingBody(request, engine.model.nVocab, index) },
       mode,
       request,
-      options.signal,
+      options,
     ),
   )
   for await (const event of mergeAsync(choices)) {
@@ -139,9 +139,9 @@ async function* choiceEvents(
   body: Record<string, unknown>,
   mode: ToolMode,
   request: ChatRequest,
-  signal?: AbortSignal,
+  options: CallOptions,
 ): AsyncGenerator<ChoiceEvent> {
-  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, signal))
+  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, options))
   yield { index, delta: { role: 'assistant', content: '' } }
   const streamer = mode === 'forced' ? new ToolCallStreamer() : null
   let held: string | null = null // prompted mode: an answer that starts like JSON may be a tool call

@@ -56,13 +56,7 @@ export async function* textCompletion(
   const ends: { usage?: Usage | undefined; timings?: Timings | undefined }[] = []
   const offsets = new Array<number>(n).fill(request.prompt.length)
   const choices = Array.from({ length: n }, (_, index) =>
-    choiceEvents(
-      engine,
-      index,
-      { ...body, ...samplingBody(request, engine.model.nVocab, index) },
-      request,
-      options.signal,
-    ),
+    choiceEvents(engine, index, { ...body, ...samplingBody(request, engine.model.nVocab, index) }, request, options),
   )
   for await (const event of mergeAsync(choices)) {
     if (event.end) ends[event.index] = event.end
@@ -80,14 +74,14 @@ async function* choiceEvents(
   index: number,
   body: Record<string, unknown>,
   request: CompletionRequest,
-  signal?: AbortSignal,
+  options: CallOptions,
 ): AsyncGenerator<Event> {
   let finish: FinishReason | undefined
   let usage: Usage | undefined
   let timings: Timings | undefined
   let tokens = 0
   for await (const piece of readPieces(
-    engine.run('completion', { is_chat: false, data_json: JSON.stringify(body) }, signal),
+    engine.run('completion', { is_chat: false, data_json: JSON.stringify(body) }, options),
   )) {
     finish = piece.finish ?? finish
     usage = piece.usage ?? usage
