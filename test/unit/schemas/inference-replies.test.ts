@@ -308,7 +308,12 @@ t.test('Health and ErrorResponse', async (t) => {
   t.ok(health.Check({ status: 'loading' }))
   t.ok(health.Check({ status: 'error', error: 'bad file' }))
   t.notOk(health.Check({ status: 'broken' }))
-  failsAt(t, HealthOk, { status: 'ok', ...counters, lanes: { interactive: lane, background: lane } }, '/lanes/batch')
+  failsAt(
+    t,
+    HealthOk,
+    { status: 'ok', ...counters, lanes: { ...counters.lanes, batch: { running: 0, queued: -1 } } },
+    '/lanes/batch/queued',
+  )
   const error = Compile(ErrorResponse)
   t.ok(
     error.Check({ error: { message: 'm', type: 'invalid_request_error', param: 'messages[0].content', code: null } }),
