@@ -55,6 +55,9 @@ export async function executeRun(ctx: RunContext, queued: Run, options: ExecuteO
 }
 
 async function executeInSlot(ctx: RunContext, queued: Run, slot: Slot, { signal, onStart }: ExecuteOptions) {
+  // cancelled, or the server stopping, as the slot came: a run that never started stays as the cancel or the next
+  // start leaves it
+  if (signal.aborted) return null
   let run: Run
   try {
     run = await transition(ctx, queued, 'in_progress')

@@ -57,7 +57,7 @@ async function setup(t: Test, engine: Engine, wrap: (store: Store) => Store = (s
   return { store: real, queue, run, seen, watching }
 }
 
-t.test('a cancel between the slot grant and the first store write cancels the run; it never starts', async (t) => {
+t.test('a cancel that aborts the run as its slot is granted cancels it; it never starts', async (t) => {
   const { engine, state } = fakeEngine()
   const { store, queue, run, seen, watching } = await setup(t, engine)
   queue.enqueue(run)
@@ -74,6 +74,45 @@ t.test('a cancel between the slot grant and the first store write cancels the ru
   t.same(seen, ['thread.run.cancelled'], 'no in_progress event')
   t.equal(state.releases, 1, 'the slot went back')
 })
+
+t.test(
+  'a cancel whose write lands while the first write of the run is in flight wins; the run never starts',
+  async (t) => {
+    const { engine, state } = fakeEngine()
+    state.grant()
+    let openFirstWrite: () => void = () => {}
+    const firstWrite = new Promise<void>((resolve) => {
+      openFirstWrite = resolve
+    })
+    let writes = 0
+    let executorWaiting: () => void = () => {}
+    const executorAtWrite = new Promise<void>((resolve) => {
+      executorWaiting = resolve
+    })
+    const { store, queue, run, seen, watching } = await setup(t, engine, (real) => ({
+      ...real,
+      // the executor's in_progress write is the first transaction: hold it until the cancel has written
+      transaction: async (fn) => {
+        if (writes++ === 0) {
+          executorWaiting()
+          await firstWrite
+        }
+        return real.transaction(fn)
+      },
+    }))
+    queue.enqueue(run)
+    await executorAtWrite
+    const cancelled = await queue.cancel(run.thread_id, run.id)
+    t.equal(cancelled.status, 'cancelled')
+    openFirstWrite()
+    await queue.idle()
+    await watching
+    const stored = (await store.runs.get(run.thread_id, run.id)) as Run
+    t.same([stored.status, stored.started_at], ['cancelled', null], 'the guarded write refused the start')
+    t.same(seen, ['thread.run.cancelled'])
+    t.equal(state.releases, 1, 'the slot went back')
+  },
+)
 
 t.test('a cancel that read queued while the run started goes to cancelling, then cancelled', async (t) => {
   const { engine, state } = fakeEngine()
