@@ -5,6 +5,7 @@ import { checkModel, type ModelInfo } from './gguf/model-check.js'
 import { pollResults, type RawResult } from './host/poll.js'
 import { Scheduler, type Lane, type LaneStats, type Slot } from './scheduler.js'
 import type { EngineBuild } from './host/protocol.js'
+import type { CallOptions } from './types.js'
 import { createTokenizer, type Tokenizer } from './tokenizer/tokenizer.js'
 import { WorkerHost, type EngineLogger } from './host/worker-host.js'
 
@@ -40,15 +41,6 @@ export interface EngineStats {
   queued: number
   lanes: Record<Lane, LaneStats>
   restarts: number
-}
-
-/** Options of Engine.run(): where the work waits for a slot, or the slot it already holds. */
-export interface EngineRunOptions {
-  signal?: AbortSignal | undefined
-  /** The scheduler lane to wait in (default interactive). */
-  lane?: Lane | undefined
-  /** A slot taken beforehand with reserve(); run() uses it and leaves releasing it to the holder. */
-  slot?: Slot | undefined
 }
 
 /** The WASM engine: one worker running one model, its slots, its scheduler and its restart supervisor. */
@@ -139,7 +131,7 @@ export class Engine {
   async *run(
     action: 'completion' | 'embedding',
     message: Record<string, unknown>,
-    options: EngineRunOptions = {},
+    options: CallOptions = {},
   ): AsyncGenerator<RawResult> {
     const { signal } = options
     const slot = options.slot ?? (await this.#scheduler.acquire(options.lane ?? 'interactive', signal))

@@ -153,9 +153,11 @@ export interface CompletionChunk {
   timings?: Timings
 }
 
-/** Per-call options: the abort signal, and the scheduler lane to wait in or a slot reserved beforehand. */
+/** Per-call options: the abort signal, and where the work waits for an engine slot. */
 export interface CallOptions {
   signal?: AbortSignal | undefined
+  /** The scheduler lane to wait in (default interactive). */
   lane?: Lane | undefined
+  /** A slot taken beforehand with Engine.reserve(): used instead of waiting, released by its holder (one request at a time). */
   slot?: Slot | undefined
 }
