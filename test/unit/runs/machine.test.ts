@@ -16,7 +16,13 @@ import type { RunStep } from '../../../src/schemas/run-steps.js'
 import { Run, type RunStatus } from '../../../src/schemas/runs.js'
 import type { AssistantStreamEvent } from '../../../src/schemas/stream-events.js'
 import { StoreError } from '../../../src/store/errors.js'
-import type { RunPatch, RunStepPatch, RunUpdateOptions, Store } from '../../../src/store/store.js'
+import {
+  ACTIVE_RUN_STATUSES,
+  type RunPatch,
+  type RunStepPatch,
+  type RunUpdateOptions,
+  type Store,
+} from '../../../src/store/store.js'
 
 // The Assistants run lifecycle as OpenAI documents it: the table the machine must implement
 const ALLOWED: Record<RunStatus, RunStatus[]> = {
@@ -170,6 +176,8 @@ t.test('the table: canTransition and sourcesOf agree with the documented lifecyc
   t.same([...TERMINAL_STATUSES].sort(), ['cancelled', 'completed', 'expired', 'failed', 'incomplete'])
   t.same([...LIVE_STATUSES].sort(), ['cancelling', 'in_progress', 'queued', 'requires_action'])
   t.ok(TERMINAL_STATUSES.every(isTerminal) && !LIVE_STATUSES.some(isTerminal))
+  // the store keeps its own copy for the one-active-run-per-thread index (it may not import runs/): they must agree
+  t.same([...ACTIVE_RUN_STATUSES].sort(), [...LIVE_STATUSES].sort(), "the store's active statuses are the live ones")
 })
 
 t.test('cancel targets and recovery are moves the table allows', async (t) => {
