@@ -64,12 +64,13 @@ async function timeStream(chunks: AsyncIterable<string>): Promise<{ ttft: number
 }
 
 async function* engineTexts(engine: Engine, rep: number): AsyncGenerator<string> {
-  for await (const c of textCompletion(
-    engine,
-    { prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true },
-    { model: 'x' },
-  ))
-    yield c.choices[0]?.text ?? ''
+  for await (const event of textCompletion(engine, {
+    prompt: `${rep}. ${PROMPT}`,
+    max_tokens: GEN,
+    temperature: 0,
+    ignore_eos: true,
+  }))
+    if (event.type === 'text') yield event.text
 }
 
 async function* sseTexts(url: string, rep: number): AsyncGenerator<string> {

@@ -74,12 +74,11 @@ async function executeInSlot(ctx: RunContext, queued: Run, slot: Slot, { signal,
     if (prompt.kind === 'incomplete')
       return await finish(ctx, run, 'incomplete', { incomplete_details: { reason: prompt.reason } })
     let finishReason: FinishReason = 'stop'
-    for await (const chunk of chatCompletion(ctx.engine, prompt.request, { model: run.model, signal, slot })) {
-      const choice = chunk.choices[0]
-      if (choice?.delta.content) await writer.text(choice.delta.content)
-      if (choice?.delta.tool_calls?.length) await writer.toolCallDeltas(choice.delta.tool_calls)
-      if (choice?.finish_reason) finishReason = choice.finish_reason
-      if (chunk.usage) usage = chunk.usage
+    for await (const event of chatCompletion(ctx.engine, prompt.request, { signal, slot })) {
+      if (event.type === 'text' && event.text) await writer.text(event.text)
+      else if (event.type === 'tool_call') await writer.toolCall(event)
+      else if (event.type === 'finish') finishReason = event.reason
+      else if (event.type === 'usage') usage = event.usage
     }
     run = { ...run, usage: addUsage(run.usage, usage) }
     const calls = writer.toolCalls

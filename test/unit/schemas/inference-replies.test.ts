@@ -1,9 +1,9 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
-import type * as Collect from '../../../src/engine/generation/collect.js'
 import type * as Engine from '../../../src/engine/types.js'
 import * as C from '../../../src/schemas/chat.js'
+import * as M from '../../../src/schemas/chat-messages.js'
 import * as L from '../../../src/schemas/completions.js'
 import * as E from '../../../src/schemas/embeddings.js'
 import { ErrorResponse } from '../../../src/schemas/errors.js'
@@ -26,17 +26,12 @@ same<Extends<L.Completion, OpenAI.Completion>>(true)
 same<Extends<L.CompletionUsage, OpenAI.CompletionUsage>>(true)
 same<Extends<OpenAI.CreateEmbeddingResponse, E.CreateEmbeddingResponse>>(true)
 same<Extends<Model, OpenAI.Model>>(true)
-// What the engine yields must pass reply validation
-same<Extends<Engine.ChatChunk, C.ChatCompletionChunk>>(true)
-same<Extends<Collect.ChatCompletion, C.ChatCompletion>>(true)
+// What the engine's events carry goes into replies as it is: it must pass reply validation (the reply shapers in
+// src/api/ are typed with the schemas, so the rest is checked where they are compiled)
 same<Extends<Engine.Timings, L.Timings>>(true)
-same<Extends<Engine.CompletionLogprobs, L.CompletionLogprobs>>(true)
-// The engine's FinishReason includes 'tool_calls', which a text completion never carries: narrow it, check the rest
-type TextFinish<T extends { choices: { finish_reason: unknown }[] }, F> = Omit<T, 'choices'> & {
-  choices: (Omit<T['choices'][number], 'finish_reason'> & { finish_reason: F })[]
-}
-same<Extends<TextFinish<Collect.Completion, 'stop' | 'length'>, L.Completion>>(true)
-same<Extends<TextFinish<Engine.CompletionChunk, 'stop' | 'length' | null>, L.CompletionChunk>>(true)
+same<Extends<Engine.Usage, L.CompletionUsage>>(true)
+same<Extends<Engine.TokenLogprob, C.ChatCompletionTokenLogprob>>(true)
+same<Extends<Engine.ToolCall, M.ChatCompletionMessageFunctionToolCall>>(true)
 
 t.test('ChatCompletion with logprobs and a tool call validates, and a bad finish_reason does not', async (t) => {
   const completion: OpenAI.Chat.ChatCompletion = {
