@@ -143,10 +143,13 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     signal.throwIfAborted()
   }
   deps.model.engine = engine
-  const runs = new RunQueue(
-    { store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 },
-    config.parallel,
-  )
+  const runs = new RunQueue({
+    store,
+    engine,
+    events: deps.events,
+    logger,
+    toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600,
+  })
   const recovered = await runs.recover()
   if (recovered.requeued || recovered.failed)
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)

@@ -20,7 +20,7 @@ export function registerChat(router: Router, deps: ApiDeps): void {
         checkModelName(deps, c.body.model)
         const engine = requireEngine(deps)
         const request = toEngineChat(c.body, engine.model.hasImageInput)
-        const events = chatCompletion(engine, request, { signal: c.signal })
+        const events = chatCompletion(engine, request, { signal: c.signal, lane: 'interactive' })
         const head = replyHead(engine, { prefix: 'chatcmpl', model: c.body.model })
         const reply: ChatReplyOptions = { n: c.body.n ?? 1, logprobs: request.logprobs === true }
         // a request with the deprecated `functions` (and no `tools`) gets the deprecated `function_call` reply

@@ -89,7 +89,11 @@ async function* allPrompts(
 ): AsyncGenerator<GenerationEvent> {
   const streams = prompts.map((prompt, p) =>
     (async function* () {
-      for await (const event of textCompletion(engine, { ...request, prompt }, { signal: options.signal }))
+      for await (const event of textCompletion(
+        engine,
+        { ...request, prompt },
+        { signal: options.signal, lane: 'interactive' },
+      ))
         yield { event, p }
     })(),
   )

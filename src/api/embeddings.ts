@@ -21,7 +21,7 @@ export function registerEmbeddings(router: Router, deps: ApiDeps): void {
           throw new BadRequestError(`'dimensions' must be at most ${engine.model.nEmbd} for this model`, {
             param: 'dimensions',
           })
-        const result = await embed(engine, inputs, { signal: c.signal })
+        const result = await embed(engine, inputs, { signal: c.signal, lane: 'interactive' })
         const data = result.embeddings.map((vector, index) => {
           const v = dims === undefined ? vector : shorten(vector, dims)
           return {

@@ -7,7 +7,7 @@ import {
   ServiceUnavailableError,
 } from '../http/errors.js'
 import type { SseEvent } from '../http/sse.js'
-import { RunStateError } from '../runs/queue.js'
+import { RunStateError } from '../runs/machine.js'
 import { StoreError } from '../store/errors.js'
 
 /**

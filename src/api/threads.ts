@@ -1,5 +1,6 @@
 import type { Router } from '../http/router.js'
-import { RunStateError, type RunQueue } from '../runs/queue.js'
+import { RunStateError } from '../runs/machine.js'
+import type { RunQueue } from '../runs/queue.js'
 import { Thread, ThreadCreateParams, ThreadDeleted, ThreadPath, ThreadUpdateParams } from '../schemas/threads.js'
 import { StoreError } from '../store/errors.js'
 import type { Store } from '../store/store.js'
