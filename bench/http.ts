@@ -110,8 +110,9 @@ for (const route of results.get('uws')?.keys() ?? []) {
     const r = results.get(transport)?.get(route)
     if (!r) continue
     const name = transport === 'uws' ? 'uWebSockets.js' : 'node:http'
+    const cpu = r.cpuUs === null ? 'n/a' : r.cpuUs.toFixed(1)
     console.log(
-      `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+      `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${cpu} | ${r.errors} |`,
     )
   }
 }

@@ -136,6 +136,19 @@ export function startNodeServer(
   options: { host: string; port: number; logger: Logger },
 ): Promise<ListeningServer> {
   let active = 0
+  const serve = async (request: NodeRequest, req: http.IncomingMessage, res: http.ServerResponse) => {
+    try {
+      const { headers } = request
+      if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) {
+        request.body = await readBody(app, req, res, headers)
+        if (request.body === null) return
+      }
+      await send(res, await app.handle(request), request)
+    } catch (error) {
+      options.logger.error('Node transport failed', { error })
+      res.destroy()
+    }
+  }
   const server = http.createServer({ keepAlive: true }, (req, res) => {
     active++
     const request = new NodeRequest(req)
@@ -144,19 +157,7 @@ export function startNodeServer(
       active--
       if (!res.writableFinished) request.abort()
     })
-    const headers = request.headers
-    const hasBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined
-    const handle = async () => {
-      if (hasBody) {
-        request.body = await readBody(app, req, res, headers)
-        if (request.body === null) return
-      }
-      await send(res, await app.handle(request), request)
-    }
-    handle().catch((error: unknown) => {
-      options.logger.error('Node transport failed', { error })
-      res.destroy()
-    })
+    void serve(request, req, res) // serve() never rejects
   })
   server.on('clientError', (error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')

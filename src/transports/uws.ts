@@ -105,17 +105,35 @@ class Exchange extends LazySignal implements IncomingRequest {
   body: Uint8Array | null = null
   finished = false
   wake: (() => void) | null = null
+  readonly #open: Set<Exchange>
 
-  constructor(res: UwsResponse, method: string, url: string, headers: Record<string, string>) {
+  constructor(res: UwsResponse, req: UwsRequest, open: Set<Exchange>) {
     super()
     this.res = res
-    this.method = method
-    this.url = url
-    this.headers = headers
+    // HttpRequest is stack-allocated and dies at the first await: copy everything now
+    this.method = (req.getCaseSensitiveMethod?.() ?? req.getMethod()).toUpperCase()
+    const query = req.getQuery()
+    this.url = query ? `${req.getUrl()}?${query}` : req.getUrl()
+    this.headers = copyHeaders(req)
+    this.#open = open
+    open.add(this)
+  }
+
+  /** The reply is complete (or refused): the server no longer counts it as open. */
+  finish(): void {
+    this.finished = true
+    this.#open.delete(this)
+  }
+
+  /** The client went away. */
+  gone(): void {
+    this.#open.delete(this)
+    this.abort()
+    this.wake?.()
   }
 }
 
-function uwsSink(x: Exchange, finish: () => void): ByteSink {
+function uwsSink(x: Exchange): ByteSink {
   return {
     get aborted() {
       return x.aborted
@@ -142,7 +160,7 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
       }),
     end() {
       if (!x.aborted) x.res.cork(() => x.res.end())
-      finish()
+      x.finish()
     },
     destroy() {
       if (!x.aborted) x.res.close() // runs onAborted
@@ -150,7 +168,7 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
   }
 }
 
-async function send(x: Exchange, response: HttpResponse, finish: () => void): Promise<void> {
+async function send(x: Exchange, response: HttpResponse): Promise<void> {
   if ('body' in response) {
     // one cork: status, headers and body leave in one write
     if (!x.aborted)
@@ -158,7 +176,7 @@ async function send(x: Exchange, response: HttpResponse, finish: () => void): Pr
         writeHead(x.res, response.status, response.headers)
         x.res.end(response.body)
       })
-    return finish()
+    return x.finish()
   }
   // An empty write sends status and headers now: the first event may be a while
   if (!x.aborted)
@@ -166,7 +184,7 @@ async function send(x: Exchange, response: HttpResponse, finish: () => void): Pr
       writeHead(x.res, response.status, response.headers)
       x.res.write('')
     })
-  await response.pipe(uwsSink(x, finish)) // an aborted sink makes pipe() just close and log the stream
+  await response.pipe(uwsSink(x)) // an aborted sink makes pipe() just close and log the stream
 }
 
 function copyHeaders(req: UwsRequest): Record<string, string> {
@@ -185,19 +203,13 @@ export function startUwsServer(
   options: { host: string; port: number; logger: Logger },
 ): Promise<ListeningServer> {
   const open = new Set<Exchange>()
-  const failed = (x: Exchange) => (error: unknown) => {
-    options.logger.error('uWS transport failed', { error })
-    if (!x.aborted && !x.finished) x.res.close()
-  }
-  const dispatch = (x: Exchange) => {
-    const finish = () => {
-      x.finished = true
-      open.delete(x)
+  const serve = async (x: Exchange) => {
+    try {
+      await send(x, await app.handle(x))
+    } catch (error) {
+      options.logger.error('uWS transport failed', { error })
+      if (!x.aborted && !x.finished) x.res.close()
     }
-    app
-      .handle(x)
-      .then((response) => send(x, response, finish))
-      .catch(failed(x))
   }
   const tooLarge = (x: Exchange) => {
     const reply: HttpBodyResponse = app.reject(x, new PayloadTooLargeError(app.maxBodyBytes))
@@ -205,28 +217,15 @@ export function startUwsServer(
       writeHead(x.res, reply.status, reply.headers)
       x.res.end(reply.body, true)
     })
-    x.finished = true
-    open.delete(x)
+    x.finish()
   }
   const server = uws.App().any('/*', (res, req) => {
-    // HttpRequest is stack-allocated and dies at the first await: copy everything now
-    const query = req.getQuery()
-    const x = new Exchange(
-      res,
-      (req.getCaseSensitiveMethod?.() ?? req.getMethod()).toUpperCase(),
-      query ? `${req.getUrl()}?${query}` : req.getUrl(),
-      copyHeaders(req),
-    )
-    open.add(x)
-    res.onAborted(() => {
-      open.delete(x)
-      x.abort()
-      x.wake?.()
-    })
+    const x = new Exchange(res, req, open)
+    res.onAborted(() => x.gone())
     const { headers } = x
     const length = headers['content-length']
     if (length !== undefined && Number(length) > app.maxBodyBytes) return tooLarge(x)
-    if (length === undefined && headers['transfer-encoding'] === undefined) return dispatch(x)
+    if (length === undefined && headers['transfer-encoding'] === undefined) return void serve(x) // serve() never rejects
     const chunks: Uint8Array[] = []
     let size = 0
     res.onData((chunk, isLast) => {
@@ -236,7 +235,7 @@ export function startUwsServer(
       chunks.push(new Uint8Array(chunk.slice(0))) // uWS neuters the buffer when this callback returns
       if (isLast) {
         x.body = concat(chunks, size)
-        dispatch(x)
+        void serve(x)
       }
     })
   })
