@@ -33,8 +33,11 @@ export type HttpAppOptions = {
   mapError?: (error: unknown, route: Route | null) => ApiError | null
 }
 
-/** A complete reply: status, lower-case headers and body bytes. */
-export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: Uint8Array }
+/**
+ * A complete reply: status, lower-case headers and the body as text (JSON, plain text), which both transports
+ * encode while writing: no byte copy per reply, and node:http sends head and body in one write.
+ */
+export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: string }
 
 /** A streaming reply: the transport writes status and headers, then calls `pipe(sink)`. */
 export type HttpStreamResponse = {
@@ -66,11 +69,17 @@ export type HttpApp = {
 }
 
 const encoder = new TextEncoder()
+const NOT_ASCII = /[^\x00-\x7f]/
 const JSON_TYPE = 'application/json'
 const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
+}
+
+/** Bytes of a text in UTF-8, encoding it only when it is not ASCII. */
+function utf8Length(text: string): number {
+  return NOT_ASCII.test(text) ? encoder.encode(text).byteLength : text.length
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -132,10 +141,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     headers: Record<string, string>,
     text: string,
   ): HttpBodyResponse {
-    const body = encoder.encode(text)
     headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
-    accessLog(c, status, body.byteLength, c.incoming.aborted ? ' aborted' : '')
-    return { status, headers, body }
+    accessLog(c, status, utf8Length(text), c.incoming.aborted ? ' aborted' : '')
+    return { status, headers, body: text }
   }
 
   function errorReply(c: RequestContext, error: unknown): HttpBodyResponse {
@@ -241,7 +249,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const headers = headersOf(c, preflightHeaders(origin, requested), null, null)
     headers['openai-processing-ms'] = '0'
     accessLog(c, 204, 0, '')
-    return { status: 204, headers, body: new Uint8Array(0) }
+    return { status: 204, headers, body: '' }
   }
 
   return {

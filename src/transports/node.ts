@@ -21,7 +21,7 @@ function sendBody(res: http.ServerResponse, response: HttpBodyResponse, close = 
   // One writeHead with content-length: node then sends head and body in one write, with no header bookkeeping
   // (the body is complete, so its length is exact: the same header end() would have set)
   const headers = response.headers
-  headers['content-length'] = String(response.body.byteLength)
+  headers['content-length'] = String(Buffer.byteLength(response.body))
   if (close) headers.connection = 'close'
   res.writeHead(response.status, headers)
   res.end(response.body)

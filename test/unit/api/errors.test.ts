@@ -47,7 +47,7 @@ function build() {
   const call = async (method: string, url: string) => {
     const response = await app.handle(createIncomingRequest(method, url))
     if (!('body' in response)) throw new Error('expected a body')
-    const body = JSON.parse(new TextDecoder().decode(response.body)) as { error: Record<string, unknown> }
+    const body = JSON.parse(response.body) as { error: Record<string, unknown> }
     return { status: response.status, headers: response.headers, error: body.error }
   }
   return { app, call, lines }

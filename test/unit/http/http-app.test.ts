@@ -59,8 +59,8 @@ function build(options: Partial<HttpAppOptions> = {}) {
     const response = await app.handle(createIncomingRequest(method, url, request))
     return {
       response,
-      body: 'body' in response ? new TextDecoder().decode(response.body) : '',
-      json: () => JSON.parse('body' in response ? new TextDecoder().decode(response.body) : 'null') as unknown,
+      body: 'body' in response ? response.body : '',
+      json: () => JSON.parse('body' in response ? response.body : 'null') as unknown,
     }
   }
   return { app, call, lines }
