@@ -35,7 +35,7 @@ export type HttpAppOptions = {
 
 /**
  * A complete reply: status, lower-case headers and the body as text (JSON, plain text), which both transports
- * encode while writing: no byte copy per reply, and node:http sends head and body in one write.
+ * encode while writing: no byte copy per reply (node:http joins a text body to the head it writes).
  */
 export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: string }
 

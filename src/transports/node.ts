@@ -18,7 +18,7 @@ function collectHeaders(req: http.IncomingMessage): Record<string, string> {
 }
 
 function sendBody(res: http.ServerResponse, response: HttpBodyResponse, close = false): void {
-  // One writeHead with content-length: node then sends head and body in one write, with no header bookkeeping
+  // One writeHead with content-length: no setHeader bookkeeping per header
   // (the body is complete, so its length is exact: the same header end() would have set)
   const headers = response.headers
   headers['content-length'] = String(Buffer.byteLength(response.body))
