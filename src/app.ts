@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
+import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
@@ -74,6 +75,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBodyBytes: config.maxBody,
     apiKeys: config.apiKeys,
     corsOrigin: config.corsOrigins,
+    mapError: toApiError,
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })

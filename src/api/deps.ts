@@ -19,7 +19,8 @@ export interface ModelSlot {
 /** Everything the route modules use, built in app.ts; no module-level singletons. */
 export interface ApiDeps {
   model: ModelSlot
-  store: Store | null
+  store: Store
+  /** Null until the model has loaded: the run queue needs the engine. */
   runs: RunQueue | null
   events: RunEvents
   /** openai-poll-after-ms on run replies: how soon the SDK's poll helpers ask again. */
@@ -50,19 +51,12 @@ export function checkModelName(deps: ApiDeps, name: string, param = 'model'): vo
   )
 }
 
-/** The store, or 503 when the server runs without one. */
-export function requireStore(deps: ApiDeps): { store: Store } {
-  if (!deps.store) throw new ServiceUnavailableError('The Assistants store is not available', { shouldRetry: false })
-  return { store: deps.store }
-}
-
-/** The store and the run queue; the queue exists once the model has loaded (503 with Retry-After until then). */
-export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
-  const { store } = requireStore(deps)
+/** The run queue; it exists once the model has loaded (503 with Retry-After until then). */
+export function requireRuns(deps: ApiDeps): RunQueue {
   if (!deps.runs)
     throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', {
       retryAfterMs: 2000,
       code: 'model_loading',
     })
-  return { store, runs: deps.runs }
+  return deps.runs
 }
