@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
 import { BatchRunner } from './api/batch-runner.js'
+import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
@@ -86,6 +87,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBodyBytes: config.maxBody,
     apiKeys: config.apiKeys,
     corsOrigin: config.corsOrigins,
+    mapError: toApiError,
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
@@ -156,10 +158,13 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     signal.throwIfAborted()
   }
   deps.model.engine = engine
-  const runs = new RunQueue(
-    { store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 },
-    config.parallel,
-  )
+  const runs = new RunQueue({
+    store,
+    engine,
+    events: deps.events,
+    logger,
+    toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600,
+  })
   const recovered = await runs.recover()
   if (recovered.requeued || recovered.failed)
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)

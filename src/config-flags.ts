@@ -80,7 +80,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'queue-size',
     value: '<n>',
     group: 'Server',
-    help: 'requests that may wait for a free slot before 429/503 (default: 64)',
+    help: 'HTTP inference requests that may wait for a free slot before 503 (default: 64); Assistants runs always wait',
   },
   {
     name: 'threads',

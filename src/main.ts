@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     process.exitCode = 2
     return
   }
-  const logger = createLogger({ level: config.logLevel, stream: process.stderr })
+  // the access log is batched per event-loop turn; whatever is left goes out as the process exits
+  const logger = createLogger({ level: config.logLevel, stream: process.stderr, batch: true })
+  process.on('exit', () => logger.flush())
   const app = await createApp({ config, logger, ...bundledPglite() })
   const server = await startHttpServer(app.http, {
     transport: config.transport,

@@ -207,7 +207,7 @@ export class BatchRunner {
     let status = response.status
     let body: unknown
     if ('body' in response) {
-      body = JSON.parse(new TextDecoder().decode(response.body))
+      body = JSON.parse(response.body)
     } else {
       status = 400
       body = {

@@ -21,13 +21,14 @@ export interface ModelSlot {
 /** Everything the route modules use, built in app.ts; no module-level singletons. */
 export interface ApiDeps {
   model: ModelSlot
-  store: Store | null
+  store: Store
+  /** Null until the model has loaded: the run queue needs the engine. */
   runs: RunQueue | null
   events: RunEvents
   /** openai-poll-after-ms on run replies: how soon the SDK's poll helpers ask again. */
   pollAfterMs: number
-  /** The bytes of files and upload parts (null without a store). */
-  blobs: FileBlobs | null
+  /** The bytes of files and upload parts. */
+  blobs: FileBlobs
   /** The largest file an upload may make (`--max-file-size`). */
   maxFileBytes: number
   /** Runs batches; set once the model is ready. */
@@ -58,26 +59,12 @@ export function checkModelName(deps: ApiDeps, name: string, param = 'model'): vo
   )
 }
 
-/** The store, or 503 when the server runs without one. */
-export function requireStore(deps: ApiDeps): { store: Store } {
-  if (!deps.store) throw new ServiceUnavailableError('The Assistants store is not available', { shouldRetry: false })
-  return { store: deps.store }
-}
-
-/** The store and the run queue; the queue exists once the model has loaded (503 with Retry-After until then). */
-export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
-  const { store } = requireStore(deps)
+/** The run queue; it exists once the model has loaded (503 with Retry-After until then). */
+export function requireRuns(deps: ApiDeps): RunQueue {
   if (!deps.runs)
     throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', {
       retryAfterMs: 2000,
       code: 'model_loading',
     })
-  return { store, runs: deps.runs }
-}
-
-/** The store and the file bytes, or 503 when the server runs without a store. */
-export function requireFiles(deps: ApiDeps): { store: Store; blobs: FileBlobs } {
-  const { store } = requireStore(deps)
-  if (!deps.blobs) throw new ServiceUnavailableError('The file store is not available', { shouldRetry: false })
-  return { store, blobs: deps.blobs }
+  return deps.runs
 }

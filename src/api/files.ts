@@ -16,8 +16,7 @@ import {
 import type { FileBlobs, TempBlob } from '../store/file-blobs.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
-import { requireFiles, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
+import type { ApiDeps } from './deps.js'
 import { readFileForm } from './file-form.js'
 
 const FILE_ID = new RegExp(FILE_ID_PATTERN)
@@ -31,61 +30,55 @@ export function registerFiles(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/files',
     { streamBody: true, response: FileObject, summary: 'Uploads a file (multipart/form-data: file, purpose)' },
-    (c) =>
-      mapErrors(async () => {
-        const { store, blobs } = requireFiles(deps)
-        const form = await readFileForm(c.request, {
-          fileField: 'file',
-          maxBytes: deps.maxFileBytes,
-          flag: '--max-file-size',
-          blobs,
+    async (c) => {
+      const { store, blobs } = deps
+      const form = await readFileForm(c.request, {
+        fileField: 'file',
+        maxBytes: deps.maxFileBytes,
+        flag: '--max-file-size',
+        blobs,
+      })
+      const temp = form.file?.temp
+      try {
+        const fields = checkFields(formObject(form.fields))
+        if (!form.file || !temp) throw new BadRequestError("Missing required parameter: 'file'.", { param: 'file' })
+        return await saveFile({ store, blobs }, temp, {
+          filename: form.file.filename,
+          purpose: fields.purpose,
+          expiresAfter: fields.expires_after ?? null,
         })
-        const temp = form.file?.temp
-        try {
-          const fields = checkFields(formObject(form.fields))
-          if (!form.file || !temp) throw new BadRequestError("Missing required parameter: 'file'.", { param: 'file' })
-          return await saveFile({ store, blobs }, temp, {
-            filename: form.file.filename,
-            purpose: fields.purpose,
-            expiresAfter: fields.expires_after ?? null,
-          })
-        } catch (error) {
-          if (temp) await blobs.discard(temp)
-          throw error
-        }
-      }),
+      } catch (error) {
+        if (temp) await blobs.discard(temp)
+        throw error
+      }
+    },
   )
 
-  router.get('/v1/files', { query: FileListParams, response: FileList, summary: 'Lists files' }, (c) =>
-    mapErrors(async () => {
-      const { store, blobs } = requireFiles(deps)
-      await removeExpired(store, blobs)
-      return store.files.list(c.query)
-    }),
-  )
+  router.get('/v1/files', { query: FileListParams, response: FileList, summary: 'Lists files' }, async (c) => {
+    const { store, blobs } = deps
+    await removeExpired(store, blobs)
+    return store.files.list(c.query)
+  })
 
   router.get('/v1/files/:file_id', { params: FilePath, response: FileObject, summary: 'Retrieves a file' }, (c) =>
-    mapErrors(() => findFile(deps, c.params.file_id)),
+    findFile(deps, c.params.file_id),
   )
 
-  router.get('/v1/files/:file_id/content', { params: FilePath, summary: "Returns a file's bytes" }, (c) =>
-    mapErrors(async () => {
-      const file = await findFile(deps, c.params.file_id)
-      return bytes(requireFiles(deps).blobs.read(file.id), { contentType: 'application/octet-stream' })
-    }),
-  )
+  router.get('/v1/files/:file_id/content', { params: FilePath, summary: "Returns a file's bytes" }, async (c) => {
+    const file = await findFile(deps, c.params.file_id)
+    return bytes(deps.blobs.read(file.id), { contentType: 'application/octet-stream' })
+  })
 
   router.delete(
     '/v1/files/:file_id',
     { params: FilePath, response: FileDeleted, summary: 'Deletes a file and its bytes' },
-    (c) =>
-      mapErrors(async () => {
-        const { store, blobs } = requireFiles(deps)
-        const id = c.params.file_id
-        if (!FILE_ID.test(id) || !(await store.files.delete(id))) throw new NotFoundError('file', id)
-        await blobs.remove(id)
-        return { id, object: 'file' as const, deleted: true }
-      }),
+    async (c) => {
+      const { store, blobs } = deps
+      const id = c.params.file_id
+      if (!FILE_ID.test(id) || !(await store.files.delete(id))) throw new NotFoundError('file', id)
+      await blobs.remove(id)
+      return { id, object: 'file' as const, deleted: true }
+    },
   )
 }
 
@@ -125,7 +118,7 @@ export async function saveFile(
 
 /** The file with this id (expired ones are gone); 404 for a malformed or unknown id. */
 export async function findFile(deps: ApiDeps, id: string, param?: string): Promise<FileObject> {
-  const { store, blobs } = requireFiles(deps)
+  const { store, blobs } = deps
   const notFound = () => new NotFoundError('file', id, param ? { param } : {})
   if (!FILE_ID.test(id)) throw notFound()
   await removeExpired(store, blobs)

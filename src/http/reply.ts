@@ -1,4 +1,5 @@
 import type { SseEvent } from './sse.js'
+import type { ErrorEventFrame } from './stream-errors.js'
 
 /** A JSON reply with an explicit status; a handler that returns a plain object means `json(200, object)`. */
 export class JsonReply {
@@ -31,6 +32,11 @@ export type SseOptions = {
   headers?: Record<string, string>
   /** Called once if the client goes away before the stream ends. */
   onDisconnect?: () => void
+  /**
+   * The stream's last event when its producer throws, from the error mapped like any other (chat: a `data:` event
+   * holding the envelope; Assistants: `event: error`). Without it the connection is dropped mid-stream.
+   */
+  errorEvent?: ErrorEventFrame
 }
 
 /** A `200 text/event-stream` reply whose events an async generator produces. */
@@ -38,10 +44,12 @@ export class SseReply {
   readonly events: AsyncIterable<SseEvent>
   readonly headers: Readonly<Record<string, string>>
   readonly onDisconnect: (() => void) | undefined
+  readonly errorEvent: ErrorEventFrame | undefined
   constructor(events: AsyncIterable<SseEvent>, options: SseOptions = {}) {
     this.events = events
     this.headers = options.headers ?? {}
     this.onDisconnect = options.onDisconnect
+    this.errorEvent = options.errorEvent
   }
 }
 

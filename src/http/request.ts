@@ -14,8 +14,37 @@ export type IncomingRequest = {
   stream?: BodyStream | undefined
   /** The engine scheduler lane of an in-process request (Batches send `batch`); transports never set it. */
   lane?: string | undefined
-  /** Aborts when the client goes away. */
-  signal: AbortSignal
+  /** Aborts when the client goes away. Transports make it on first read (see `LazySignal`): most requests never ask. */
+  readonly signal: AbortSignal
+  /** True once the client has gone; reading it makes no signal. */
+  readonly aborted: boolean
+}
+
+/** An abort signal made only when someone reads it; the transport calls `abort()` when the client goes. */
+export class LazySignal {
+  #controller: AbortController | null = null
+  #aborted = false
+
+  /** True once `abort()` ran. */
+  get aborted(): boolean {
+    return this.#aborted
+  }
+
+  /** The signal, made now if this is the first read (already aborted if the client is gone). */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController()
+      if (this.#aborted) this.#controller.abort()
+    }
+    return this.#controller.signal
+  }
+
+  /** Marks the client gone and aborts the signal if one was made. */
+  abort(): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    this.#controller?.abort()
+  }
 }
 
 /** A request as a handler sees it (`c.request`). */
@@ -38,11 +67,10 @@ export type HttpRequest = {
   readonly requestId: string
 }
 
-/** Splits a request target into its path and raw query. */
-export function splitTarget(url: string): { path: string; rawQuery: string } {
+/** The path of a request target (without its query). */
+export function pathOf(url: string): string {
   const mark = url.indexOf('?')
-  if (mark === -1) return { path: url, rawQuery: '' }
-  return { path: url.slice(0, mark), rawQuery: url.slice(mark + 1) }
+  return mark === -1 ? url : url.slice(0, mark)
 }
 
 /** Options for `createIncomingRequest()`. */
@@ -74,6 +102,7 @@ export function createIncomingRequest(
     body = typeof options.body === 'string' ? new TextEncoder().encode(options.body) : options.body
   }
   if (body) headers['content-length'] ??= String(body.byteLength)
+  const signal = options.signal ?? new AbortController().signal
   return {
     method: method.toUpperCase(),
     url,
@@ -81,6 +110,9 @@ export function createIncomingRequest(
     body,
     stream: options.stream,
     lane: options.lane,
-    signal: options.signal ?? new AbortController().signal,
+    signal,
+    get aborted() {
+      return signal.aborted
+    },
   }
 }

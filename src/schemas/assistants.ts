@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { MAX_TEMPERATURE } from '../limits/limits.js'
 import { DeletedObject, LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, ObjectId, UnixTime } from './shared.js'
 
 const NAME_PATTERN = '^[a-zA-Z0-9_-]{1,64}$'
@@ -156,7 +157,11 @@ export const ReasoningEffort = Nullable(
 )
 
 /** Sampling temperature, 0 to 2. */
-export const Temperature = Type.Number({ minimum: 0, maximum: 2, description: 'Sampling temperature between 0 and 2.' })
+export const Temperature = Type.Number({
+  minimum: 0,
+  maximum: MAX_TEMPERATURE,
+  description: `Sampling temperature between 0 and ${MAX_TEMPERATURE}.`,
+})
 /** Nucleus sampling mass, 0 to 1. */
 export const TopP = Type.Number({
   minimum: 0,
