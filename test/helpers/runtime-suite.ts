@@ -1,0 +1,54 @@
+import path from 'node:path'
+import type { Test } from 'tap'
+import { REPO_ROOT } from './paths.js'
+import {
+  bundleArgs,
+  exampleApp,
+  exampleEnv,
+  exerciseServer,
+  runtimeBinary,
+  scriptCommand,
+  startMatrixServer,
+  tempDir,
+  type MatrixRuntime,
+} from './runtime-matrix.js'
+
+const BUNDLE = path.join(REPO_ROOT, 'dist', 'oxillama-server.cjs')
+// The transports each runtime's CLI may name: Node keeps uWS (where its binary loads) then node:http
+const CLI_TRANSPORTS: Record<MatrixRuntime, RegExp> = {
+  node20: /, transport (uws|node), /,
+  node22: /, transport (uws|node), /,
+  node24: /, transport (uws|node), /,
+  deno: /, transport deno, /,
+  bun: /, transport bun, /,
+}
+const EXAMPLES: Record<MatrixRuntime, string> = {
+  node20: 'node.mjs',
+  node22: 'node.mjs',
+  node24: 'node.mjs',
+  deno: 'deno.ts',
+  bun: 'bun.ts',
+}
+
+/** The cross-runtime suite for one runtime: the CLI bundle as a process, then the README's example for it. */
+export async function runtimeSuite(t: Test, runtime: MatrixRuntime): Promise<void> {
+  const bin = await runtimeBinary(runtime)
+
+  await t.test(`${runtime}: the CLI bundle serves on this runtime's server`, async (t) => {
+    const dataDir = tempDir(t, 'oxillama-data-')
+    const server = await startMatrixServer(t, scriptCommand(runtime, bin, BUNDLE, bundleArgs(dataDir)), {
+      cwd: dataDir,
+    })
+    t.match(server.readyLine, CLI_TRANSPORTS[runtime], 'the ready line names the transport')
+    await exerciseServer(t, server)
+  })
+
+  await t.test(`${runtime}: examples/${EXAMPLES[runtime]} as written, through createServer()`, async (t) => {
+    const app = exampleApp(t)
+    const server = await startMatrixServer(t, scriptCommand(runtime, bin, EXAMPLES[runtime]), {
+      cwd: app,
+      env: exampleEnv(path.join(app, 'data')),
+    })
+    await exerciseServer(t, server)
+  })
+}
