@@ -41,27 +41,45 @@ export type MatrixServer = {
   readonly client: OpenAI
   stderr(): string
   readonly exited: Promise<Exit>
+  /** Resolves when its output pipes closed: every process holding them (a launcher's server too) has exited. */
+  readonly closed: Promise<void>
+  /** Sends a signal to the server: to its process group when it runs under a launcher (npx). */
+  signal(signal: NodeJS.Signals): void
 }
 
-/** Spawns `command` in `cwd` and resolves once it prints the ready line; the process is killed at teardown. */
+/**
+ * Spawns `command` in `cwd` and resolves once it prints the ready line; the process is killed at teardown. With
+ * `group`, it runs in its own process group and signals go to the group, as a terminal sends Ctrl-C to a launcher
+ * (npx) and the server it started.
+ */
 export async function startMatrixServer(
   t: Test,
   command: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string>; group?: boolean },
 ): Promise<MatrixServer> {
   const [bin = '', ...args] = command
   const child = spawn(bin, args, {
     cwd: options.cwd,
     env: { ...bundleEnv(), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
   })
+  const signal = (name: NodeJS.Signals) => {
+    if (options.group && child.pid !== undefined) process.kill(-child.pid, name)
+    else child.kill(name)
+  }
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text))
   child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text))
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    try {
+      if (options.group || (child.exitCode === null && child.signalCode === null)) signal('SIGKILL')
+    } catch {
+      // the group is gone already
+    }
   })
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const check = () => {
@@ -86,6 +104,8 @@ export async function startMatrixServer(
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 }),
     stderr: () => err,
     exited,
+    closed,
+    signal,
   }
 }
 
@@ -145,7 +165,7 @@ export function tempDir(t: Test, prefix: string): string {
  * What every runtime must do, driven by the openai SDK: a chat stream, embeddings, a streamed Assistants run and
  * an invalid body answered with the 400 envelope; then SIGTERM ends the process cleanly.
  */
-export async function exerciseServer(t: Test, server: MatrixServer): Promise<void> {
+export async function exerciseServer(t: Test, server: MatrixServer, options: { group?: boolean } = {}): Promise<void> {
   const { client } = server
   const stream = await client.chat.completions.create({
     model: MODEL,
@@ -189,10 +209,16 @@ export async function exerciseServer(t: Test, server: MatrixServer): Promise<voi
     t.equal(invalid.param, 'messages', 'the envelope names the field')
   }
 
-  server.child.kill('SIGTERM')
-  const exit = await Promise.race([
-    server.exited,
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), EXIT_MS).unref()),
-  ])
-  t.same(exit, { code: 0, signal: null }, 'SIGTERM: the process exits with code 0')
+  server.signal('SIGTERM')
+  const within = <T>(promise: Promise<T>) =>
+    Promise.race([promise, new Promise<null>((resolve) => setTimeout(() => resolve(null), EXIT_MS).unref())])
+  const exit = await within(server.exited)
+  if (options.group) {
+    // the launcher dies of the signal itself; the server under it stops cleanly and exits, closing the pipes
+    t.not(exit, null, 'SIGTERM to the group: the launcher exits')
+    t.not(await within(server.closed), null, 'and so does the server')
+    t.match(server.stderr(), /INFO {2}stopped\n/, 'after stopping cleanly')
+  } else {
+    t.same(exit, { code: 0, signal: null }, 'SIGTERM: the process exits with code 0')
+  }
 }
