@@ -104,7 +104,9 @@ export async function installFromNpm(prefix: string, spec: RuntimeSpec): Promise
   })
   try {
     if (await exists(marker)) return await verify(spec, await findBinary(prefix, spec), prefix)
-    await npmInstall(prefix, `${spec.package}@${spec.version}`)
+    // npm refuses a package for another CPU (EBADPLATFORM) unless forced
+    const force = spec.platform === `${process.platform}-${process.arch}` ? [] : ['--force']
+    await npmInstall(prefix, [...force, `${spec.package}@${spec.version}`])
     const binary = await verify(spec, await findBinary(prefix, spec), prefix)
     await writeFile(marker, `${spec.package}@${spec.version}\n`)
     return binary
@@ -121,15 +123,15 @@ async function findBinary(prefix: string, spec: RuntimeSpec): Promise<string> {
   throw new Error(`Cannot find the ${spec.package} binary in ${prefix} (looked for ${spec.binaries.join(', ')})`)
 }
 
-async function npmInstall(prefix: string, what: string): Promise<void> {
-  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', prefix, what]
+async function npmInstall(prefix: string, what: string[]): Promise<void> {
+  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--prefix', prefix, ...what]
   console.error(`runtimes: npm ${args.join(' ')}`)
   await new Promise<void>((resolve, reject) => {
     // npm's output goes to stderr: stdout is reserved for the paths in script mode
     const child = spawn('npm', args, { cwd: prefix, stdio: ['ignore', 2, 2] })
     child.on('error', reject)
     child.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`Cannot install ${what}: npm exited with ${signal ?? code}`)),
+      code === 0 ? resolve() : reject(new Error(`Cannot install ${what.join(' ')}: npm exited with ${signal ?? code}`)),
     )
   })
 }
