@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import { REPO_ROOT } from './paths.js'
 import {
@@ -45,6 +47,14 @@ export async function runtimeSuite(t: Test, runtime: MatrixRuntime): Promise<voi
 
   await t.test(`${runtime}: examples/${EXAMPLES[runtime]} as written, through createServer()`, async (t) => {
     const app = exampleApp(t)
+    if (runtime === 'deno') {
+      // the package's `types` (dist/oxillama-server.d.mts) type the example: options, ox.fetch for Deno.serve
+      const checked = await promisify(execFile)(bin, ['check', EXAMPLES[runtime]], {
+        cwd: app,
+        env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      })
+      t.match(checked.stderr, /Check .*deno\.ts/, `deno check ${EXAMPLES[runtime]} passes against the package's types`)
+    }
     const server = await startMatrixServer(t, scriptCommand(runtime, bin, EXAMPLES[runtime]), {
       cwd: app,
       env: exampleEnv(path.join(app, 'data')),
