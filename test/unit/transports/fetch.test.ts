@@ -13,7 +13,7 @@ const EVENT_BYTES = 4096
 type Produced = { yielded: number; aborted: boolean; finalized: boolean }
 
 /** The fetch transport over a real HttpApp with a toy route table; `produced` records the last stream's producer. */
-function setup() {
+function setup(options: { heartbeatMs?: number; gate?: Promise<void> } = {}) {
   const produced: Produced = { yielded: 0, aborted: false, finalized: false }
   const router = new Router()
   router.post('/v1/echo', { body: Type.Object({ model: Type.String() }) }, (c) => ({ model: c.body.model }))
@@ -34,9 +34,17 @@ function setup() {
       })(),
     )
   })
+  router.get('/v1/slow', {}, () =>
+    sse(
+      (async function* (): AsyncGenerator<SseEvent> {
+        await options.gate
+        yield { data: 'late' }
+      })(),
+    ),
+  )
   const lines: string[] = []
   const logger = createLogger({ level: 'info', stream: { write: (line: string) => lines.push(line) } })
-  const app = createHttpApp({ router, logger, maxBodyBytes: MAX_BODY, heartbeatMs: 0 })
+  const app = createHttpApp({ router, logger, maxBodyBytes: MAX_BODY, heartbeatMs: options.heartbeatMs ?? 0 })
   return { transport: createFetchTransport(app), produced, lines }
 }
 
@@ -163,4 +171,18 @@ t.test('closeAll() cuts streams in flight and stopAccepting() answers later requ
   t.ok(produced.aborted)
   await settle(() => transport.active === 0)
   t.equal(transport.active, 0)
+})
+
+t.test('an SSE stream waiting on its producer carries : ping heartbeats, then the event', async (t) => {
+  let open = () => {}
+  const gate = new Promise<void>((resolve) => (open = resolve))
+  const { transport } = setup({ heartbeatMs: 5, gate })
+  const res = await transport.fetch(new Request('http://h/v1/slow'))
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  let text = ''
+  while (!text.includes(': ping\n\n')) text += (await reader.read()).value ?? ''
+  t.ok(text.startsWith(': ping\n\n'), 'a heartbeat comment while the producer waits')
+  open()
+  for (let next = await reader.read(); !next.done; next = await reader.read()) text += next.value
+  t.match(text, /data: late\n\n$/, 'then the event, and the stream ends')
 })
