@@ -53,7 +53,16 @@ export function createFetchTransport(app: HttpApp): FetchTransport {
         done()
         return bodyResponse(app.reject(head, new PayloadTooLargeError(app.maxBodyBytes)))
       }
-      const response = await app.handle({ ...head, body, signal: controller.signal })
+      // `aborted` too: the reworked core (issue 12) reads it before it makes a signal
+      const incoming = {
+        ...head,
+        body,
+        signal: controller.signal,
+        get aborted() {
+          return controller.signal.aborted
+        },
+      }
+      const response = await app.handle(incoming)
       if ('body' in response) {
         done()
         return bodyResponse(response)
@@ -134,7 +143,7 @@ async function readBody(
 }
 
 function bodyResponse(response: HttpBodyResponse): Response {
-  const body = NO_BODY_STATUS.has(response.status) ? null : (response.body as Uint8Array<ArrayBuffer>)
+  const body = NO_BODY_STATUS.has(response.status) ? null : (response.body as BodyInit)
   return new Response(body, { status: response.status, headers: response.headers })
 }
 
