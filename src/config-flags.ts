@@ -60,7 +60,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'transport',
     value: 'auto|uws|node',
     group: 'Server',
-    help: 'HTTP server: uWebSockets.js, node:http, or uWS when it loads (default: auto)',
+    help: 'HTTP server: uWebSockets.js, node:http, or auto: Deno.serve/Bun.serve there, else uWS if it loads (default)',
   },
   {
     name: 'max-body',
