@@ -110,4 +110,5 @@ console.log(
 )
 console.log('| route | runtime, server | requests/s | p50 ms | p99 ms | errors |')
 console.log('|---|---|---:|---:|---:|---:|')
-for (const row of rows.sort()) console.log(row)
+// grouped by route, runtimes in the order measured
+for (const route of ROUTES) for (const row of rows.filter((r) => r.startsWith(`| GET ${route} |`))) console.log(row)
