@@ -53,7 +53,11 @@ export async function runtimeSuite(t: Test, runtime: MatrixRuntime): Promise<voi
         cwd: app,
         env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
       })
-      t.match(checked.stderr, /Check .*deno\.ts/, `deno check ${EXAMPLES[runtime]} passes against the package's types`)
+      t.match(
+        checked.stderr.replace(/\x1b\[[0-9;]*m/g, ''),
+        /^Check .*deno\.ts$/m,
+        `deno check ${EXAMPLES[runtime]} passes against the package's types`,
+      )
     }
     const server = await startMatrixServer(t, scriptCommand(runtime, bin, EXAMPLES[runtime]), {
       cwd: app,
