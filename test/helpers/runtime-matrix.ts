@@ -182,6 +182,23 @@ export async function exerciseServer(t: Test, server: MatrixServer, options: { g
   t.ok(chunks > 2, `a chat stream (${chunks} chunks)`)
   t.equal(finish, 'length', 'ends on max_tokens')
 
+  // a client that leaves: the runtime's server must tell the transport, which aborts the request (and so the engine)
+  const { data: long, response } = await client.chat.completions
+    .create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Once upon a time' }],
+      max_tokens: 2000,
+      stream: true,
+      ignore_eos: true,
+    } as OpenAI.ChatCompletionCreateParamsStreaming)
+    .withResponse()
+  let read = 0
+  for await (const chunk of long) if (chunk.choices.length > 0 && ++read === 3) break
+  const requestId = response.headers.get('x-request-id') ?? 'none'
+  const abortedLine = new RegExp(`POST /v1/chat/completions 200 .* ${requestId} aborted\\n`)
+  for (let i = 0; i < 400 && !abortedLine.test(server.stderr()); i++) await new Promise((r) => setTimeout(r, 50))
+  t.match(server.stderr(), abortedLine, 'a stream the client leaves is logged aborted')
+
   const embeddings = await client.embeddings.create({ model: MODEL, input: ['hello', 'world'] })
   t.equal(embeddings.data.length, 2, 'embeddings: one vector per input')
   t.ok((embeddings.data[0]?.embedding.length ?? 0) > 0, 'a non-empty vector')
