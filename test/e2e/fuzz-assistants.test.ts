@@ -1,3 +1,4 @@
+import { APIError, BadRequestError, NotFoundError } from 'openai'
 import t, { type Test } from 'tap'
 import { registerRoutes } from '../../src/api/routes.js'
 import { Router, type Route } from '../../src/http/router.js'
@@ -107,9 +108,11 @@ function mutate(route: Route, seeds: Seeds, rng: Random): FuzzRequest {
   const valid: Record<string, string> = { ...seeds }
   const ids = Object.values(seeds)
   const template = route.schemas.body ? bodyTemplate(route, seeds) : undefined
+  // the seeds must survive: a DELETE only ever gets a junk path
+  const deletes = route.method === 'DELETE'
   const kinds = [
+    ...(deletes ? [] : ['valid', 'query']), // 'valid': the request unmutated, so runs start and objects change
     ...(names.length > 0 ? ['path', 'path'] : []),
-    'query',
     ...(template !== undefined ? ['body', 'body', 'body', 'raw'] : []),
   ]
   const kind = rng.pick(kinds)
@@ -117,7 +120,8 @@ function mutate(route: Route, seeds: Seeds, rng: Random): FuzzRequest {
   let what = kind
   if (kind === 'path') {
     const name = rng.pick(names)
-    values[name] = rng.next() < 0.8 ? rng.pick(JUNK_PATH_IDS) : rng.pick(ids) // junk, or an id of another kind
+    const others = ids.filter((id) => id !== values[name])
+    values[name] = rng.next() < 0.8 ? rng.pick(JUNK_PATH_IDS) : rng.pick(others) // junk, or an id of another kind
     what = `path ${name}=${values[name]?.slice(0, 40)}`
   }
   let query = ''
@@ -191,6 +195,57 @@ function checkReply(t: Test, request: FuzzRequest, reply: RawReply): boolean {
   return ok
 }
 
+/** The SDK error a call that must fail raised. */
+async function failure(call: () => Promise<unknown>): Promise<APIError> {
+  try {
+    await call()
+  } catch (error) {
+    if (error instanceof APIError) return error
+    throw error
+  }
+  throw new Error('The call succeeded but was expected to fail')
+}
+
+function messageOf(error: APIError): unknown {
+  return (error.error as { message?: unknown } | undefined)?.message
+}
+
+/** The id and text checks, through the SDK, with the exact replies a client sees. */
+async function malformedIds(t: Test, s: TestServer, seeds: Seeds): Promise<void> {
+  const { client } = s
+  const { thread_id } = seeds
+  const nul = await failure(() => client.beta.threads.retrieve('\u0000x'))
+  t.ok(nul instanceof NotFoundError, 'a NUL in a path id: 404')
+  t.equal(messageOf(nul), "No thread found with id '\u0000x'.")
+  const long = await failure(() => client.beta.assistants.retrieve(`asst_${'a'.repeat(5000)}`))
+  t.equal(long.status, 404, 'a 5,000-character path id: 404')
+  const kind = await failure(() => client.beta.threads.messages.retrieve(thread_id, { thread_id }))
+  t.equal(messageOf(kind), `No message found with id '${thread_id}'.`, 'an id of another kind: 404 naming it')
+  const body = await failure(() => client.beta.threads.runs.create(thread_id, { assistant_id: 'asst_\u0000' }))
+  t.ok(body instanceof BadRequestError, 'a NUL in a body id: 400')
+  t.equal(body.param, 'assistant_id')
+  const prefix = await failure(() => client.beta.threads.createAndRun({ assistant_id: thread_id }))
+  t.match({ param: prefix.param, code: prefix.code }, { param: 'assistant_id', code: 'invalid_id_prefix' })
+  t.equal(messageOf(prefix), `Invalid 'assistant_id': '${thread_id}'. Expected an ID that begins with 'asst_'.`)
+  const cursor = await failure(() => client.beta.threads.messages.list(thread_id, { after: '\u0000' }))
+  t.match({ status: cursor.status, param: cursor.param }, { status: 400, param: 'after' }, 'a NUL cursor: 400')
+  const filter = await failure(() => client.beta.threads.messages.list(thread_id, { run_id: 'msg_1' }))
+  t.match({ status: filter.status, param: filter.param }, { status: 400, param: 'run_id' })
+  const steps = await failure(() =>
+    client.beta.threads.runs.steps.list(seeds.run_id, { thread_id, before: `step_${'z'.repeat(5000)}` }),
+  )
+  t.match({ status: steps.status, param: steps.param }, { status: 400, param: 'before' })
+  const text = await failure(() => client.beta.threads.messages.create(thread_id, { role: 'user', content: 'a\ud800' }))
+  t.match(
+    { status: text.status, param: text.param, code: text.code },
+    { status: 400, param: 'content', code: 'invalid_value' },
+  )
+  const key = await failure(() => client.beta.threads.create({ metadata: { 'k\u0000': 'v' } }))
+  t.match({ status: key.status, param: key.param }, { status: 400, param: 'metadata' }, 'a NUL in a metadata key')
+  const name = await failure(() => client.beta.assistants.create({ model: 'stories260K', name: 'a\u0000b' }))
+  t.match({ status: name.status, param: name.param }, { status: 400, param: 'name' })
+}
+
 for (const transport of TRANSPORTS) {
   t.test(`${transport}: fuzzing every Assistants route never answers 5xx`, async (t) => {
     const s = await startTestServer({ transport })
@@ -201,8 +256,12 @@ for (const transport of TRANSPORTS) {
     const routes = table.routes().filter((r) => /^\/v1\/(assistants|threads)(\/|$)/.test(r.path))
     t.ok(routes.length >= 23, `${routes.length} Assistants routes`)
 
+    await t.test('malformed ids answer as unknown ones do: 404 in the path, 400 naming the field elsewhere', (t) =>
+      malformedIds(t, s, seeds),
+    )
+
     const rng = seededRandom(SEED)
-    const runs: Array<{ thread_id: string; id: string }> = []
+    const runs = new Map<string, { thread_id: string; id: string }>()
     let sent = 0
     let failed = 0
     const statuses = new Map<number, number>()
@@ -213,13 +272,14 @@ for (const transport of TRANSPORTS) {
         sent++
         statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1)
         if (!checkReply(t, request, reply)) failed++
-        if (reply.status < 300) runs.push(...startedRuns(reply))
+        if (reply.status < 300) for (const run of startedRuns(reply)) runs.set(run.id, run)
       }
     }
     t.equal(failed, 0, `${sent} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+    t.ok(runs.size > 0, `${runs.size} runs seen in the fuzz's replies`)
 
     // every run the fuzz started ends (cancelled if still going), then the server serves normally
-    for (const run of runs) {
+    for (const run of runs.values()) {
       const now = await s.client.beta.threads.runs.retrieve(run.id, { thread_id: run.thread_id })
       if (!TERMINAL.includes(now.status))
         await s.client.beta.threads.runs.cancel(run.id, { thread_id: run.thread_id }).catch(() => undefined)

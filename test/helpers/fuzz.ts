@@ -99,6 +99,9 @@ export const JUNK_BODIES: ReadonlyArray<{ body: string | Uint8Array; contentType
   { body: '{"model":"\\ud800\\u0000"}' },
   { body: JSON.stringify(nested(3000)) },
   { body: `{"x":${'['.repeat(100000)}` },
+  {
+    body: `{"metadata":${'['.repeat(100000)}${']'.repeat(100000)},"tools":[{"type":"function","function":{"name":"f","parameters":${'{"a":'.repeat(20000)}1${'}'.repeat(20000)}}}]}`,
+  },
   { body: new Uint8Array([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]) }, // {"<surrogate as UTF-8>":1}
   { body: new Uint8Array([0xff, 0xfe, 0x00, 0x7b]) },
   { body: '{"metadata":{"k":"v"}}', contentType: 'text/plain' },
