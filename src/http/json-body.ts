@@ -41,6 +41,6 @@ export function parseJsonBody(body: Uint8Array | null, contentType: string | und
     const reason = error instanceof Error ? error.message : String(error)
     throw new BadRequestError(`We could not parse the JSON body of your request (${reason}). ${HINT}`)
   }
-  checkSafeJson(parsed) // for every route: NUL, unpaired surrogates and deep nesting never get past here
+  checkSafeJson(parsed, text) // for every route: NUL, unpaired surrogates and deep nesting never get past here
   return parsed
 }

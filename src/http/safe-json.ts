@@ -45,18 +45,46 @@ function fail(node: Node | null, message: (subject: string) => string): never {
   })
 }
 
-/**
- * Throws a 400 naming the first place in a parsed JSON body that no part of the server should carry: a string
- * (value or object key) with a NUL character or an unpaired surrogate, or nesting deeper than MAX_JSON_DEPTH.
- * Refused rather than escaped, so what a client reads back is what it sent. Iterative: the depth it guards is
- * the one a recursive walk would overflow on.
- */
-export function checkSafeJson(body: unknown): void {
+function isUnsafeText(text: string): boolean {
+  return text.includes(NUL) || LONE_SURROGATE.test(text)
+}
+
+/** True when the value is within MAX_JSON_DEPTH and, with `strings`, no string or key holds unsafe text. */
+function isSafe(body: unknown, strings: boolean): boolean {
+  const values: unknown[] = [body]
+  const depths: number[] = [0]
+  while (values.length > 0) {
+    const value = values.pop()
+    const depth = depths.pop() ?? 0
+    if (typeof value === 'string') {
+      if (strings && isUnsafeText(value)) return false
+      continue
+    }
+    if (value === null || typeof value !== 'object') continue
+    if (depth >= MAX_JSON_DEPTH) return false
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        values.push(item)
+        depths.push(depth + 1)
+      }
+      continue
+    }
+    for (const key in value) {
+      if (strings && isUnsafeText(key)) return false
+      values.push((value as Record<string, unknown>)[key])
+      depths.push(depth + 1)
+    }
+  }
+  return true
+}
+
+/** Finds and throws the first problem in document order, naming where it is; the slow path, once a body fails. */
+function report(body: unknown, strings: boolean): never {
   const stack: Node[] = [{ value: body, key: null, parent: null, depth: 0 }]
   for (let node = stack.pop(); node; node = stack.pop()) {
     const { value } = node
     if (typeof value === 'string') {
-      const problem = textProblem(value)
+      const problem = strings ? textProblem(value) : null
       if (problem) fail(node, (subject) => `Invalid ${subject}: the string ${problem}.`)
       continue
     }
@@ -73,7 +101,7 @@ export function checkSafeJson(body: unknown): void {
     }
     const entries = Object.entries(value)
     for (const [key] of entries) {
-      const problem = textProblem(key)
+      const problem = strings ? textProblem(key) : null
       if (problem) fail(node, (subject) => `Invalid ${subject}: the key ${JSON.stringify(key)} ${problem}.`)
     }
     for (let i = entries.length - 1; i >= 0; i--) {
@@ -81,4 +109,22 @@ export function checkSafeJson(body: unknown): void {
       stack.push({ value: item, key, parent: node, depth })
     }
   }
+  throw new Error('Cannot locate the unsafe part of a body that failed the check')
+}
+
+// In JSON text NUL and surrogates can only come as escapes: raw control characters are not JSON and raw
+// surrogates are not UTF-8, both refused before this. No such escape: no string needs a look.
+const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/
+
+/**
+ * Throws a 400 naming the first place in a parsed JSON body that no part of the server should carry: a string
+ * (value or object key) with a NUL character or an unpaired surrogate, or nesting deeper than MAX_JSON_DEPTH.
+ * Refused rather than escaped, so what a client reads back is what it sent. Given the body's JSON text, strings
+ * are looked at only when it holds a NUL or surrogate escape. Iterative: the depth it guards is the one a
+ * recursive walk would overflow on.
+ */
+export function checkSafeJson(body: unknown, text?: string): void {
+  const strings = text === undefined || SUSPECT_ESCAPE.test(text)
+  if (!strings && text !== undefined && text.length <= 2 * MAX_JSON_DEPTH) return // too short to nest that deep
+  if (!isSafe(body, strings)) report(body, strings)
 }

@@ -81,6 +81,7 @@ t.test(
 t.test('parseJsonBody() applies the check to every JSON body: escapes of NUL and lone surrogates', async (t) => {
   const parse = (text: string) => parseJsonBody(encoder.encode(text), 'application/json')
   t.same(parse('{"a":"\\ud83e\\udd99"}'), { a: '🦙' }, 'an escaped pair is one character')
+  t.same(parse('{"a":"\\\\u0000"}'), { a: '\\u0000' }, 'an escaped backslash before u0000 is text')
   t.equal(refusal(() => parse('{"a":"\\u0000"}')).param, 'a')
   t.equal(refusal(() => parse('{"a":["\\uD800"]}')).param, 'a[0]')
   t.equal(refusal(() => parse(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`)).param, 'a')
