@@ -39,7 +39,7 @@ function paramOf(node: Node | null): string | null {
 
 function fail(node: Node | null, message: (subject: string) => string): never {
   const param = paramOf(node)
-  throw new BadRequestError(message(param === null ? 'the request body' : `'${param}'`), {
+  throw new BadRequestError(message(param === null ? 'request body' : `'${param}'`), {
     param,
     code: 'invalid_value',
   })

@@ -48,7 +48,7 @@ t.test('checkSafeJson() refuses a NUL character and names the field in OpenAI fo
   )
   t.equal(refusal(() => checkSafeJson({ name: '\u0000' })).param, 'name')
   t.same(refusal(() => checkSafeJson('\u0000')).param, null, 'the body itself')
-  t.match(refusal(() => checkSafeJson('\u0000')).message, /^Invalid the request body: /)
+  t.match(refusal(() => checkSafeJson('\u0000')).message, /^Invalid request body: the string contains a NUL/)
 })
 
 t.test('checkSafeJson() refuses unpaired surrogates, high or low, and keeps the first problem', async (t) => {
