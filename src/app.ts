@@ -12,6 +12,7 @@ import { createHttpApp, type HttpApp } from './http/http-app.js'
 import type { Logger } from './http/logger.js'
 import { Router } from './http/router.js'
 import { modelNames } from './model-names.js'
+import { modelSourceOptions } from './pull.js'
 import { RunEvents } from './runs/events.js'
 import { RunQueue } from './runs/queue.js'
 import { FileBlobs } from './store/file-blobs.js'
@@ -122,13 +123,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
   const { config, logger } = options
   const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
   const modelPath = await resolveModelSource({
-    ...(config.model ? { model: config.model } : {}),
-    ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
-    ...(config.hfFile ? { hfFile: config.hfFile } : {}),
-    hfRevision: config.hfRevision,
-    ...(config.hfToken ? { hfToken: config.hfToken } : {}),
-    ...(config.sha256 ? { sha256: config.sha256 } : {}),
-    cacheDir: config.cacheDir,
+    ...modelSourceOptions(config),
     log: (m) => logger.info(m),
     progressStream: progressStream as never,
     signal,

@@ -60,6 +60,8 @@ function storeError(error: StoreError): ApiError {
       return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
     case 'invalid_cursor':
       return new BadRequestError(error.message, { param: error.param })
+    case 'invalid_input':
+      return new BadRequestError(error.message, { code: 'invalid_value', shouldRetry: false })
     case 'locked':
     case 'closed':
       return new ServiceUnavailableError(error.message, { retryAfterMs: 1000 })

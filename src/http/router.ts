@@ -3,7 +3,14 @@ import { BadRequestError } from './errors.js'
 import { parseJsonBody } from './json-body.js'
 import type { Reply } from './reply.js'
 import type { HttpRequest } from './request.js'
-import { compileInspect, compileJson, compileStrings, queryObject, type Inspect } from './validate.js'
+import {
+  compileInspect,
+  compileJson,
+  compilePathParams,
+  compileStrings,
+  queryObject,
+  type Inspect,
+} from './validate.js'
 
 /** The typebox schemas of one route; each part is validated (and typed) before the handler runs. */
 export type RouteSchemas = {
@@ -123,7 +130,7 @@ function specificity(segments: readonly Segment[]): string {
 }
 
 function buildValidate(schemas: RouteSchemas): Route['validate'] {
-  const params = schemas.params ? compileStrings(schemas.params) : (raw: unknown) => raw
+  const params = schemas.params ? compilePathParams(schemas.params) : (raw: unknown) => raw
   const body = schemas.body ? compileJson(schemas.body) : undefined
   const querySchema = schemas.query
   const query = querySchema ? compileStrings(querySchema) : undefined

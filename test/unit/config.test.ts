@@ -315,7 +315,8 @@ t.test('HELP_TEXT lists every flag with its short forms and mentions the environ
     t.match(HELP_TEXT, `--${flag.name}`, flag.name)
     for (const short of flag.short ?? []) t.match(HELP_TEXT, new RegExp(`-${short}, `), `-${short}`)
   }
-  t.match(HELP_TEXT, /^Usage: oxillama-server --model <path\|url> \[options\]$/m)
+  t.match(HELP_TEXT, /^Usage: oxillama-server \[start\] --model <path\|url> \[options\]$/m)
+  t.match(HELP_TEXT, /^ {7}oxillama-server pull <url> \| --hf-repo /m)
   t.match(HELP_TEXT, /OXILLAMA_CTX_SIZE=8192/)
   t.match(HELP_TEXT, /HF_TOKEN/)
   t.match(HELP_TEXT, /default: <data-dir>\/models/)

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { chunkErrorEvent } from '../../../src/api/chunk-stream.js'
 import { toApiError } from '../../../src/api/errors.js'
 import { EngineError } from '../../../src/engine/errors.js'
+import { BadRequestError } from '../../../src/http/errors.js'
 import { createHttpApp } from '../../../src/http/http-app.js'
 import { createLogger } from '../../../src/http/logger.js'
 import { sse } from '../../../src/http/reply.js'
@@ -120,3 +121,16 @@ t.test(
     ])
   },
 )
+
+t.test('toApiError() makes a value the store refused a 400, never a 500', async (t) => {
+  const error = toApiError(
+    new StoreError(
+      'invalid_input',
+      'Cannot store a value of the request: invalid byte sequence for encoding "UTF8": 0x00',
+    ),
+    null,
+  )
+  t.ok(error instanceof BadRequestError)
+  t.match(error, { status: 400, type: 'invalid_request_error', code: 'invalid_value' })
+  t.equal((error as BadRequestError).headers['x-should-retry'], 'false')
+})
