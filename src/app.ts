@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
+import { BatchRunner } from './api/batch-runner.js'
 import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
@@ -14,6 +15,7 @@ import { modelNames } from './model-names.js'
 import { modelSourceOptions } from './pull.js'
 import { RunEvents } from './runs/events.js'
 import { RunQueue } from './runs/queue.js'
+import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
 
@@ -57,6 +59,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.dataDir,
     options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
   )
+  const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
     id: named.id,
@@ -67,7 +70,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     error: null,
   }
   const events = new RunEvents()
-  const deps: ApiDeps = { model, store, runs: null, events, pollAfterMs: options.pollAfterMs ?? 250 }
+  const deps: ApiDeps = {
+    model,
+    store,
+    runs: null,
+    events,
+    pollAfterMs: options.pollAfterMs ?? 250,
+    blobs,
+    maxFileBytes: config.maxFileSize,
+    batches: null,
+  }
   const router = new Router()
   registerRoutes(router, deps)
   const http = createHttpApp({
@@ -82,7 +94,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   })
   // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
   const loading = new AbortController()
-  const ready = loadModel(options, deps, store, loading.signal)
+  const ready = loadModel(options, deps, store, loading.signal).then(() => startBatches(options, deps, http, blobs))
   ready.catch((error: Error) => {
     model.state = 'failed'
     model.error = error
@@ -97,6 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
         await ready.catch(() => undefined) // the load must be done with the store before it closes
+        await deps.batches?.close()
         await deps.runs?.close()
         await model.engine?.close()
         await store.close()
@@ -152,4 +165,22 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
   deps.model.state = 'ready'
+}
+
+/** Starts the batch runner once the model is ready and resumes the batches a restart interrupted. */
+async function startBatches(options: AppOptions, deps: ApiDeps, http: HttpApp, blobs: FileBlobs): Promise<void> {
+  const { store } = deps
+  if (!store) return
+  const key = options.config.apiKeys[0]
+  const runner = new BatchRunner({
+    store,
+    blobs,
+    handle: (request) => http.handle(request),
+    concurrency: options.config.parallel,
+    ...(key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
+    logger: options.logger,
+  })
+  const resumed = await runner.recover()
+  if (resumed) options.logger.info(`Batches after restart: ${resumed} resumed`)
+  deps.batches = runner
 }

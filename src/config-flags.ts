@@ -69,6 +69,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'largest request body, like 512k or 10mb (default: 10mb)',
   },
   {
+    name: 'max-file-size',
+    value: '<size>',
+    group: 'Server',
+    help: 'largest uploaded file (/v1/files, /v1/uploads), like 100mb or 1gb (default: 512mb)',
+  },
+  {
     name: 'cors-origin',
     value: '<origin>',
     repeatable: true,

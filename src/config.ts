@@ -38,6 +38,8 @@ export interface Config {
   transport: TransportChoice
   /** Largest request body in bytes. */
   maxBody: number
+  /** Largest uploaded file in bytes (POST /v1/files, uploads). */
+  maxFileSize: number
   /** Allowed CORS origins ('*' for any); empty means CORS is off. */
   corsOrigins: string[]
   dataDir: string
@@ -170,6 +172,7 @@ export function parseConfig(
     apiKeys: names(list('api-key'), 'key'),
     transport: choice(get('transport'), ['auto', 'uws', 'node'] as const) ?? 'auto',
     maxBody: byteSize(get('max-body')) ?? 10 * 1024 * 1024,
+    maxFileSize: byteSize(get('max-file-size')) ?? 512 * 1024 * 1024,
     corsOrigins: corsOrigins(list('cors-origin')),
     dataDir,
     cacheDir: text(get('cache-dir')) ?? path.join(dataDir, 'models'),

@@ -31,6 +31,8 @@ export type ServerOptions = {
   transport?: 'auto' | 'uws' | 'node'
   /** Largest request body: bytes, or a size such as '10mb' (default 10mb). */
   maxBody?: number | string
+  /** Largest uploaded file (/v1/files, /v1/uploads): bytes, or a size such as '1gb' (default 512mb). */
+  maxFileSize?: number | string
   /** Allowed CORS origin(s), '*' for any (default: CORS off). */
   corsOrigin?: string | string[]
   queueSize?: number

@@ -1,3 +1,4 @@
+import { laneOf } from './lane.js'
 import { chatCompletion } from '../engine/generation/chat.js'
 import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
@@ -23,7 +24,7 @@ export function registerChat(router: Router, deps: ApiDeps): void {
       checkModelName(deps, c.body.model)
       const engine = requireEngine(deps)
       const request = toEngineChat(c.body, engine.model.hasImageInput)
-      const events = chatCompletion(engine, request, { signal: c.signal, lane: 'interactive' })
+      const events = chatCompletion(engine, request, { signal: c.signal, lane: laneOf(c.request) })
       const head = replyHead(engine, { prefix: 'chatcmpl', model: c.body.model })
       const reply: ChatReplyOptions = { n: c.body.n ?? 1, logprobs: request.logprobs === true }
       // a request with the deprecated `functions` (and no `tools`) gets the deprecated `function_call` reply

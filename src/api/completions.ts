@@ -1,3 +1,4 @@
+import { laneOf } from './lane.js'
 import { textCompletion } from '../engine/generation/completion.js'
 import type { Engine } from '../engine/engine.js'
 import { mergeAsync } from '../engine/generation/merge.js'
@@ -47,7 +48,7 @@ export function registerCompletions(router: Router, deps: ApiDeps): void {
         ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
         ...(body.ignore_eos ? { ignore_eos: true } : {}),
       }
-      const events = allPrompts(engine, prompts, request, { signal: c.signal, n })
+      const events = allPrompts(engine, prompts, request, { signal: c.signal, n, lane: laneOf(c.request) })
       const head = replyHead(engine, { prefix: 'cmpl', model: body.model })
       const reply: CompletionReplyOptions = { prompts, n, echo: body.echo === true, topN: body.logprobs ?? null }
       if (!body.stream) return await collectCompletion(events, head, reply)
@@ -85,14 +86,14 @@ async function* allPrompts(
   engine: Engine,
   prompts: string[],
   request: Omit<CompletionRequest, 'prompt'>,
-  options: { signal: AbortSignal; n: number },
+  options: { signal: AbortSignal; n: number; lane: 'interactive' | 'batch' },
 ): AsyncGenerator<GenerationEvent> {
   const streams = prompts.map((prompt, p) =>
     (async function* () {
       for await (const event of textCompletion(
         engine,
         { ...request, prompt },
-        { signal: options.signal, lane: 'interactive' },
+        { signal: options.signal, lane: options.lane },
       ))
         yield { event, p }
     })(),

@@ -2,6 +2,8 @@ import type { Engine } from '../engine/engine.js'
 import { ApiError, InternalServerError, ServiceUnavailableError } from '../http/errors.js'
 import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
+import type { FileBlobs } from '../store/file-blobs.js'
+import type { BatchRunner } from './batch-runner.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -25,6 +27,12 @@ export interface ApiDeps {
   events: RunEvents
   /** openai-poll-after-ms on run replies: how soon the SDK's poll helpers ask again. */
   pollAfterMs: number
+  /** The bytes of files and upload parts. */
+  blobs: FileBlobs
+  /** The largest file an upload may make (`--max-file-size`). */
+  maxFileBytes: number
+  /** Runs batches; set once the model is ready. */
+  batches: BatchRunner | null
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */

@@ -1,3 +1,4 @@
+import { laneOf } from './lane.js'
 import { embed } from '../engine/generation/embeddings.js'
 import type { Engine } from '../engine/engine.js'
 import { BadRequestError } from '../http/errors.js'
@@ -24,7 +25,7 @@ export function registerEmbeddings(router: Router, deps: ApiDeps): void {
         throw new BadRequestError(`'dimensions' must be at most ${engine.model.nEmbd} for this model`, {
           param: 'dimensions',
         })
-      const result = await embed(engine, inputs, { signal: c.signal, lane: 'interactive' })
+      const result = await embed(engine, inputs, { signal: c.signal, lane: laneOf(c.request) })
       const data = result.embeddings.map((vector, index) => {
         const v = dims === undefined ? vector : shorten(vector, dims)
         return {

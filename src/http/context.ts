@@ -1,3 +1,4 @@
+import type { BodyStream } from './body-stream.js'
 import type { HttpRequest, IncomingRequest } from './request.js'
 import type { RawContext, Route } from './router.js'
 
@@ -12,6 +13,8 @@ class RoutedRequest implements HttpRequest {
   readonly rawQuery: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array | null
+  readonly stream: BodyStream | null
+  readonly lane: string | undefined
   readonly requestId: string
   readonly #incoming: IncomingRequest
   #query: URLSearchParams | null = null
@@ -25,6 +28,8 @@ class RoutedRequest implements HttpRequest {
     this.rawQuery = mark === -1 ? '' : incoming.url.slice(mark + 1)
     this.headers = incoming.headers
     this.body = incoming.body
+    this.stream = incoming.stream ?? null
+    this.lane = incoming.lane
     this.requestId = requestId
   }
 

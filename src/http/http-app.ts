@@ -4,8 +4,8 @@ import { corsHeaders, preflightHeaders } from './cors.js'
 import { ApiError, InternalServerError } from './errors.js'
 import { withHeartbeat } from './heartbeat.js'
 import type { Logger } from './logger.js'
-import { pump, type ByteSink } from './pump.js'
-import { JsonReply, SseReply, TextReply } from './reply.js'
+import { pump, pumpBytes, type ByteSink } from './pump.js'
+import { BytesReply, JsonReply, SseReply, TextReply } from './reply.js'
 import { createRequestIds } from './request-id.js'
 import { pathOf, type IncomingRequest } from './request.js'
 import type { Route, Router } from './router.js'
@@ -52,8 +52,18 @@ export type HttpStreamResponse = {
   pipe(sink: ByteSink): Promise<void>
 }
 
+/** A reply of raw bytes streamed from chunks (file contents): the transport writes status and headers, then pipes. */
+export type HttpBytesResponse = {
+  status: number
+  headers: Record<string, string>
+  /** The bytes, for in-process consumers; a transport uses `pipe()`. */
+  chunks: AsyncIterable<Uint8Array>
+  /** As HttpStreamResponse.pipe(). */
+  pipe(sink: ByteSink): Promise<void>
+}
+
 /** What `app.handle()` returns. */
-export type HttpResponse = HttpBodyResponse | HttpStreamResponse
+export type HttpResponse = HttpBodyResponse | HttpStreamResponse | HttpBytesResponse
 
 /** The method, target and headers of a request, which is all an early rejection needs. */
 export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
@@ -62,6 +72,8 @@ export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
 export type HttpApp = {
   readonly maxBodyBytes: number
   readonly logger: Logger
+  /** True when the request's route reads its body as a stream: the transport then passes `stream`, not `body`. */
+  streamsBody(head: RequestHead): boolean
   /** Routes, authenticates, validates and runs one request; never rejects. */
   handle(request: IncomingRequest): Promise<HttpResponse>
   /** The reply a transport sends when it rejects a request itself (413 while reading the body). */
@@ -198,8 +210,41 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
   }
 
+  function bytesReply(c: RequestContext, reply: BytesReply): HttpBytesResponse {
+    return {
+      status: 200,
+      headers: headersOf(c, { 'content-type': reply.contentType }, reply.headers, c.replyHeaders),
+      chunks: reply.chunks,
+      async pipe(sink) {
+        let bytes = 0
+        const counting: ByteSink = {
+          get aborted() {
+            return sink.aborted
+          },
+          write(chunk) {
+            bytes += chunk.byteLength
+            return sink.write(chunk)
+          },
+          drained: () => sink.drained(),
+          end: () => sink.end(),
+          destroy: () => sink.destroy(),
+        }
+        let note = ''
+        try {
+          await pumpBytes(reply.chunks, counting)
+        } catch (error) {
+          note = ' failed'
+          logger.error('Stream failed', { request_id: c.requestId, error })
+        } finally {
+          accessLog(c, 200, bytes, sink.aborted ? ' aborted' : note)
+        }
+      },
+    }
+  }
+
   function toResponse(c: RequestContext, result: unknown): HttpResponse {
     if (result instanceof SseReply) return streamReply(c, result)
+    if (result instanceof BytesReply) return bytesReply(c, result)
     if (result instanceof TextReply) {
       const headers = headersOf(c, { 'content-type': result.contentType }, result.headers, c.replyHeaders)
       return bodyReply(c, result.status, headers, result.text)
@@ -255,6 +300,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   return {
     maxBodyBytes,
     logger,
+    streamsBody: (head) => router.streamsBody(head.method, pathOf(head.url)),
     async handle(incoming) {
       const headers = incoming.headers
       const c = new RequestContext(

@@ -53,8 +53,20 @@ export class SseReply {
   }
 }
 
+/** A 200 reply whose raw bytes an async iterable produces (file contents), streamed with backpressure. */
+export class BytesReply {
+  readonly chunks: AsyncIterable<Uint8Array>
+  readonly contentType: string
+  readonly headers: Readonly<Record<string, string>>
+  constructor(chunks: AsyncIterable<Uint8Array>, contentType: string, headers: Record<string, string> = {}) {
+    this.chunks = chunks
+    this.contentType = contentType
+    this.headers = headers
+  }
+}
+
 /** Any reply a handler can return besides a plain object. */
-export type Reply = JsonReply | TextReply | SseReply
+export type Reply = JsonReply | TextReply | SseReply | BytesReply
 
 /** A JSON reply with a chosen status and optional headers. */
 export function json(status: number, body: unknown, headers?: Record<string, string>): JsonReply {
@@ -73,4 +85,12 @@ export function text(
 /** A server-sent-events reply. */
 export function sse(events: AsyncIterable<SseEvent>, options?: SseOptions): SseReply {
   return new SseReply(events, options)
+}
+
+/** A raw-bytes reply streamed from chunks (a file's content). */
+export function bytes(
+  chunks: AsyncIterable<Uint8Array>,
+  options: { contentType?: string; headers?: Record<string, string> } = {},
+): BytesReply {
+  return new BytesReply(chunks, options.contentType ?? 'application/octet-stream', options.headers)
 }

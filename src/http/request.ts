@@ -1,3 +1,5 @@
+import type { BodyStream } from './body-stream.js'
+
 /** What a transport hands to `app.handle()`: the request line, headers, the whole body and an abort signal. */
 export type IncomingRequest = {
   /** Upper-case method, e.g. `POST`. */
@@ -8,6 +10,10 @@ export type IncomingRequest = {
   headers: Record<string, string>
   /** The body bytes, or null when the request had no body framing at all. */
   body: Uint8Array | null
+  /** The body as it arrives, for routes that stream it (`streamBody`); `body` is then null. */
+  stream?: BodyStream | undefined
+  /** The engine scheduler lane of an in-process request (Batches send `batch`); transports never set it. */
+  lane?: string | undefined
   /** Aborts when the client goes away. Transports make it on first read (see `LazySignal`): most requests never ask. */
   readonly signal: AbortSignal
   /** True once the client has gone; reading it makes no signal. */
@@ -53,6 +59,10 @@ export type HttpRequest = {
   readonly rawQuery: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array | null
+  /** The body as it arrives, on routes declared with `streamBody` (multipart uploads); otherwise null. */
+  readonly stream?: BodyStream | null | undefined
+  /** The scheduler lane an in-process caller asked for (Batches: `batch`); undefined for HTTP requests. */
+  readonly lane?: string | undefined
   readonly signal: AbortSignal
   readonly requestId: string
 }
@@ -69,6 +79,10 @@ export type CreateRequestOptions = {
   /** Serialized as the body with `content-type: application/json`. */
   json?: unknown
   body?: Uint8Array | string
+  /** A streamed body (for `streamBody` routes); give `content-type` in headers. */
+  stream?: BodyStream
+  /** The scheduler lane for the engine work (in-process callers only). */
+  lane?: string
   signal?: AbortSignal
 }
 
@@ -94,6 +108,8 @@ export function createIncomingRequest(
     url,
     headers,
     body,
+    stream: options.stream,
+    lane: options.lane,
     signal,
     get aborted() {
       return signal.aborted

@@ -18,6 +18,11 @@ export type RouteSchemas = {
   query?: TSchema
   body?: TSchema
   response?: TSchema
+  /**
+   * The handler reads the body itself as it arrives, from `c.request.stream` (multipart uploads): it is neither
+   * buffered nor held to `--max-body`, so the handler enforces its own limit.
+   */
+  streamBody?: true
   /** One line for the API description. */
   summary?: string
   /**
@@ -183,8 +188,16 @@ export class Router {
     return allow.size === 0 ? { kind: 'not-found' } : { kind: 'wrong-method', allow: [...allow] }
   }
 
+  /** True when the route for this method and path reads its body as a stream (`streamBody`). */
+  streamsBody(method: string, path: string): boolean {
+    const match = this.match(method, path)
+    return match.kind === 'found' && match.route.schemas.streamBody === true
+  }
+
   #add<S extends RouteSchemas>(method: string, path: string, schemas: S, handler: Handler<S>): void {
     const segments = parsePath(path)
+    if (schemas.streamBody && schemas.body)
+      throw new TypeError(`Cannot register ${method} ${path}: a streamed body has no body schema`)
     const shape = specificity(segments) + segments.map((s) => ('literal' in s ? s.literal : ':')).join('/')
     const duplicate = this.#routes.some(
       (r) =>

@@ -1,5 +1,6 @@
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError, ServiceUnavailableError } from '../http/errors.js'
-import type { HttpApp, HttpBodyResponse, HttpStreamResponse, RequestHead } from '../http/http-app.js'
+import type { HttpApp, HttpBodyResponse, HttpBytesResponse, HttpStreamResponse, RequestHead } from '../http/http-app.js'
 import type { ByteSink } from '../http/pump.js'
 
 /** A standard fetch handler over an HttpApp, with what a server needs to stop it. */
@@ -48,7 +49,8 @@ export function createFetchTransport(app: HttpApp): FetchTransport {
       request.signal.removeEventListener('abort', onAbort)
     }
     try {
-      const body = await readBody(request, head.headers, app.maxBodyBytes)
+      const streamed = app.streamsBody(head) ? streamBody(request, controller.signal) : null
+      const body = streamed ? null : await readBody(request, head.headers, app.maxBodyBytes)
       if (body === TOO_LARGE) {
         done()
         return bodyResponse(app.reject(head, new PayloadTooLargeError(app.maxBodyBytes)))
@@ -56,7 +58,8 @@ export function createFetchTransport(app: HttpApp): FetchTransport {
       // `aborted` too: the reworked core (issue 12) reads it before it makes a signal
       const incoming = {
         ...head,
-        body,
+        body: body as Uint8Array | null,
+        stream: streamed ?? undefined,
         signal: controller.signal,
         get aborted() {
           return controller.signal.aborted
@@ -88,6 +91,31 @@ export function createFetchTransport(app: HttpApp): FetchTransport {
       for (const controller of inFlight) controller.abort(CUT)
     },
   }
+}
+
+/** The body as a stream the handler reads as it arrives: chunks are pulled from the request only while it has room. */
+function streamBody(request: Request, signal: AbortSignal): BodyStream {
+  const stream = new BodyStream()
+  const source = request.body
+  if (!source) {
+    stream.end()
+    return stream
+  }
+  const reader = source.getReader()
+  let resume: (() => void) | null = null
+  stream.onDrain = () => {
+    resume?.()
+    resume = null
+  }
+  signal.addEventListener('abort', () => stream.fail(clientGone()), { once: true })
+  const feed = async () => {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      if (!stream.push(next.value)) await new Promise<void>((resolve) => (resume = resolve))
+    }
+    stream.end()
+  }
+  feed().catch(() => stream.fail(clientGone()))
+  return stream
 }
 
 function collectHeaders(headers: Headers): Record<string, string> {
@@ -151,7 +179,11 @@ function bodyResponse(response: HttpBodyResponse): Response {
  * The reply's events as a ReadableStream the server pulls: the pump writes until the stream's buffer is full, then
  * waits for the next pull. The stream's cancel (the client left) aborts the request, which stops engine work.
  */
-function streamResponse(response: HttpStreamResponse, controller: AbortController, done: () => void): Response {
+function streamResponse(
+  response: HttpStreamResponse | HttpBytesResponse,
+  controller: AbortController,
+  done: () => void,
+): Response {
   const { signal } = controller
   let stream!: ReadableStreamDefaultController<Uint8Array>
   let wake: (() => void) | null = null

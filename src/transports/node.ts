@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError } from '../http/errors.js'
 import type { HttpApp, HttpBodyResponse, HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
@@ -33,6 +34,7 @@ class NodeRequest extends LazySignal implements IncomingRequest {
   readonly url: string
   readonly headers: Record<string, string>
   body: Uint8Array | null = null
+  stream: BodyStream | undefined = undefined
 
   constructor(req: http.IncomingMessage) {
     super()
@@ -95,6 +97,24 @@ function readBody(
   })
 }
 
+/** The body as a stream the handler reads as it arrives; the socket pauses while the handler's buffer is full. */
+function streamBody(req: http.IncomingMessage, hasBody: boolean): BodyStream {
+  const stream = new BodyStream()
+  if (!hasBody) {
+    stream.end()
+    return stream
+  }
+  stream.onDrain = () => req.resume()
+  req.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) req.pause()
+  })
+  req.on('end', () => stream.end())
+  const gone = () => stream.fail(clientGone()) // no-op once the body ended
+  req.on('error', gone)
+  req.on('close', gone)
+  return stream
+}
+
 function nodeSink(res: http.ServerResponse, request: NodeRequest): ByteSink {
   const signal = request.signal // streams wait on it for drain or abort
   return {
@@ -118,9 +138,14 @@ function nodeSink(res: http.ServerResponse, request: NodeRequest): ByteSink {
   }
 }
 
-async function send(res: http.ServerResponse, response: HttpResponse, request: NodeRequest): Promise<void> {
+async function send(
+  res: http.ServerResponse,
+  response: HttpResponse,
+  request: NodeRequest,
+  close = false,
+): Promise<void> {
   if ('body' in response) {
-    if (!request.aborted) sendBody(res, response)
+    if (!request.aborted) sendBody(res, response, close) // close: a streamed body the handler did not read to its end
     return
   }
   if (!request.aborted) {
@@ -139,7 +164,13 @@ export function startNodeServer(
   const serve = async (request: NodeRequest, req: http.IncomingMessage, res: http.ServerResponse) => {
     try {
       const { headers } = request
-      if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) {
+      const hasBody = headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined
+      if (app.streamsBody(request)) {
+        const stream = streamBody(req, hasBody)
+        request.stream = stream
+        return await send(res, await app.handle(request), request, !stream.complete)
+      }
+      if (hasBody) {
         request.body = await readBody(app, req, res, headers)
         if (request.body === null) return
       }

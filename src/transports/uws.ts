@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError } from '../http/errors.js'
 import type { HttpApp, HttpBodyResponse, HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
@@ -18,6 +19,8 @@ type UwsResponse = {
   onWritable(handler: (offset: number) => boolean): UwsResponse
   onAborted(handler: () => void): UwsResponse
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): UwsResponse
+  pause(): void
+  resume(): void
 }
 type UwsRequest = {
   getUrl(): string
@@ -103,6 +106,7 @@ class Exchange extends LazySignal implements IncomingRequest {
   readonly url: string
   readonly headers: Record<string, string>
   body: Uint8Array | null = null
+  stream: BodyStream | undefined = undefined
   finished = false
   wake: (() => void) | null = null
   readonly #open: Set<Exchange>
@@ -129,6 +133,7 @@ class Exchange extends LazySignal implements IncomingRequest {
   gone(): void {
     this.#open.delete(this)
     this.abort()
+    this.stream?.fail(clientGone()) // no-op once the body ended
     this.wake?.()
   }
 }
@@ -170,11 +175,13 @@ function uwsSink(x: Exchange): ByteSink {
 
 async function send(x: Exchange, response: HttpResponse): Promise<void> {
   if ('body' in response) {
-    // one cork: status, headers and body leave in one write
+    // one cork: status, headers and body leave in one write; a streamed body the handler did not read to its end
+    // closes the connection
+    const close = x.stream !== undefined && !x.stream.complete
     if (!x.aborted)
       x.res.cork(() => {
         writeHead(x.res, response.status, response.headers)
-        x.res.end(response.body)
+        x.res.end(response.body, close)
       })
     return x.finish()
   }
@@ -185,6 +192,23 @@ async function send(x: Exchange, response: HttpResponse): Promise<void> {
       x.res.write('')
     })
   await response.pipe(uwsSink(x)) // an aborted sink makes pipe() just close and log the stream
+}
+
+/** Hands the body to the app as it arrives, pausing the socket while the handler's buffer is full. */
+function streamBody(x: Exchange, serve: () => void): void {
+  const stream = new BodyStream()
+  x.stream = stream
+  stream.onDrain = () => {
+    if (!x.aborted && !x.finished) x.res.resume()
+  }
+  if (x.headers['content-length'] === undefined && x.headers['transfer-encoding'] === undefined) stream.end()
+  else
+    x.res.onData((chunk, isLast) => {
+      if (x.aborted) return
+      if (!stream.push(new Uint8Array(chunk.slice(0)))) x.res.pause() // uWS neuters the buffer: copy it
+      if (isLast) stream.end()
+    })
+  serve()
 }
 
 function copyHeaders(req: UwsRequest): Record<string, string> {
@@ -224,6 +248,7 @@ export function startUwsServer(
     res.onAborted(() => x.gone())
     const { headers } = x
     const length = headers['content-length']
+    if (app.streamsBody(x)) return streamBody(x, () => void serve(x))
     if (length !== undefined && Number(length) > app.maxBodyBytes) return tooLarge(x)
     if (length === undefined && headers['transfer-encoding'] === undefined) return void serve(x) // serve() never rejects
     const chunks: Uint8Array[] = []

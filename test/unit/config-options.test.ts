@@ -17,6 +17,7 @@ const EVERY_OPTION: Required<ServerOptions> = {
   apiKey: 'k',
   transport: 'auto',
   maxBody: '1mb',
+  maxFileSize: '2mb',
   corsOrigin: '*',
   queueSize: 1,
   threads: 1,

@@ -2,10 +2,13 @@ import { StoreError } from '../errors.js'
 import type { Store } from '../store.js'
 import { sqlAssistants } from './assistants.js'
 import type { SqlClient, SqlContext, SqlDatabase } from './client.js'
+import { sqlBatches } from './batches.js'
+import { sqlFiles } from './files.js'
 import { sqlMessages } from './messages.js'
 import { sqlRuns } from './runs.js'
 import { sqlSteps } from './steps.js'
 import { sqlThreads } from './threads.js'
+import { sqlUploads } from './uploads.js'
 
 /** A Store over any PostgreSQL connection; close() runs once, then every call fails with `closed`. */
 export function createSqlStore(db: SqlDatabase, close: () => Promise<void>): Store {
@@ -45,6 +48,9 @@ function bind(ctx: SqlContext, rest: Pick<Store, 'transaction' | 'close'>): Stor
     messages: sqlMessages(ctx),
     runs: sqlRuns(ctx),
     steps: sqlSteps(ctx),
+    files: sqlFiles(ctx),
+    uploads: sqlUploads(ctx),
+    batches: sqlBatches(ctx),
     ...rest,
   }
 }

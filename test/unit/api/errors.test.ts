@@ -103,7 +103,7 @@ t.test(
   async (t) => {
     const { app } = build()
     const response = await app.handle(createIncomingRequest('GET', '/v1/stream/too_long'))
-    if ('body' in response) throw new Error('expected a stream')
+    if ('body' in response || !('events' in response)) throw new Error('expected an SSE stream')
     const events: SseEvent[] = []
     for await (const event of response.events) events.push(event)
     t.same(events, [
