@@ -1,3 +1,4 @@
+import { laneOf } from './lane.js'
 import { textCompletion } from '../engine/generation/completion.js'
 import type { Engine } from '../engine/engine.js'
 import { mergeAsync } from '../engine/generation/merge.js'
@@ -7,10 +8,9 @@ import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
 import { Completion, CompletionCreateParams } from '../schemas/completions.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
-import { chunkEvents, openStream } from './chunk-stream.js'
+import { chunkErrorEvent, chunkEvents, openStream } from './chunk-stream.js'
 import { collectCompletion, completionChunks, type CompletionReplyOptions } from './completion-reply.js'
 import { replyHead } from './reply-head.js'
-import { mapErrors } from './errors.js'
 
 // OpenAI's legacy completions stop at 16 tokens unless told otherwise
 const DEFAULT_MAX_TOKENS = 16
@@ -19,44 +19,45 @@ const DEFAULT_MAX_TOKENS = 16
 export function registerCompletions(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/completions',
-    { body: CompletionCreateParams, response: Completion, summary: 'Creates a text completion' },
-    (c) =>
-      mapErrors(async () => {
-        const body = c.body
-        checkModelName(deps, body.model)
-        const engine = requireEngine(deps)
-        if (body.suffix)
-          throw new BadRequestError("'suffix' (insertion) is not supported by this server", { param: 'suffix' })
-        const n = body.n ?? 1
-        if (body.best_of != null && body.best_of > n)
-          throw new BadRequestError("'best_of' greater than 'n' is not supported by this server", { param: 'best_of' })
-        const prompts = promptTexts(engine, body.prompt)
-        const request: Omit<CompletionRequest, 'prompt'> = {
-          max_tokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
-          logprobs: body.logprobs ?? null,
-          temperature: body.temperature,
-          top_p: body.top_p,
-          top_k: body.top_k,
-          min_p: body.min_p,
-          seed: body.seed,
-          stop: body.stop,
-          presence_penalty: body.presence_penalty,
-          frequency_penalty: body.frequency_penalty,
-          repeat_penalty: body.repeat_penalty,
-          logit_bias: body.logit_bias,
-          n,
-          response_format: body.response_format as CompletionRequest['response_format'],
-          ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
-          ...(body.ignore_eos ? { ignore_eos: true } : {}),
-        }
-        const events = allPrompts(engine, prompts, request, { signal: c.signal, n })
-        const head = replyHead(engine, { prefix: 'cmpl', model: body.model })
-        const reply: CompletionReplyOptions = { prompts, n, echo: body.echo === true, topN: body.logprobs ?? null }
-        if (!body.stream) return await collectCompletion(events, head, reply)
-        const chunks = completionChunks(events, head, reply)
-        const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
-        return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true))
-      }, 'prompt'),
+    { body: CompletionCreateParams, response: Completion, summary: 'Creates a text completion', inputParam: 'prompt' },
+    async (c) => {
+      const body = c.body
+      checkModelName(deps, body.model)
+      const engine = requireEngine(deps)
+      if (body.suffix)
+        throw new BadRequestError("'suffix' (insertion) is not supported by this server", { param: 'suffix' })
+      const n = body.n ?? 1
+      if (body.best_of != null && body.best_of > n)
+        throw new BadRequestError("'best_of' greater than 'n' is not supported by this server", { param: 'best_of' })
+      const prompts = promptTexts(engine, body.prompt)
+      const request: Omit<CompletionRequest, 'prompt'> = {
+        max_tokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
+        logprobs: body.logprobs ?? null,
+        temperature: body.temperature,
+        top_p: body.top_p,
+        top_k: body.top_k,
+        min_p: body.min_p,
+        seed: body.seed,
+        stop: body.stop,
+        presence_penalty: body.presence_penalty,
+        frequency_penalty: body.frequency_penalty,
+        repeat_penalty: body.repeat_penalty,
+        logit_bias: body.logit_bias,
+        n,
+        response_format: body.response_format as CompletionRequest['response_format'],
+        ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
+        ...(body.ignore_eos ? { ignore_eos: true } : {}),
+      }
+      const events = allPrompts(engine, prompts, request, { signal: c.signal, n, lane: laneOf(c.request) })
+      const head = replyHead(engine, { prefix: 'cmpl', model: body.model })
+      const reply: CompletionReplyOptions = { prompts, n, echo: body.echo === true, topN: body.logprobs ?? null }
+      if (!body.stream) return await collectCompletion(events, head, reply)
+      const chunks = completionChunks(events, head, reply)
+      const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
+      return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true), {
+        errorEvent: chunkErrorEvent,
+      })
+    },
   )
 }
 
@@ -85,11 +86,15 @@ async function* allPrompts(
   engine: Engine,
   prompts: string[],
   request: Omit<CompletionRequest, 'prompt'>,
-  options: { signal: AbortSignal; n: number },
+  options: { signal: AbortSignal; n: number; lane: 'interactive' | 'batch' },
 ): AsyncGenerator<GenerationEvent> {
   const streams = prompts.map((prompt, p) =>
     (async function* () {
-      for await (const event of textCompletion(engine, { ...request, prompt }, { signal: options.signal }))
+      for await (const event of textCompletion(
+        engine,
+        { ...request, prompt },
+        { signal: options.signal, lane: options.lane },
+      ))
         yield { event, p }
     })(),
   )

@@ -13,8 +13,7 @@ import {
   ItemListParams,
 } from '../schemas/conversations.js'
 import { ResponseItem } from '../schemas/responses.js'
-import { requireStore, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
+import { type ApiDeps } from './deps.js'
 import { toResponseItems } from './responses-input.js'
 
 /** Registers /v1/conversations (create, retrieve, update, delete) and its items (create, list, retrieve, delete). */
@@ -22,21 +21,17 @@ export function registerConversations(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/conversations',
     { body: ConversationCreateParams, response: Conversation, summary: 'Creates a conversation, with its first items' },
-    (c) =>
-      mapErrors(() =>
-        requireStore(deps).store.conversations.create(c.body.metadata, toResponseItems(c.body.items ?? [], 'items')),
-      ),
+    (c) => deps.store.conversations.create(c.body.metadata, toResponseItems(c.body.items ?? [], 'items')),
   )
 
   router.get(
     '/v1/conversations/:conversation_id',
     { params: ConversationPath, response: Conversation, summary: 'Retrieves a conversation' },
-    (c) =>
-      mapErrors(async () => {
-        const conversation = await requireStore(deps).store.conversations.get(c.params.conversation_id)
-        if (!conversation) throw new NotFoundError('conversation', c.params.conversation_id)
-        return conversation
-      }),
+    async (c) => {
+      const conversation = await deps.store.conversations.get(c.params.conversation_id)
+      if (!conversation) throw new NotFoundError('conversation', c.params.conversation_id)
+      return conversation
+    },
   )
 
   router.post(
@@ -47,13 +42,13 @@ export function registerConversations(router: Router, deps: ApiDeps): void {
       response: Conversation,
       summary: "Replaces a conversation's metadata",
     },
-    (c) => mapErrors(() => requireStore(deps).store.conversations.update(c.params.conversation_id, c.body.metadata)),
+    (c) => deps.store.conversations.update(c.params.conversation_id, c.body.metadata),
   )
 
   router.delete(
     '/v1/conversations/:conversation_id',
     { params: ConversationPath, response: ConversationDeleted, summary: 'Deletes a conversation with its items' },
-    (c) => mapErrors(() => requireStore(deps).store.conversations.delete(c.params.conversation_id)),
+    (c) => deps.store.conversations.delete(c.params.conversation_id),
   )
 
   router.post(
@@ -65,20 +60,19 @@ export function registerConversations(router: Router, deps: ApiDeps): void {
       response: ConversationItemList,
       summary: 'Appends items to a conversation',
     },
-    (c) =>
-      mapErrors(async () => {
-        const items = await requireStore(deps).store.conversations.appendItems(
-          c.params.conversation_id,
-          toResponseItems(c.body.items, 'items'),
-        )
-        return {
-          object: 'list' as const,
-          data: items,
-          first_id: items[0]?.id ?? null,
-          last_id: items.at(-1)?.id ?? null,
-          has_more: false,
-        }
-      }),
+    async (c) => {
+      const items = await deps.store.conversations.appendItems(
+        c.params.conversation_id,
+        toResponseItems(c.body.items, 'items'),
+      )
+      return {
+        object: 'list' as const,
+        data: items,
+        first_id: items[0]?.id ?? null,
+        last_id: items.at(-1)?.id ?? null,
+        has_more: false,
+      }
+    },
   )
 
   router.get(
@@ -89,19 +83,18 @@ export function registerConversations(router: Router, deps: ApiDeps): void {
       response: ConversationItemList,
       summary: "Lists a conversation's items",
     },
-    (c) => mapErrors(() => requireStore(deps).store.conversations.listItems(c.params.conversation_id, c.query)),
+    (c) => deps.store.conversations.listItems(c.params.conversation_id, c.query),
   )
 
   router.get(
     '/v1/conversations/:conversation_id/items/:item_id',
     { params: ConversationItemPath, query: ItemIncludeParams, response: ResponseItem, summary: 'Retrieves an item' },
-    (c) =>
-      mapErrors(async () => {
-        const { conversation_id, item_id } = c.params
-        const item = await requireStore(deps).store.conversations.getItem(conversation_id, item_id)
-        if (!item) throw new NotFoundError('item', item_id)
-        return item
-      }),
+    async (c) => {
+      const { conversation_id, item_id } = c.params
+      const item = await deps.store.conversations.getItem(conversation_id, item_id)
+      if (!item) throw new NotFoundError('item', item_id)
+      return item
+    },
   )
 
   router.delete(
@@ -111,7 +104,6 @@ export function registerConversations(router: Router, deps: ApiDeps): void {
       response: Conversation,
       summary: 'Deletes an item; replies with its conversation',
     },
-    (c) =>
-      mapErrors(() => requireStore(deps).store.conversations.deleteItem(c.params.conversation_id, c.params.item_id)),
+    (c) => deps.store.conversations.deleteItem(c.params.conversation_id, c.params.item_id),
   )
 }

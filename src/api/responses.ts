@@ -20,8 +20,9 @@ import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { openStream } from './chunk-stream.js'
-import { checkModelName, requireEngine, requireStore, type ApiDeps } from './deps.js'
-import { mapErrors, toApiError } from './errors.js'
+import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
+import { toApiError } from './errors.js'
+import { laneOf } from './lane.js'
 import { functionTools, toChatMessages, toEngineResponse, toResponseItems } from './responses-input.js'
 import { isTerminal, replayEvents, responseEvents, type ResponseStreamEvent } from './responses-reply.js'
 
@@ -29,51 +30,45 @@ import { isTerminal, replayEvents, responseEvents, type ResponseStreamEvent } fr
 export function registerResponses(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/responses',
-    { body: ResponseCreateParams, response: Response, summary: 'Creates a model response' },
-    (c) =>
-      mapErrors(async () => {
-        const body = c.body
-        checkModelName(deps, body.model)
-        if (body.background) unsupported('background', "'background' responses are not supported by this server yet.")
-        const conversationId = conversationIdOf(body.conversation)
-        if (conversationId && body.previous_response_id)
-          throw new BadRequestError("'conversation' and 'previous_response_id' cannot be used together.", {
-            param: 'conversation',
-          })
-        const engine = requireEngine(deps)
-        const store =
-          body.store !== false || body.previous_response_id || conversationId ? requireStore(deps).store : null
-        const tools = functionTools(body.tools)
-        const input = toResponseItems(body.input)
-        const context = await contextItems(store, body.previous_response_id, conversationId)
-        const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
-        const draft = { ...draftResponse(body, tools), conversation: conversationId ? { id: conversationId } : null }
-        // TODO(sched): the interactive lane, once the scheduler lands on main
-        const events = chatCompletion(engine, request, { signal: c.signal })
-        const stream = responseEvents(events, draft, { logprobs: request.logprobs === true })
-        // the response and its conversation items land together; the store locks the conversation while appending
-        const persist = async (response: Response) => {
-          if (!store) return
-          await store.transaction(async (tx) => {
-            if (body.store !== false) await tx.responses.create(response, input)
-            if (conversationId) await tx.conversations.appendItems(conversationId, [...input, ...response.output])
-          })
+    { body: ResponseCreateParams, response: Response, summary: 'Creates a model response', inputParam: 'input' },
+    async (c) => {
+      const body = c.body
+      checkModelName(deps, body.model)
+      if (body.background) unsupported('background', "'background' responses are not supported by this server yet.")
+      const conversationId = conversationIdOf(body.conversation)
+      if (conversationId && body.previous_response_id)
+        throw new BadRequestError("'conversation' and 'previous_response_id' cannot be used together.", {
+          param: 'conversation',
+        })
+      const engine = requireEngine(deps)
+      const store = body.store !== false || body.previous_response_id || conversationId ? deps.store : null
+      const tools = functionTools(body.tools)
+      const input = toResponseItems(body.input)
+      const context = await contextItems(store, body.previous_response_id, conversationId)
+      const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
+      const draft = { ...draftResponse(body, tools), conversation: conversationId ? { id: conversationId } : null }
+      const events = chatCompletion(engine, request, { signal: c.signal, lane: laneOf(c.request) })
+      const stream = responseEvents(events, draft, { logprobs: request.logprobs === true })
+      // the response and its conversation items land together; the store locks the conversation while appending
+      const persist = async (response: Response) => {
+        if (!store) return
+        await store.transaction(async (tx) => {
+          if (body.store !== false) await tx.responses.create(response, input)
+          if (conversationId) await tx.conversations.appendItems(conversationId, [...input, ...response.output])
+        })
+      }
+      if (!body.stream) {
+        for await (const event of stream) {
+          if (!isTerminal(event)) continue
+          await persist(event.response)
+          return event.response
         }
-        if (!body.stream) {
-          for await (const event of stream) {
-            if (!isTerminal(event)) continue
-            await persist(event.response)
-            return event.response
-          }
-          throw new ApiError(500, 'The generation ended without a result')
-        }
-        // pull past the opening events to the engine's first one, so an early error keeps its own status
-        const opened = await openStream(
-          stream,
-          (e) => e.type === 'response.created' || e.type === 'response.in_progress',
-        )
-        return sse(frames(opened.head, opened.done ? null : stream, draft, persist))
-      }, 'input'),
+        throw new ApiError(500, 'The generation ended without a result')
+      }
+      // pull past the opening events to the engine's first one, so an early error keeps its own status
+      const opened = await openStream(stream, (e) => e.type === 'response.created' || e.type === 'response.in_progress')
+      return sse(frames(opened.head, opened.done ? null : stream, draft, persist))
+    },
   )
 
   router.post(
@@ -82,54 +77,54 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
       body: InputTokenCountParams,
       response: InputTokenCount,
       summary: 'Counts the input tokens a response with this input would read (the prompt as the template renders it)',
+      inputParam: 'input',
     },
-    (c) =>
-      mapErrors(async () => {
-        const body = c.body
-        if (body.model) checkModelName(deps, body.model)
-        const conversationId = conversationIdOf(body.conversation)
-        const engine = requireEngine(deps)
-        const store = body.previous_response_id || conversationId ? requireStore(deps).store : null
-        const context = await contextItems(store, body.previous_response_id, conversationId)
-        const messages = toChatMessages(body.instructions, [...context, ...toResponseItems(body.input ?? undefined)])
-        if (messages.length === 0) return { object: 'response.input_tokens' as const, input_tokens: 0 }
-        const settings: ResponseCreateParams = {
-          model: body.model ?? deps.model.id,
-          ...(body.tools ? { tools: body.tools } : {}),
-          ...(body.tool_choice ? { tool_choice: body.tool_choice } : {}),
-          ...(body.text ? { text: body.text } : {}),
-        }
-        // the engine counts the rendered prompt while it reads it: one token is generated and thrown away
-        const request = { ...toEngineResponse(settings, messages), max_tokens: 1 }
-        const generation = await collectGeneration(chatCompletion(engine, request, { signal: c.signal }))
-        return { object: 'response.input_tokens' as const, input_tokens: generation.usage.prompt_tokens }
-      }, 'input'),
+    async (c) => {
+      const body = c.body
+      if (body.model) checkModelName(deps, body.model)
+      const conversationId = conversationIdOf(body.conversation)
+      const engine = requireEngine(deps)
+      const store = body.previous_response_id || conversationId ? deps.store : null
+      const context = await contextItems(store, body.previous_response_id, conversationId)
+      const messages = toChatMessages(body.instructions, [...context, ...toResponseItems(body.input ?? undefined)])
+      if (messages.length === 0) return { object: 'response.input_tokens' as const, input_tokens: 0 }
+      const settings: ResponseCreateParams = {
+        model: body.model ?? deps.model.id,
+        ...(body.tools ? { tools: body.tools } : {}),
+        ...(body.tool_choice ? { tool_choice: body.tool_choice } : {}),
+        ...(body.text ? { text: body.text } : {}),
+      }
+      // the engine counts the rendered prompt while it reads it: one token is generated and thrown away
+      const request = { ...toEngineResponse(settings, messages), max_tokens: 1 }
+      const generation = await collectGeneration(
+        chatCompletion(engine, request, { signal: c.signal, lane: laneOf(c.request) }),
+      )
+      return { object: 'response.input_tokens' as const, input_tokens: generation.usage.prompt_tokens }
+    },
   )
 
   router.get(
     '/v1/responses/:response_id',
     { params: ResponsePath, query: ResponseRetrieveParams, response: Response, summary: 'Retrieves a response' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const response = await store.responses.get(c.params.response_id)
-        if (!response) throw new NotFoundError('response', c.params.response_id)
-        if (!c.query.stream) return response
-        const after = c.query.starting_after ?? -1
-        return sse(
-          (async function* () {
-            for (const [sequence, event] of [...replayEvents(response)].entries())
-              if (sequence > after)
-                yield { event: event.type, data: JSON.stringify({ ...event, sequence_number: sequence }) }
-          })(),
-        )
-      }),
+    async (c) => {
+      const response = await deps.store.responses.get(c.params.response_id)
+      if (!response) throw new NotFoundError('response', c.params.response_id)
+      if (!c.query.stream) return response
+      const after = c.query.starting_after ?? -1
+      return sse(
+        (async function* () {
+          for (const [sequence, event] of [...replayEvents(response)].entries())
+            if (sequence > after)
+              yield { event: event.type, data: JSON.stringify({ ...event, sequence_number: sequence }) }
+        })(),
+      )
+    },
   )
 
   router.delete(
     '/v1/responses/:response_id',
     { params: ResponsePath, response: ResponseDeleted, summary: 'Deletes a response with its input items' },
-    (c) => mapErrors(() => requireStore(deps).store.responses.delete(c.params.response_id)),
+    (c) => deps.store.responses.delete(c.params.response_id),
   )
 
   router.get(
@@ -140,7 +135,7 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
       response: ResponseItemList,
       summary: "Lists a response's input items",
     },
-    (c) => mapErrors(() => requireStore(deps).store.responses.listInputItems(c.params.response_id, c.query)),
+    (c) => deps.store.responses.listInputItems(c.params.response_id, c.query),
   )
 }
 
@@ -249,7 +244,7 @@ async function* frames(
       yield frame(event)
     }
   } catch (error) {
-    const mapped = toApiError(error)
+    const mapped = toApiError(error, null) ?? error
     const message = mapped instanceof Error ? mapped.message : 'The server failed to generate the response'
     yield frame({
       type: 'response.failed',

@@ -1,3 +1,5 @@
+import type { Lane, Slot } from './scheduler.js'
+
 // The engine's request and event shapes: the engine's own contract, carrying only what the engine reads or writes.
 // Wire formats (chat chunks, text completions, run deltas) are shaped from the events outside the engine.
 
@@ -153,7 +155,11 @@ export interface UsageEvent {
  */
 export type GenerationEvent = TextEvent | ToolCallEvent | LogprobsEvent | FinishEvent | UsageEvent
 
-/** Per-call options. */
+/** Per-call options: the abort signal, and where the work waits for an engine slot. */
 export interface CallOptions {
   signal?: AbortSignal | undefined
+  /** The scheduler lane to wait in (default interactive). */
+  lane?: Lane | undefined
+  /** A slot taken beforehand with Engine.reserve(): used instead of waiting, released by its holder (one request at a time). */
+  slot?: Slot | undefined
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
+import { ConversationId, ItemId } from './ids.js'
 import { ResponseInputItem, ResponseItem } from './responses.js'
-import { LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, ObjectId, UnixTime } from './shared.js'
+import { ListQuery, ListResponse, Metadata, Nullable, UnixTime } from './shared.js'
 
 /** A conversation: a durable list of items that responses read and append to. */
 export const Conversation = Type.Object({
@@ -33,10 +34,10 @@ export const ConversationDeleted = Type.Object({
 export type ConversationDeleted = Static<typeof ConversationDeleted>
 
 /** Path of /v1/conversations/{conversation_id} and its items. */
-export const ConversationPath = Type.Object({ conversation_id: ObjectId })
+export const ConversationPath = Type.Object({ conversation_id: ConversationId })
 
 /** Path of /v1/conversations/{conversation_id}/items/{item_id}. */
-export const ConversationItemPath = Type.Object({ conversation_id: ObjectId, item_id: ObjectId })
+export const ConversationItemPath = Type.Object({ conversation_id: ConversationId, item_id: ItemId })
 
 /** POST /v1/conversations/{conversation_id}/items body. */
 export const ItemCreateParams = Type.Object({ items: NewItems }, { additionalProperties: false })
@@ -47,9 +48,9 @@ export const ItemIncludeParams = Type.Object({ include: Type.Optional(Type.Array
 
 /** GET /v1/conversations/{conversation_id}/items query. */
 export const ItemListParams = Type.Object({
-  after: LIST_QUERY_PROPERTIES.after,
-  limit: LIST_QUERY_PROPERTIES.limit,
-  order: LIST_QUERY_PROPERTIES.order,
+  after: Type.Optional(ItemId),
+  limit: ListQuery.properties.limit,
+  order: ListQuery.properties.order,
   include: Type.Optional(Type.Array(Type.String())),
 })
 export type ItemListParams = Static<typeof ItemListParams>

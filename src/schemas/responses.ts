@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { Temperature, TopP } from './assistants.js'
-import { LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, ObjectId, UnixTime } from './shared.js'
+import { ItemId, ResponseId } from './ids.js'
+import { ListQuery, ListResponse, Metadata, Nullable, UnixTime } from './shared.js'
 
 const NAME_PATTERN = '^[a-zA-Z0-9_-]{1,64}$'
 const JsonSchemaObject = Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON Schema object.' })
@@ -342,7 +343,7 @@ export const ResponseDeleted = Type.Object({
 export type ResponseDeleted = Static<typeof ResponseDeleted>
 
 /** Path of /v1/responses/{response_id} and below. */
-export const ResponsePath = Type.Object({ response_id: ObjectId })
+export const ResponsePath = Type.Object({ response_id: ResponseId })
 
 /** GET /v1/responses/{response_id} query. */
 export const ResponseRetrieveParams = Type.Object({
@@ -353,9 +354,9 @@ export const ResponseRetrieveParams = Type.Object({
 
 /** GET /v1/responses/{response_id}/input_items query. */
 export const InputItemListParams = Type.Object({
-  after: LIST_QUERY_PROPERTIES.after,
-  limit: LIST_QUERY_PROPERTIES.limit,
-  order: LIST_QUERY_PROPERTIES.order,
+  after: Type.Optional(ItemId),
+  limit: ListQuery.properties.limit,
+  order: ListQuery.properties.order,
   include: Type.Optional(Type.Array(Type.String())),
 })
 export type InputItemListParams = Static<typeof InputItemListParams>

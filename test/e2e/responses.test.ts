@@ -155,6 +155,11 @@ for (const transport of TRANSPORTS) {
         temperature: 0,
       })
       t.ok((third.usage?.input_tokens ?? 0) > (second.usage?.input_tokens ?? 0) + 4, 'the chain grows')
+      // the engine's timings: a chained turn reads only what its slot's cache does not already hold
+      t.ok(
+        (third.usage?.input_tokens_details.cached_tokens ?? 0) > 0,
+        `the third turn reuses the cached prefix: ${third.usage?.input_tokens_details.cached_tokens} of ${third.usage?.input_tokens}`,
+      )
     })
 
     t.test('input_tokens counts what a create would read', async (t) => {

@@ -40,7 +40,7 @@ export async function* chatCompletion(
       index,
       { ...body, ...samplingBody(request, engine.model.nVocab, index) },
       { mode, forced, request, ends },
-      options.signal,
+      options,
     ),
   )
   yield* mergeAsync(choices)
@@ -128,9 +128,9 @@ async function* choiceEvents(
   index: number,
   body: Record<string, unknown>,
   { mode, forced, request, ends }: ChoiceContext,
-  signal?: AbortSignal,
+  options: CallOptions,
 ): AsyncGenerator<GenerationEvent> {
-  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, signal))
+  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, options))
   const streamer = forced?.streamer() ?? null
   let held: string | null = null // prompted mode: an answer that starts like JSON may be a tool call
   let finish: FinishReason | undefined

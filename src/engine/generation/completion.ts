@@ -34,7 +34,7 @@ export async function* textCompletion(
       index,
       { ...body, ...samplingBody(request, engine.model.nVocab, index) },
       { request, ends },
-      options.signal,
+      options,
     ),
   )
   yield* mergeAsync(choices)
@@ -46,13 +46,13 @@ async function* choiceEvents(
   index: number,
   body: Record<string, unknown>,
   { request, ends }: { request: CompletionRequest; ends: End[] },
-  signal?: AbortSignal,
+  options: CallOptions,
 ): AsyncGenerator<GenerationEvent> {
   let finish: FinishReason | undefined
   const end: End = {}
   let tokens = 0
   for await (const piece of readPieces(
-    engine.run('completion', { is_chat: false, data_json: JSON.stringify(body) }, signal),
+    engine.run('completion', { is_chat: false, data_json: JSON.stringify(body) }, options),
   )) {
     finish = piece.finish ?? finish
     end.usage = piece.usage ?? end.usage

@@ -7,7 +7,7 @@ import * as M from '../../../src/schemas/chat-messages.js'
 import * as L from '../../../src/schemas/completions.js'
 import * as E from '../../../src/schemas/embeddings.js'
 import { ErrorResponse } from '../../../src/schemas/errors.js'
-import { Health } from '../../../src/schemas/health.js'
+import { Health, HealthOk } from '../../../src/schemas/health.js'
 import { Model, ModelPath, ModelsPage } from '../../../src/schemas/models.js'
 import {
   DetokenizeParams,
@@ -289,9 +289,26 @@ t.test('tokenize and detokenize bodies and replies', async (t) => {
 
 t.test('Health and ErrorResponse', async (t) => {
   const health = Compile(Health)
-  t.ok(health.Check({ status: 'ok' }))
+  const lane = { running: 0, queued: 0 }
+  const counters = {
+    slots_total: 1,
+    slots_busy: 1,
+    queued: 2,
+    lanes: { interactive: { running: 1, queued: 1 }, background: { running: 0, queued: 1 }, batch: lane },
+    restarts: 0,
+  }
+  t.ok(health.Check({ status: 'ok', ...counters }))
+  t.ok(health.Check({ status: 'restarting', ...counters }))
+  t.notOk(health.Check({ status: 'ok' }), 'ok carries the counters')
   t.ok(health.Check({ status: 'loading' }))
-  t.notOk(health.Check({ status: 'error' }))
+  t.ok(health.Check({ status: 'error', error: 'bad file' }))
+  t.notOk(health.Check({ status: 'broken' }))
+  failsAt(
+    t,
+    HealthOk,
+    { status: 'ok', ...counters, lanes: { ...counters.lanes, batch: { running: 0, queued: -1 } } },
+    '/lanes/batch/queued',
+  )
   const error = Compile(ErrorResponse)
   t.ok(
     error.Check({ error: { message: 'm', type: 'invalid_request_error', param: 'messages[0].content', code: null } }),
