@@ -1,4 +1,5 @@
 import { chatCompletion } from '../engine/generation/chat.js'
+import { EngineError } from '../engine/errors.js'
 import { collectGeneration } from '../engine/generation/collect.js'
 import { ApiError, BadRequestError, NotFoundError } from '../http/errors.js'
 import { sse } from '../http/reply.js'
@@ -19,7 +20,7 @@ import {
 import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
-import { openStream } from './chunk-stream.js'
+import { openStream, type OpenedStream } from './chunk-stream.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
 import { toApiError } from './errors.js'
 import { laneOf } from './lane.js'
@@ -45,10 +46,28 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
       const tools = functionTools(body.tools)
       const input = toResponseItems(body.input)
       const context = await contextItems(store, body.previous_response_id, conversationId)
-      const request = toEngineResponse(body, toChatMessages(body.instructions, [...context, ...input]))
       const draft = { ...draftResponse(body, tools), conversation: conversationId ? { id: conversationId } : null }
-      const events = chatCompletion(engine, request, { signal: c.signal, lane: laneOf(c.request) })
-      const stream = responseEvents(events, draft, { logprobs: request.logprobs === true })
+      const start = (items: ResponseItem[]) => {
+        const request = toEngineResponse(body, toChatMessages(body.instructions, items))
+        const events = chatCompletion(engine, request, { signal: c.signal, lane: laneOf(c.request) })
+        return responseEvents(events, draft, { logprobs: request.logprobs === true })
+      }
+      // pull past the opening events to the engine's first one, so an early error keeps its own status; with
+      // truncation 'auto' a prompt over the context drops its oldest items until it fits (the last one stays)
+      let items = [...context, ...input]
+      let stream = start(items)
+      let opened: OpenedStream<ResponseStreamEvent>
+      for (;;) {
+        try {
+          opened = await openStream(stream, isOpening)
+          break
+        } catch (error) {
+          const overflow = error instanceof EngineError && error.code === 'context_length_exceeded'
+          if (!overflow || body.truncation !== 'auto' || items.length <= 1) throw error
+          items = items.slice(1)
+          stream = start(items)
+        }
+      }
       // the response and its conversation items land together; the store locks the conversation while appending
       const persist = async (response: Response) => {
         if (!store) return
@@ -58,15 +77,13 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
         })
       }
       if (!body.stream) {
-        for await (const event of stream) {
+        for await (const event of opened.done ? opened.head : [...opened.head, ...(await rest(stream))]) {
           if (!isTerminal(event)) continue
           await persist(event.response)
           return event.response
         }
         throw new ApiError(500, 'The generation ended without a result')
       }
-      // pull past the opening events to the engine's first one, so an early error keeps its own status
-      const opened = await openStream(stream, (e) => e.type === 'response.created' || e.type === 'response.in_progress')
       return sse(frames(opened.head, opened.done ? null : stream, draft, persist))
     },
   )
@@ -137,6 +154,16 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
     },
     (c) => deps.store.responses.listInputItems(c.params.response_id, c.query),
   )
+}
+
+function isOpening(event: ResponseStreamEvent): boolean {
+  return event.type === 'response.created' || event.type === 'response.in_progress'
+}
+
+async function rest<T>(stream: AsyncGenerator<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of stream) out.push(item)
+  return out
 }
 
 function conversationIdOf(conversation: ResponseCreateParams['conversation']): string | null {

@@ -342,6 +342,28 @@ for (const transport of TRANSPORTS) {
       t.match({ status: tooMany?.status, param: tooMany?.param }, { status: 400, param: 'items' })
     })
 
+    t.test("truncation 'auto' drops the oldest items to fit; 'disabled' is a 400", async (t) => {
+      const long = 'Once upon a time there was a little girl who liked to play. '.repeat(30)
+      const input = Array.from({ length: 8 }, (_, i) => ({ role: 'user' as const, content: `${i}: ${long}` }))
+      const refused = await failure(c.responses.create({ model: MODEL, input, max_output_tokens: 2 }))
+      t.match(
+        { status: refused?.status, param: refused?.param, code: refused?.code },
+        {
+          status: 400,
+          param: 'input',
+          code: 'context_length_exceeded',
+        },
+      )
+      const fitted = await c.responses.create({ model: MODEL, input, truncation: 'auto', max_output_tokens: 2 })
+      t.equal(fitted.truncation, 'auto')
+      t.equal(fitted.usage?.output_tokens, 2)
+      const one = await c.responses.inputTokens.count({ model: MODEL, input: input.slice(-1) })
+      t.ok(
+        (fitted.usage?.input_tokens ?? 0) >= one.input_tokens,
+        `it kept at least the newest item: ${fitted.usage?.input_tokens} >= ${one.input_tokens}`,
+      )
+    })
+
     t.test('bad input is a 400 naming the field', async (t) => {
       await rejectsWith(t, c.responses.create({ model: MODEL, input: 'x', tools: [{ type: 'web_search' }] }), {
         status: 400,
