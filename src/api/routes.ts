@@ -3,11 +3,13 @@ import { registerAssistants } from './assistants.js'
 import { registerBatches } from './batches.js'
 import { registerChat } from './chat.js'
 import { registerCompletions } from './completions.js'
+import { registerConversations } from './conversations.js'
 import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
 import { registerFiles } from './files.js'
 import { registerMessages } from './messages.js'
 import { registerModels } from './models.js'
+import { registerResponses } from './responses.js'
 import { registerRunSteps } from './run-steps.js'
 import { registerRuns } from './runs.js'
 import { registerThreads } from './threads.js'
@@ -26,6 +28,8 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerMessages(router, deps)
   registerRunSteps(router, deps)
   registerRuns(router, deps)
+  registerResponses(router, deps)
+  registerConversations(router, deps)
   registerFiles(router, deps)
   registerUploads(router, deps)
   registerBatches(router, deps)

@@ -1,7 +1,15 @@
 import { Type, type TString } from 'typebox'
 
 /** The object kind, as a 404 names it, of each id prefix the store mints (`src/store/ids.ts`). */
-const KINDS = { asst: 'assistant', thread: 'thread', msg: 'message', run: 'run', step: 'run step' } as const
+const KINDS = {
+  asst: 'assistant',
+  thread: 'thread',
+  msg: 'message',
+  run: 'run',
+  step: 'run step',
+  resp: 'response',
+  conv: 'conversation',
+} as const
 
 /** Prefixes of the ids that name stored objects. */
 export type ObjectIdPrefix = keyof typeof KINDS
@@ -56,3 +64,15 @@ export const RunId = ObjectIdOf('run')
 
 /** A run step id (`step_...`). */
 export const StepId = ObjectIdOf('step')
+
+/** A response id (`resp_...`). */
+export const ResponseId = ObjectIdOf('resp')
+
+/** A conversation id (`conv_...`). */
+export const ConversationId = ObjectIdOf('conv')
+
+/** An item of a response or conversation: a message (`msg_...`), a function call or its output (`fc_...`), or an id a caller gave a replayed item. */
+export const ItemId = Type.String({
+  pattern: `^[A-Za-z]+_[0-9A-Za-z_-]{1,${ID_SUFFIX_MAX_LENGTH}}$`,
+  description: 'The id of an item.',
+})

@@ -2,7 +2,20 @@ import { randomBytes } from 'node:crypto'
 
 /** Prefixes of the ids the server mints. */
 export type IdPrefix =
-  'asst' | 'thread' | 'msg' | 'run' | 'step' | 'call' | 'file' | 'upload' | 'part' | 'batch' | 'batch_req'
+  | 'asst'
+  | 'thread'
+  | 'msg'
+  | 'run'
+  | 'step'
+  | 'call'
+  | 'file'
+  | 'upload'
+  | 'part'
+  | 'batch'
+  | 'batch_req'
+  | 'resp'
+  | 'fc'
+  | 'conv'
 
 // OpenAI writes file ids with a dash (`file-...`); every other prefix takes `_`
 const SEPARATOR: Partial<Record<IdPrefix, string>> = { file: '-' }

@@ -117,4 +117,46 @@ CREATE TABLE batch_results (
 );
 `,
   },
+  {
+    id: '004-responses',
+    sql: `
+CREATE TABLE responses (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+
+-- A response's input items in order; ids are not unique (a replayed item keeps the id it had in an output)
+CREATE TABLE response_items (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  response_id text NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX response_items_order ON response_items (response_id, created_at, seq);
+`,
+  },
+  {
+    id: '005-conversations',
+    sql: `
+CREATE TABLE conversations (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+
+CREATE TABLE conversation_items (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL,
+  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX conversation_items_order ON conversation_items (conversation_id, created_at, seq);
+CREATE INDEX conversation_items_id ON conversation_items (conversation_id, id);
+`,
+  },
 ]

@@ -14,6 +14,8 @@ import type {
   MessageListParams,
   MessageStatus,
 } from '../schemas/messages.js'
+import type { Conversation, ConversationDeleted, ItemListParams } from '../schemas/conversations.js'
+import type { InputItemListParams, Response, ResponseDeleted, ResponseItem } from '../schemas/responses.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
@@ -147,6 +149,36 @@ export interface RunStepStore {
   update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep>
 }
 
+/** Stored responses (only those created with `store` true) and their input items, in order. */
+export interface ResponseStore {
+  /** Writes a finished response and its input items in one transaction. */
+  create(response: Response, input: ResponseItem[]): Promise<void>
+  get(id: string): Promise<Response | null>
+  /** Every input item of the response, oldest first (for chaining). */
+  inputItems(id: string): Promise<ResponseItem[]>
+  /** One cursor page of input items; throws `not_found` for an unknown response. */
+  listInputItems(id: string, query?: InputItemListParams): Promise<ListPage<ResponseItem>>
+  delete(id: string): Promise<ResponseDeleted>
+}
+
+/** Conversations and their items, in the order they were added. */
+export interface ConversationStore {
+  /** Creates the conversation with its first items in one transaction. */
+  create(metadata: Metadata | null | undefined, items: ResponseItem[]): Promise<Conversation>
+  get(id: string): Promise<Conversation | null>
+  /** Replaces the metadata; throws `not_found`. */
+  update(id: string, metadata: Metadata | null): Promise<Conversation>
+  delete(id: string): Promise<ConversationDeleted>
+  /** Appends items after the last one (locking the conversation row, so concurrent appends do not interleave). */
+  appendItems(id: string, items: ResponseItem[]): Promise<ResponseItem[]>
+  /** Every item, oldest first; throws `not_found`. */
+  items(id: string): Promise<ResponseItem[]>
+  listItems(id: string, query?: ItemListParams): Promise<ListPage<ResponseItem>>
+  getItem(id: string, itemId: string): Promise<ResponseItem | null>
+  /** Deletes the item; throws `not_found` (conversation or item). */
+  deleteItem(id: string, itemId: string): Promise<Conversation>
+}
+
 /** File records (the bytes are in FileBlobs, committed before the record is written). */
 export interface FileStore {
   /** Records a file whose bytes are already in place; the caller minted its id. */
@@ -203,6 +235,8 @@ export interface Store {
   readonly messages: MessageStore
   readonly runs: RunStore
   readonly steps: RunStepStore
+  readonly responses: ResponseStore
+  readonly conversations: ConversationStore
   readonly files: FileStore
   readonly uploads: UploadStore
   readonly batches: BatchStore

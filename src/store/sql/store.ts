@@ -2,9 +2,11 @@ import { StoreError } from '../errors.js'
 import type { Store } from '../store.js'
 import { sqlAssistants } from './assistants.js'
 import type { SqlClient, SqlContext, SqlDatabase } from './client.js'
+import { sqlConversations } from './conversations.js'
 import { sqlBatches } from './batches.js'
 import { sqlFiles } from './files.js'
 import { sqlMessages } from './messages.js'
+import { sqlResponses } from './responses.js'
 import { sqlRuns } from './runs.js'
 import { sqlSteps } from './steps.js'
 import { sqlThreads } from './threads.js'
@@ -48,6 +50,8 @@ function bind(ctx: SqlContext, rest: Pick<Store, 'transaction' | 'close'>): Stor
     messages: sqlMessages(ctx),
     runs: sqlRuns(ctx),
     steps: sqlSteps(ctx),
+    responses: sqlResponses(ctx),
+    conversations: sqlConversations(ctx),
     files: sqlFiles(ctx),
     uploads: sqlUploads(ctx),
     batches: sqlBatches(ctx),

@@ -2,9 +2,11 @@ import t from 'tap'
 import { Compile } from 'typebox/compile'
 import {
   AssistantId,
+  ConversationId,
   ID_SUFFIX_MAX_LENGTH,
   idFormatOf,
   MessageId,
+  ResponseId,
   ObjectIdOf,
   RunId,
   StepId,
@@ -14,7 +16,15 @@ import {
 import { Metadata } from '../../../src/schemas/shared.js'
 import { newId } from '../../../src/store/ids.js'
 
-const SCHEMAS = { asst: AssistantId, thread: ThreadId, msg: MessageId, run: RunId, step: StepId } as const
+const SCHEMAS = {
+  asst: AssistantId,
+  thread: ThreadId,
+  msg: MessageId,
+  run: RunId,
+  step: StepId,
+  resp: ResponseId,
+  conv: ConversationId,
+} as const
 const PREFIXES = Object.keys(SCHEMAS) as ObjectIdPrefix[]
 
 t.test('every id the store mints passes its id schema', async (t) => {
