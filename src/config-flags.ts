@@ -106,9 +106,11 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'engine-build',
-    value: 'main|compat|auto',
+    value: 'simd|main|compat|auto',
     group: 'Engine',
-    help: 'llama.cpp build: main (JSPI), compat (no JSPI) or chosen for this Node (default: auto)',
+    help:
+      'llama.cpp build: simd (wasm SIMD kernels), main (memory64, JSPI) or compat (generic); auto: simd, ' +
+      'main for a model file of 2 GiB or more (default: auto)',
   },
   {
     name: 'chat-template',
