@@ -1,7 +1,7 @@
 // Startup and footprint benchmark: time to ready, CPU seconds to ready, peak and settled RSS of the bundled server
 // per engine build, with a new and an existing data dir. Linux only (reads /proc). Run `npm run build` first.
 // usage: npx tsx bench/startup.ts [--builds compat,simd] [--threads 1,2] [--reps 3] [--settle 5]
-//        [--model ../shared/models/stories260K.gguf]
+//        [--model ../shared/models/stories260K.gguf] [--node-args=--wasm-lazy-compilation,...]
 import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -35,12 +35,15 @@ export async function startOnce(options: {
   threads: number
   dataDir: string
   settleS: number
+  nodeArgs?: string[]
 }): Promise<StartupSample> {
   const bundle = path.join(REPO_ROOT, 'dist', 'oxillama-server.cjs')
   const args = [bundle, '--model', options.model, '--engine-build', options.build, '--threads', String(options.threads)]
   args.push('--port', '0', '--data-dir', options.dataDir, '--log-level', 'error', '--chat-template', 'chatml')
   const started = performance.now()
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const pid = child.pid as number
   try {
     await new Promise<void>((resolve, reject) => {
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '3' },
       settle: { type: 'string', default: '5' },
       model: { type: 'string', default: path.join(SHARED_MODELS_DIR, 'stories260K.gguf') },
+      'node-args': { type: 'string', default: '' },
     },
   })
   const lines = [
@@ -89,7 +93,8 @@ async function main(): Promise<void> {
       for (let r = 0; r < Number(values.reps); r++) {
         const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-startup-'))
         try {
-          const common = { model: values.model, build, threads, dataDir, settleS: Number(values.settle) }
+          const nodeArgs = values['node-args'].split(',').filter(Boolean)
+          const common = { model: values.model, build, threads, dataDir, settleS: Number(values.settle), nodeArgs }
           fresh.push(await startOnce(common)) // creates the store
           existing.push(await startOnce(common)) // reopens it
         } finally {
