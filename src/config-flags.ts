@@ -108,9 +108,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'engine-build',
     value: 'simd|main|compat|auto',
     group: 'Engine',
-    help:
-      'llama.cpp build: simd (wasm SIMD kernels), main (memory64, JSPI) or compat (generic); auto: simd, ' +
-      'main for a model file of 2 GiB or more (default: auto)',
+    help: 'llama.cpp build: simd (wasm SIMD), main (memory64) or compat; auto: simd, main for a 2 GiB+ file (default: auto)',
   },
   {
     name: 'chat-template',
