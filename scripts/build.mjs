@@ -3,7 +3,7 @@
 //   dist/oxillama-server.cjs (+ .map)  everything bundled except the optional uWS binaries (uWebSockets.js and
 //                                      uwebsockets stay require()s: native .node files chosen at run time; without
 //                                      them the server falls back to node:http)
-//   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm
+//   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm, worker-simd.cjs
 //                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/host/assets.ts
 //                                      looks for them in wasm/ beside the bundle
 //   dist/pglite.wasm, pglite.data, initdb.wasm
