@@ -1,156 +1,118 @@
-// HTTP benchmark: requests/s and latency of GET /v1/models on uWS and on node:http (autocannon, a separate process,
-// on loopback), their ratio; and the streaming overhead: time to first token and tokens/s of a completion through
-// SSE against the same engine called directly, on a synthesized 135M model. Run alone on the machine.
-// usage: npm run build && npx tsx bench/http.ts [--duration 10] [--connections 50] [--threads 2]
-import { execFile } from 'node:child_process'
-import { parseArgs, promisify } from 'node:util'
-import { textCompletion } from '../src/engine/generation/completion.js'
-import { Engine } from '../src/engine/engine.js'
-import { modelPath as sharedModel } from '../test/helpers/paths.js'
+// Request rate of the cheap routes: requests/s and p50/p99 latency of GET /v1/models, GET /health and a run retrieve
+// (GET /v1/threads/:thread_id/runs/:run_id of an ended run on stories260K) on uWS and on node:http, measured with wrk
+// (native: a JS load generator on 2 cores measures itself). The server runs in its own process at its default log
+// level (the access log on, written to a file); wrk gets one thread, which leaves the single-threaded server a core.
+// Each cell is the median of --reps runs of --duration seconds after a warm-up. Run it alone on the machine; on a
+// shared one, the server's CPU time per request (from /proc, all its threads) still compares builds fairly.
+// usage: npm run build && npx tsx bench/http.ts [--duration 5] [--reps 3] [--connections 32] [--pin]
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import OpenAI from 'openai'
+import { modelPath } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
-import { ensureSynthModel } from './synth-models.js'
+import { runWrk, type WrkResult } from './wrk.js'
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
-    threads: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '5' },
     reps: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    threads: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '2' },
+    // server on CPU 0, wrk on CPU 1
+    pin: { type: 'boolean', default: false },
   },
 })
-const run = promisify(execFile)
-type Cannon = { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }
+const wrk = { threads: Number(values.threads), connections: Number(values.connections) }
+const TRANSPORTS = ['uws', 'node'] as const
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
+const TICKS_PER_S = 100 // USER_HZ, 100 on every Linux build that matters
 
-async function loadTest(transport: 'uws' | 'node'): Promise<Cannon> {
-  const server = await startBenchServer([
-    '--model',
-    sharedModel('stories260K.gguf'),
-    '--transport',
-    transport,
-    '--threads',
-    '1',
-  ])
+type Cell = { rps: number; p50: number; p99: number; errors: number; cpuUs: number | null }
+
+/** CPU seconds a process has used (user + system, every thread), or null off Linux. */
+function cpuSeconds(pid: number): number | null {
   try {
-    const { stdout } = await run(
-      'npx',
-      ['autocannon', '-j', '-c', values.connections, '-d', values.duration, `${server.url}/v1/models`],
-      { maxBuffer: 64 << 20 },
-    )
-    return JSON.parse(stdout) as Cannon
+    // fields after the ')' that ends the command name: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S
+  } catch {
+    return null
+  }
+}
+
+/** Creates an assistant, a thread and a run, and waits until the run has ended; returns the run's path. */
+async function endedRunPath(url: string): Promise<string> {
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 })
+  const assistant = await client.beta.assistants.create({ model: 'bench', instructions: 'You tell short stories.' })
+  const thread = await client.beta.threads.create({ messages: [{ role: 'user', content: 'Tell me a story.' }] })
+  const run = await client.beta.threads.runs.createAndPoll(
+    thread.id,
+    { assistant_id: assistant.id, max_completion_tokens: 256, temperature: 0 },
+    { pollIntervalMs: 50 },
+  )
+  if (run.status !== 'completed' && run.status !== 'incomplete') throw new Error(`The bench run ended ${run.status}`)
+  return `/v1/threads/${thread.id}/runs/${run.id}`
+}
+
+async function measure(transport: (typeof TRANSPORTS)[number]): Promise<Map<string, Cell>> {
+  const args = ['--model', modelPath('stories260K.gguf'), '--chat-template', 'chatml', '--alias', 'bench']
+  const server = await startBenchServer([...args, '--transport', transport, '--threads', '1'], {
+    logLevel: 'default',
+    ...(values.pin ? { wrapper: ['taskset', '-c', '0'] } : {}),
+  })
+  const load = values.pin ? { ...wrk, wrapper: ['taskset', '-c', '1'] } : wrk
+  try {
+    const routes = [
+      { name: 'GET /v1/models', path: '/v1/models' },
+      { name: 'GET /health', path: '/health' },
+      { name: 'GET run (retrieve)', path: await endedRunPath(server.url) },
+    ]
+    const pid = server.child.pid ?? 0
+    const out = new Map<string, Cell>()
+    for (const route of routes) {
+      const target = `${server.url}${route.path}`
+      await runWrk(target, { ...load, durationS: Number(values.warmup) }) // JIT and connection set-up
+      const reps: (WrkResult & { cpuUs: number | null })[] = []
+      for (let i = 0; i < Number(values.reps); i++) {
+        const before = cpuSeconds(pid)
+        const result = await runWrk(target, { ...load, durationS: Number(values.duration) })
+        const after = cpuSeconds(pid)
+        const cpuUs = before === null || after === null ? null : ((after - before) * 1e6) / result.requests
+        reps.push({ ...result, cpuUs })
+      }
+      const cpu = reps.map((r) => r.cpuUs).filter((us): us is number => us !== null)
+      out.set(route.name, {
+        rps: median(reps.map((r) => r.rps)),
+        p50: median(reps.map((r) => r.p50)),
+        p99: median(reps.map((r) => r.p99)),
+        errors: reps.reduce((sum, r) => sum + r.errors, 0),
+        cpuUs: cpu.length > 0 ? median(cpu) : null,
+      })
+    }
+    return out
   } finally {
     await server.stop()
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
-// each repetition starts with its own number, so llama.cpp's prompt cache cannot skip the prompt
-const PROMPT =
-  'The old lighthouse keeper climbed the stairs every evening to light the lamp for the ships that passed in the night.'
-const GEN = 64
+const results = new Map<string, Map<string, Cell>>()
+for (const transport of TRANSPORTS) results.set(transport, await measure(transport))
 
-/** TTFT and generation tokens/s of one greedy completion, read as it streams. */
-async function timeStream(chunks: AsyncIterable<string>): Promise<{ ttft: number; tps: number }> {
-  const t0 = performance.now()
-  let first = 0
-  let last = 0
-  let n = 0
-  for await (const text of chunks) {
-    if (!text) continue
-    n++
-    last = performance.now()
-    if (!first) first = last
-  }
-  return { ttft: first - t0, tps: (n - 1) / ((last - first) / 1000) }
-}
-
-async function* engineTexts(engine: Engine, rep: number): AsyncGenerator<string> {
-  for await (const c of textCompletion(
-    engine,
-    { prompt: `${rep}. ${PROMPT}`, max_tokens: GEN, temperature: 0, ignore_eos: true },
-    { model: 'x' },
-  ))
-    yield c.choices[0]?.text ?? ''
-}
-
-async function* sseTexts(url: string, rep: number): AsyncGenerator<string> {
-  const res = await fetch(`${url}/v1/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: 'synth-135m-q8_0',
-      prompt: `${rep}. ${PROMPT}`,
-      max_tokens: GEN,
-      temperature: 0,
-      ignore_eos: true,
-      stream: true,
-    }),
-  })
-  const decoder = new TextDecoder()
-  let buffer = ''
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(bytes, { stream: true })
-    let at
-    while ((at = buffer.indexOf('\n\n')) >= 0) {
-      const event = buffer.slice(0, at)
-      buffer = buffer.slice(at + 2)
-      const data = event.replace(/^data: /, '')
-      if (data === '[DONE]' || event.startsWith(':')) continue
-      yield (JSON.parse(data) as { choices: { text: string }[] }).choices[0]?.text ?? ''
-    }
+console.log(
+  `wrk -t${wrk.threads} -c${wrk.connections} -d${values.duration}s, median of ${values.reps} after a ${values.warmup} s ` +
+    `warm-up; server at its default log level (access log on)${values.pin ? '; server on CPU 0, wrk on CPU 1' : ''}\n`,
+)
+console.log('| route | transport | requests/s | p50 ms | p99 ms | server CPU µs/request | errors |')
+console.log('|---|---|---:|---:|---:|---:|---:|')
+for (const route of results.get('uws')?.keys() ?? []) {
+  for (const transport of TRANSPORTS) {
+    const r = results.get(transport)?.get(route)
+    if (!r) continue
+    const name = transport === 'uws' ? 'uWebSockets.js' : 'node:http'
+    const cpu = r.cpuUs === null ? 'n/a' : r.cpuUs.toFixed(1)
+    console.log(
+      `| ${route} | ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${cpu} | ${r.errors} |`,
+    )
   }
 }
-
-const results: Record<string, Cannon> = {}
-for (const transport of ['uws', 'node'] as const) results[transport] = await loadTest(transport)
-const reps = Number(values.reps)
-const model = await ensureSynthModel('135m', 'q8_0')
-const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
-const engine = await Engine.start({
-  modelPath: model,
-  build: 'auto',
-  threads: Number(values.threads),
-  ctxSize: 1024,
-  parallel: 1,
-  batchSize: 128,
-  queueSize: 1,
-  logger: quiet,
-})
-const direct: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) {
-  const r = await timeStream(engineTexts(engine, i))
-  if (i > 0) direct.push(r)
-}
-await engine.close()
-const server = await startBenchServer(['--model', model, '--threads', values.threads, '--parallel', '1'])
-const viaSse: { ttft: number; tps: number }[] = []
-for (let i = 0; i <= reps; i++) {
-  const r = await timeStream(sseTexts(server.url, i))
-  if (i > 0) viaSse.push(r)
-}
-await server.stop()
-
-const u = results.uws as Cannon
-const n = results.node as Cannon
-console.log(
-  `GET /v1/models, autocannon -c ${values.connections} -d ${values.duration}s on loopback (the server runs in its own process)\n`,
-)
-console.log('| transport | requests/s | p50 ms | p99 ms | errors |')
-console.log('|---|---:|---:|---:|---:|')
-for (const [name, r] of [
-  ['uWebSockets.js', u],
-  ['node:http', n],
-] as const)
-  console.log(
-    `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.non2xx} |`,
-  )
-console.log(`\nuWS / node:http requests/s: ${(u.requests.average / n.requests.average).toFixed(2)}x\n`)
-const d = { ttft: median(direct.map((x) => x.ttft)), tps: median(direct.map((x) => x.tps)) }
-const s = { ttft: median(viaSse.map((x) => x.ttft)), tps: median(viaSse.map((x) => x.tps)) }
-console.log(
-  `Streaming a ${GEN}-token greedy completion on synth-135m-q8_0, ${values.threads} threads, median of ${reps}\n`,
-)
-console.log('| path | time to first token ms | tokens/s |')
-console.log('|---|---:|---:|')
-console.log(`| engine called directly | ${d.ttft.toFixed(0)} | ${d.tps.toFixed(1)} |`)
-console.log(`| HTTP + SSE (${'uws'}) | ${s.ttft.toFixed(0)} | ${s.tps.toFixed(1)} |`)
-console.log(`\nSSE/direct: TTFT ${(s.ttft / d.ttft).toFixed(2)}x, tokens/s ${(s.tps / d.tps).toFixed(2)}x`)

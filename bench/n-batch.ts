@@ -4,7 +4,7 @@
 // prompt, the longest gap another stream sees while that prompt is processed, and how long an abort takes.
 // usage: npx tsx bench/n-batch.ts [--threads 2] [--sizes 32,64,128,256,512] [--preset 135m]
 import { textCompletion } from '../src/engine/generation/completion.js'
-import { collectCompletion } from '../src/engine/generation/collect.js'
+import { collectGeneration } from '../src/engine/generation/collect.js'
 import { Engine } from '../src/engine/engine.js'
 import { ensureSynthModel } from './synth-models.js'
 import type { SynthPreset } from './synth-llama.js'
@@ -22,7 +22,7 @@ const words = 'the quick brown fox jumps over the lazy dog and runs into the for
 const prompt = Array.from({ length: 1000 }, (_, i) => words[i % words.length]).join(' ')
 // a second long prompt with no common prefix, so llama.cpp's prompt cache cannot skip its processing
 const other = Array.from({ length: 1000 }, (_, i) => words[(i * 7 + 3) % words.length]).join(' ')
-const opts = { model: 'synth' }
+const opts = {}
 
 const rows: string[] = []
 for (const batchSize of sizes) {
@@ -39,18 +39,18 @@ for (const batchSize of sizes) {
   const promptTokens = engine.tokenizer.tokenize(prompt).length
   // prompt throughput: time to the first token of the long prompt, alone
   let t0 = performance.now()
-  await collectCompletion(textCompletion(engine, { prompt, max_tokens: 1, temperature: 0 }, opts))
+  await collectGeneration(textCompletion(engine, { prompt, max_tokens: 1, temperature: 0 }, opts))
   const ppTps = promptTokens / ((performance.now() - t0) / 1000)
   // stall: a short stream generating while the long prompt is processed beside it
   const gaps: number[] = []
   const background = (async () => {
     let last = performance.now()
-    for await (const chunk of textCompletion(
+    for await (const event of textCompletion(
       engine,
       { prompt: 'Once', max_tokens: 400, ignore_eos: true, temperature: 0 },
       opts,
     )) {
-      if (chunk.choices[0]?.text) {
+      if (event.type === 'text' && event.text) {
         const now = performance.now()
         gaps.push(now - last)
         last = now
@@ -58,7 +58,7 @@ for (const batchSize of sizes) {
     }
   })().catch(() => {}) // it ends when the engine closes below
   await new Promise((r) => setTimeout(r, 1000))
-  await collectCompletion(textCompletion(engine, { prompt: other, max_tokens: 1, temperature: 0 }, opts))
+  await collectGeneration(textCompletion(engine, { prompt: other, max_tokens: 1, temperature: 0 }, opts))
   const stallMs = Math.max(...gaps)
   await engine.close()
   await background
@@ -74,7 +74,7 @@ for (const batchSize of sizes) {
     logger: quiet,
   })
   const controller = new AbortController()
-  const running = collectCompletion(
+  const running = collectGeneration(
     textCompletion(engine2, { prompt, max_tokens: 1 }, { ...opts, signal: controller.signal }),
   ).catch(() => null)
   await new Promise((r) => setTimeout(r, 1500))

@@ -49,19 +49,21 @@ for (let r = 0; r < Number(values.warmup) + Number(values.reps); r++) {
   let n = 0
   let ppTps = 0
   let tgTps = 0
-  for await (const chunk of textCompletion(
-    engine,
-    { prompt: prompt.text, max_tokens: gen, temperature: 0, ignore_eos: true, cache_prompt: false },
-    { model: 'bench' },
-  )) {
-    if (chunk.choices[0]?.text) {
+  for await (const event of textCompletion(engine, {
+    prompt: prompt.text,
+    max_tokens: gen,
+    temperature: 0,
+    ignore_eos: true,
+    cache_prompt: false,
+  })) {
+    if (event.type === 'text' && event.text) {
       n++
       last = performance.now()
       if (!first) first = last
     }
-    if (chunk.timings) {
-      ppTps = chunk.timings.prompt_per_second
-      tgTps = chunk.timings.predicted_per_second
+    if (event.type === 'usage') {
+      ppTps = event.timings.prompt_per_second
+      tgTps = event.timings.predicted_per_second
     }
   }
   generated = Math.min(generated, n)

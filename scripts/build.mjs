@@ -1,8 +1,12 @@
-// Builds dist/: one CommonJS bundle of src/main.ts plus the runtime files it loads from beside itself.
+// Builds dist/: a CommonJS bundle of src/main.ts (the CLI), an ES module bundle of src/server.ts (the library entry,
+// package.json `exports`), plus the runtime files both load from beside themselves.
 //
 //   dist/oxillama-server.cjs (+ .map)  everything bundled except the optional uWS binaries (uWebSockets.js and
 //                                      uwebsockets stay require()s: native .node files chosen at run time; without
 //                                      them the server falls back to node:http)
+//   dist/oxillama-server.mjs (+ .map)  createServer(), bundled the same way; ESM_BANNER gives it the require,
+//                                      __filename and __dirname that bundled CommonJS code (and the uWS loader) use
+//   dist/oxillama-server.d.mts         its types: the declarations of src/server.ts, which imports no exported type
 //   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm, worker-simd.cjs
 //                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/host/assets.ts
 //                                      looks for them in wasm/ beside the bundle
@@ -28,6 +32,16 @@ const BUNDLE_NAME = 'oxillama-server.cjs'
 const PGLITE_FILES = ['pglite.wasm', 'pglite.data', 'initdb.wasm']
 const EXTERNAL = ['uWebSockets.js', 'uwebsockets']
 const BANNER = "#!/usr/bin/env node\nconst __import_meta_url = require('url').pathToFileURL(__filename).href;"
+const LIBRARY_ENTRY = 'src/server.ts'
+const LIBRARY_NAME = 'oxillama-server.mjs'
+const ESM_BANNER = [
+  "import { createRequire as __oxCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __oxFileURLToPath } from 'node:url';",
+  "import { dirname as __oxDirname } from 'node:path';",
+  'const require = __oxCreateRequire(import.meta.url);',
+  'const __filename = __oxFileURLToPath(import.meta.url);',
+  'const __dirname = __oxDirname(__filename);',
+].join('\n')
 
 /** Builds dist/ (or outDir, from another entry for probes), logging one line to log (null: silent); returns the bundle's path. */
 export async function build({
@@ -61,28 +75,60 @@ async function buildInto(dir, entry, wasmFiles) {
   fs.rmSync(dir, { recursive: true, force: true })
   fs.mkdirSync(path.join(dir, 'wasm'), { recursive: true })
   const outfile = path.join(dir, BUNDLE_NAME)
-  await esbuild.build({
+  const common = {
     absWorkingDir: root,
-    entryPoints: [entry],
-    outfile,
     bundle: true,
-    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    banner: { js: BANNER },
-    define: { 'import.meta.url': '__import_meta_url' },
     external: EXTERNAL,
     sourcemap: 'linked',
     minify: false,
     keepNames: true,
     logLevel: 'warning', // esbuild prints warnings and errors itself
-  })
+  }
+  await Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: [entry],
+      outfile,
+      format: 'cjs',
+      banner: { js: BANNER },
+      define: { 'import.meta.url': '__import_meta_url' },
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [path.join(root, LIBRARY_ENTRY)],
+      outfile: path.join(dir, LIBRARY_NAME),
+      format: 'esm',
+      banner: { js: ESM_BANNER },
+    }),
+  ])
+  fs.writeFileSync(path.join(dir, LIBRARY_NAME.replace(/\.mjs$/, '.d.mts')), libraryDeclarations())
   fs.chmodSync(outfile, 0o755)
   for (const file of wasmFiles) {
     if (/\.(cjs|wasm)$/.test(file)) fs.copyFileSync(file, path.join(dir, 'wasm', path.basename(file)))
   }
   const pgliteDir = path.dirname(require.resolve('@electric-sql/pglite'))
   for (const name of PGLITE_FILES) fs.copyFileSync(path.join(pgliteDir, name), path.join(dir, name))
+}
+
+/** The library's .d.ts: src/server.ts's declarations, which must not depend on any other module's types. */
+function libraryDeclarations() {
+  const ts = require('typescript')
+  const file = path.join(root, LIBRARY_ENTRY)
+  const result = ts.transpileDeclaration(fs.readFileSync(file, 'utf8'), {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true },
+    reportDiagnostics: true,
+  })
+  const problems = result.diagnostics ?? []
+  if (problems.length > 0) {
+    const text = problems.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')
+    throw new Error(`Cannot emit the declarations of ${LIBRARY_ENTRY}: ${text}`)
+  }
+  if (/^import /m.test(result.outputText))
+    throw new Error(`${LIBRARY_ENTRY}'s declarations import other modules; keep its exported types in that file`)
+  return result.outputText
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

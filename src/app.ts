@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
+import { BatchRunner } from './api/batch-runner.js'
+import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
@@ -10,8 +12,10 @@ import { createHttpApp, type HttpApp } from './http/http-app.js'
 import type { Logger } from './http/logger.js'
 import { Router } from './http/router.js'
 import { modelNames } from './model-names.js'
+import { modelSourceOptions } from './pull.js'
 import { RunEvents } from './runs/events.js'
 import { RunQueue } from './runs/queue.js'
+import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
 
@@ -55,6 +59,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.dataDir,
     options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
   )
+  const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
     id: named.id,
@@ -65,7 +70,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     error: null,
   }
   const events = new RunEvents()
-  const deps: ApiDeps = { model, store, runs: null, events, pollAfterMs: options.pollAfterMs ?? 250 }
+  const deps: ApiDeps = {
+    model,
+    store,
+    runs: null,
+    events,
+    pollAfterMs: options.pollAfterMs ?? 250,
+    blobs,
+    maxFileBytes: config.maxFileSize,
+    batches: null,
+  }
   const router = new Router()
   registerRoutes(router, deps)
   const http = createHttpApp({
@@ -74,12 +88,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxBodyBytes: config.maxBody,
     apiKeys: config.apiKeys,
     corsOrigin: config.corsOrigins,
+    mapError: toApiError,
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
   // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
   const loading = new AbortController()
-  const ready = loadModel(options, deps, store, loading.signal)
+  const ready = loadModel(options, deps, store, loading.signal).then(() => startBatches(options, deps, http, blobs))
   ready.catch((error: Error) => {
     model.state = 'failed'
     model.error = error
@@ -94,6 +109,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closing ??= (async () => {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
         await ready.catch(() => undefined) // the load must be done with the store before it closes
+        await deps.batches?.close()
         await deps.runs?.close()
         await model.engine?.close()
         await store.close()
@@ -107,13 +123,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
   const { config, logger } = options
   const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
   const modelPath = await resolveModelSource({
-    ...(config.model ? { model: config.model } : {}),
-    ...(config.hfRepo ? { hfRepo: config.hfRepo } : {}),
-    ...(config.hfFile ? { hfFile: config.hfFile } : {}),
-    hfRevision: config.hfRevision,
-    ...(config.hfToken ? { hfToken: config.hfToken } : {}),
-    ...(config.sha256 ? { sha256: config.sha256 } : {}),
-    cacheDir: config.cacheDir,
+    ...modelSourceOptions(config),
     log: (m) => logger.info(m),
     progressStream: progressStream as never,
     signal,
@@ -143,13 +153,34 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     signal.throwIfAborted()
   }
   deps.model.engine = engine
-  const runs = new RunQueue(
-    { store, engine, events: deps.events, logger, toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600 },
-    config.parallel,
-  )
+  const runs = new RunQueue({
+    store,
+    engine,
+    events: deps.events,
+    logger,
+    toolOutputTimeoutS: options.toolOutputTimeoutS ?? 600,
+  })
   const recovered = await runs.recover()
   if (recovered.requeued || recovered.failed)
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
   deps.model.state = 'ready'
+}
+
+/** Starts the batch runner once the model is ready and resumes the batches a restart interrupted. */
+async function startBatches(options: AppOptions, deps: ApiDeps, http: HttpApp, blobs: FileBlobs): Promise<void> {
+  const { store } = deps
+  if (!store) return
+  const key = options.config.apiKeys[0]
+  const runner = new BatchRunner({
+    store,
+    blobs,
+    handle: (request) => http.handle(request),
+    concurrency: options.config.parallel,
+    ...(key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
+    logger: options.logger,
+  })
+  const resumed = await runner.recover()
+  if (resumed) options.logger.info(`Batches after restart: ${resumed} resumed`)
+  deps.batches = runner
 }

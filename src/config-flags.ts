@@ -6,6 +6,8 @@ export interface FlagSpec {
   value?: string
   /** More environment variables read after OXILLAMA_<NAME>. */
   envFallback?: string[]
+  /** Given several times (or comma-separated), every value counts. */
+  repeatable?: true
   group: 'Model' | 'Server' | 'Engine' | 'Storage and logs' | 'Other'
   help: string
 }
@@ -40,6 +42,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'alias',
     short: ['a'],
+    repeatable: true,
     value: '<name>',
     group: 'Model',
     help: 'public model name(s) for the API; repeatable or comma-separated (default: the file name)',
@@ -49,6 +52,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'api-key',
     value: '<key>',
+    repeatable: true,
     group: 'Server',
     help: 'require this bearer key; repeatable or comma-separated (default: no key)',
   },
@@ -56,7 +60,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'transport',
     value: 'auto|uws|node',
     group: 'Server',
-    help: 'HTTP server: uWebSockets.js, node:http, or uWS when it loads (default: auto)',
+    help: 'HTTP server: uWebSockets.js, node:http, or auto: Deno.serve/Bun.serve there, else uWS if it loads (default)',
   },
   {
     name: 'max-body',
@@ -65,8 +69,15 @@ export const FLAGS: readonly FlagSpec[] = [
     help: 'largest request body, like 512k or 10mb (default: 10mb)',
   },
   {
+    name: 'max-file-size',
+    value: '<size>',
+    group: 'Server',
+    help: 'largest uploaded file (/v1/files, /v1/uploads), like 100mb or 1gb (default: 512mb)',
+  },
+  {
     name: 'cors-origin',
     value: '<origin>',
+    repeatable: true,
     group: 'Server',
     help: "allowed CORS origin(s), '*' for any; repeatable or comma-separated (default: CORS off)",
   },
@@ -74,7 +85,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'queue-size',
     value: '<n>',
     group: 'Server',
-    help: 'requests that may wait for a free slot before 429/503 (default: 64)',
+    help: 'HTTP inference requests that may wait for a free slot before 503 (default: 64); Assistants runs always wait',
   },
   {
     name: 'threads',
@@ -149,8 +160,13 @@ export function formatHelp(flags: readonly FlagSpec[]): string {
   const lines = [
     'oxillama-server: an OpenAI-compatible server for GGUF models, running llama.cpp as WebAssembly',
     '',
-    'Usage: oxillama-server --model <path|url> [options]',
-    '       oxillama-server --hf-repo <owner/name> --hf-file <file.gguf> [options]',
+    'Usage: oxillama-server [start] --model <path|url> [options]',
+    '       oxillama-server [start] --hf-repo <owner/name> --hf-file <file.gguf> [options]',
+    '       oxillama-server pull <url> | --hf-repo <owner/name> --hf-file <file.gguf> [--cache-dir <dir>]',
+    '',
+    'Commands:',
+    '  start                               serve the model (the default when no command is given)',
+    '  pull                                download the model into the cache with a progress bar, then exit',
   ]
   const groups = [...new Set(flags.map((flag) => flag.group))]
   for (const group of groups) {

@@ -38,6 +38,8 @@ export interface Config {
   transport: TransportChoice
   /** Largest request body in bytes. */
   maxBody: number
+  /** Largest uploaded file in bytes (POST /v1/files, uploads). */
+  maxFileSize: number
   /** Allowed CORS origins ('*' for any); empty means CORS is off. */
   corsOrigins: string[]
   dataDir: string
@@ -118,6 +120,16 @@ const TEMPLATE_NAMES = [
 const MIN_CTX_PER_SLOT = 64
 const MAX_THREADS = 256
 
+/** A subcommand of the CLI; `start` is the default when the first argument is a flag. */
+export type Command = 'start' | 'pull'
+
+/** Splits the subcommand (`start`, `pull`) off argv; without one the command is `start`. */
+export function splitCommand(argv: string[]): { command: Command; args: string[] } {
+  const first = argv[0]
+  if (first === 'start' || first === 'pull') return { command: first, args: argv.slice(1) }
+  return { command: 'start', args: argv }
+}
+
 /** Parses argv (without node and script) and env into a checked Config; throws ConfigError on any bad value. */
 export function parseConfig(
   argv: string[],
@@ -160,6 +172,7 @@ export function parseConfig(
     apiKeys: names(list('api-key'), 'key'),
     transport: choice(get('transport'), ['auto', 'uws', 'node'] as const) ?? 'auto',
     maxBody: byteSize(get('max-body')) ?? 10 * 1024 * 1024,
+    maxFileSize: byteSize(get('max-file-size')) ?? 512 * 1024 * 1024,
     corsOrigins: corsOrigins(list('cors-origin')),
     dataDir,
     cacheDir: text(get('cache-dir')) ?? path.join(dataDir, 'models'),
@@ -172,6 +185,49 @@ export function parseConfig(
 }
 
 type Source = { value: string; label: string }
+
+// Flags that make no sense in a library: it returns its own objects instead of printing help or a version
+const CLI_ONLY = new Set(['help', 'version'])
+
+/** The option name of a flag: `chat-template` -> `chatTemplate`. */
+export function optionName(flag: string): string {
+  return flag.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())
+}
+
+/**
+ * Parses library options (the flags in camelCase, such as `{ model, chatTemplate, parallel: 2 }`) into the same
+ * checked Config as the command line, through the same flag table and checks; errors name the option, not the
+ * flag. The environment is not read: an embedding application passes what it wants.
+ */
+export function configFromOptions(options: Record<string, unknown>, parseOptions: ParseConfigOptions = {}): Config {
+  const argv: string[] = []
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue
+    const flag = FLAGS.find((f) => optionName(f.name) === key && !CLI_ONLY.has(f.name))
+    if (flag === undefined) {
+      const known = FLAGS.filter((f) => !CLI_ONLY.has(f.name)).map((f) => optionName(f.name))
+      const guess = [...known].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0]
+      const hint = guess !== undefined && editDistance(key, guess) <= 2 ? ` (did you mean ${guess}?)` : ''
+      throw new ConfigError(`Unknown option '${key}'${hint}; options are ${known.join(', ')}`, key)
+    }
+    const values = Array.isArray(value) && flag.repeatable ? (value as unknown[]) : [value]
+    for (const one of values) {
+      if (typeof one !== 'string' && !(typeof one === 'number' && Number.isFinite(one))) {
+        const wanted = flag.repeatable ? 'a string or an array of strings' : 'a string or a number'
+        throw new ConfigError(`${key}: must be ${wanted}, got ${JSON.stringify(one) ?? typeof one}`, key)
+      }
+      argv.push(`--${flag.name}=${one}`)
+    }
+  }
+  try {
+    return parseConfig(argv, {}, parseOptions)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    const named = (text: string) =>
+      text.replace(/--([a-z0-9-]+)/g, (whole, name: string) => (findFlag(`--${name}`) ? optionName(name) : whole))
+    throw new ConfigError(named(error.message), error.flag === null ? null : named(error.flag))
+  }
+}
 
 /** Splits argv into flag name -> values given, in order. */
 function readArgs(argv: string[]): Map<string, string[]> {

@@ -1,9 +1,8 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createApp, type App } from './app.js'
-import { ConfigError, HELP_TEXT, parseConfig, type Config } from './config.js'
+import { bundledPglite } from './bundle-assets.js'
+import { ConfigError, HELP_TEXT, parseConfig, splitCommand, type Config } from './config.js'
 import { createLogger, type Logger } from './http/logger.js'
+import { pull } from './pull.js'
 import { startHttpServer, type HttpServer } from './transports/start.js'
 import { VERSION } from './version.js'
 
@@ -18,9 +17,14 @@ Run with --help for every option.
 `
 
 async function main(): Promise<void> {
+  const { command, args } = splitCommand(process.argv.slice(2))
+  if (command === 'pull') {
+    process.exitCode = await pull(args, process.env)
+    return
+  }
   let config: Config
   try {
-    config = parseConfig(process.argv.slice(2), process.env)
+    config = parseConfig(args, process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     process.stderr.write(`oxillama-server: ${error.message}\n`)
@@ -34,7 +38,9 @@ async function main(): Promise<void> {
     process.exitCode = 2
     return
   }
-  const logger = createLogger({ level: config.logLevel, stream: process.stderr })
+  // the access log is batched per event-loop turn; whatever is left goes out as the process exits
+  const logger = createLogger({ level: config.logLevel, stream: process.stderr, batch: true })
+  process.on('exit', () => logger.flush())
   const app = await createApp({ config, logger, ...bundledPglite() })
   const server = await startHttpServer(app.http, {
     transport: config.transport,
@@ -68,12 +74,6 @@ async function main(): Promise<void> {
       shutdown(app, server, logger, 1).catch(() => process.exit(1))
     },
   )
-}
-
-// In the bundle PGlite's files sit beside it; handing them over explicitly turns a missing file into a clear error
-function bundledPglite(): { pgliteAssetsDir?: string } {
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  return fs.existsSync(path.join(here, 'pglite.wasm')) ? { pgliteAssetsDir: here } : {}
 }
 
 function onSignals(app: App, server: HttpServer, logger: Logger, stop: { requested: boolean }): void {

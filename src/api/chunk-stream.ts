@@ -1,5 +1,5 @@
 import type { SseEvent } from '../http/sse.js'
-import { errorEvent } from './errors.js'
+import type { ErrorEventFrame } from '../http/stream-errors.js'
 
 /** The chunks pulled before the reply's status was chosen, and whether the stream already ended. */
 export type OpenedStream<T> = { head: T[]; done: boolean }
@@ -25,7 +25,8 @@ export async function openStream<T>(
 /**
  * Streams chat or completion chunks as SSE `data:` events and a final `[DONE]`. The engine ends every stream with a
  * usage chunk (no choices), sent only with `stream_options.include_usage`, when the other chunks carry `usage: null`
- * as OpenAI's do. An error after the stream started becomes its last event.
+ * as OpenAI's do. An error after the stream started becomes its last event through the app's error hook and
+ * `chunkErrorEvent`.
  */
 export async function* chunkEvents<T extends { choices: unknown[] }>(
   opened: OpenedStream<T>,
@@ -49,9 +50,10 @@ export async function* chunkEvents<T extends { choices: unknown[] }>(
       }
     }
     yield { data: '[DONE]' }
-  } catch (error) {
-    yield errorEvent(error)
   } finally {
     await rest.return(undefined)
   }
 }
+
+/** How chat and completions streams end on an error: a last `data:` event holding the envelope, as OpenAI's do. */
+export const chunkErrorEvent: ErrorEventFrame = (error) => ({ data: JSON.stringify({ error }) })

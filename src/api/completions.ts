@@ -1,15 +1,16 @@
-import { collectCompletion } from '../engine/generation/collect.js'
+import { laneOf } from './lane.js'
 import { textCompletion } from '../engine/generation/completion.js'
 import type { Engine } from '../engine/engine.js'
 import { mergeAsync } from '../engine/generation/merge.js'
-import type { CompletionChunk, CompletionRequest } from '../engine/types.js'
+import type { CompletionRequest, GenerationEvent, Timings, Usage } from '../engine/types.js'
 import { BadRequestError } from '../http/errors.js'
 import { sse } from '../http/reply.js'
 import type { Router } from '../http/router.js'
 import { Completion, CompletionCreateParams } from '../schemas/completions.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
-import { chunkEvents, openStream } from './chunk-stream.js'
-import { mapErrors } from './errors.js'
+import { chunkErrorEvent, chunkEvents, openStream } from './chunk-stream.js'
+import { collectCompletion, completionChunks, type CompletionReplyOptions } from './completion-reply.js'
+import { replyHead } from './reply-head.js'
 
 // OpenAI's legacy completions stop at 16 tokens unless told otherwise
 const DEFAULT_MAX_TOKENS = 16
@@ -18,46 +19,45 @@ const DEFAULT_MAX_TOKENS = 16
 export function registerCompletions(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/completions',
-    { body: CompletionCreateParams, response: Completion, summary: 'Creates a text completion' },
-    (c) =>
-      mapErrors(async () => {
-        const body = c.body
-        checkModelName(deps, body.model)
-        const engine = requireEngine(deps)
-        if (body.suffix)
-          throw new BadRequestError("'suffix' (insertion) is not supported by this server", { param: 'suffix' })
-        const n = body.n ?? 1
-        if (body.best_of != null && body.best_of > n)
-          throw new BadRequestError("'best_of' greater than 'n' is not supported by this server", { param: 'best_of' })
-        const prompts = promptTexts(engine, body.prompt)
-        const request: Omit<CompletionRequest, 'prompt'> = {
-          max_tokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
-          logprobs: body.logprobs ?? null,
-          temperature: body.temperature,
-          top_p: body.top_p,
-          top_k: body.top_k,
-          min_p: body.min_p,
-          seed: body.seed,
-          stop: body.stop,
-          presence_penalty: body.presence_penalty,
-          frequency_penalty: body.frequency_penalty,
-          repeat_penalty: body.repeat_penalty,
-          logit_bias: body.logit_bias,
-          n,
-          response_format: body.response_format as CompletionRequest['response_format'],
-          ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
-          ...(body.ignore_eos ? { ignore_eos: true } : {}),
-        }
-        const chunks = allPrompts(engine, prompts, request, {
-          model: body.model,
-          signal: c.signal,
-          echo: body.echo === true,
-          n,
-        })
-        if (!body.stream) return (await collectCompletion(chunks)) as Completion
-        const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
-        return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true))
-      }, 'prompt'),
+    { body: CompletionCreateParams, response: Completion, summary: 'Creates a text completion', inputParam: 'prompt' },
+    async (c) => {
+      const body = c.body
+      checkModelName(deps, body.model)
+      const engine = requireEngine(deps)
+      if (body.suffix)
+        throw new BadRequestError("'suffix' (insertion) is not supported by this server", { param: 'suffix' })
+      const n = body.n ?? 1
+      if (body.best_of != null && body.best_of > n)
+        throw new BadRequestError("'best_of' greater than 'n' is not supported by this server", { param: 'best_of' })
+      const prompts = promptTexts(engine, body.prompt)
+      const request: Omit<CompletionRequest, 'prompt'> = {
+        max_tokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
+        logprobs: body.logprobs ?? null,
+        temperature: body.temperature,
+        top_p: body.top_p,
+        top_k: body.top_k,
+        min_p: body.min_p,
+        seed: body.seed,
+        stop: body.stop,
+        presence_penalty: body.presence_penalty,
+        frequency_penalty: body.frequency_penalty,
+        repeat_penalty: body.repeat_penalty,
+        logit_bias: body.logit_bias,
+        n,
+        response_format: body.response_format as CompletionRequest['response_format'],
+        ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
+        ...(body.ignore_eos ? { ignore_eos: true } : {}),
+      }
+      const events = allPrompts(engine, prompts, request, { signal: c.signal, n, lane: laneOf(c.request) })
+      const head = replyHead(engine, { prefix: 'cmpl', model: body.model })
+      const reply: CompletionReplyOptions = { prompts, n, echo: body.echo === true, topN: body.logprobs ?? null }
+      if (!body.stream) return await collectCompletion(events, head, reply)
+      const chunks = completionChunks(events, head, reply)
+      const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
+      return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true), {
+        errorEvent: chunkErrorEvent,
+      })
+    },
   )
 }
 
@@ -81,45 +81,35 @@ function detokenize(engine: Engine, ids: number[], param: string): string {
   return engine.tokenizer.detokenize(ids, { removeSpecial: true })
 }
 
+// Runs every prompt at once: prompt p's choice i becomes choice p * n + i, and the usage events add up
 async function* allPrompts(
   engine: Engine,
   prompts: string[],
   request: Omit<CompletionRequest, 'prompt'>,
-  options: { model: string; signal: AbortSignal; echo: boolean; n: number },
-): AsyncGenerator<CompletionChunk> {
-  const echoed = new Set<number>()
-  const ends: CompletionChunk[] = []
-  let last: CompletionChunk | null = null
+  options: { signal: AbortSignal; n: number; lane: 'interactive' | 'batch' },
+): AsyncGenerator<GenerationEvent> {
   const streams = prompts.map((prompt, p) =>
     (async function* () {
-      for await (const chunk of textCompletion(
+      for await (const event of textCompletion(
         engine,
         { ...request, prompt },
-        { model: options.model, signal: options.signal },
-      )) {
-        yield { chunk, p, prompt }
-      }
+        { signal: options.signal, lane: options.lane },
+      ))
+        yield { event, p }
     })(),
   )
-  for await (const { chunk, p, prompt } of mergeAsync(streams)) {
-    last = chunk
-    if (chunk.choices.length === 0) {
-      ends.push(chunk)
+  // each prompt's usage already counts its prompt once for its n choices: the prompts add up
+  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+  let timings: Timings | undefined
+  for await (const { event, p } of mergeAsync(streams)) {
+    if (event.type !== 'usage') {
+      yield 'choice' in event ? { ...event, choice: p * options.n + event.choice } : event
       continue
     }
-    const choices = chunk.choices.map((choice) => {
-      const index = p * options.n + choice.index
-      const echo = options.echo && !echoed.has(index) ? (echoed.add(index), prompt) : ''
-      return { ...choice, index, text: echo + choice.text }
-    })
-    yield { ...chunk, choices }
+    usage.prompt_tokens += event.usage.prompt_tokens
+    usage.completion_tokens += event.usage.completion_tokens
+    usage.total_tokens += event.usage.total_tokens
+    timings ??= event.timings
   }
-  // each prompt's usage chunk already counts its prompt once for its n choices: the prompts add up
-  const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
-  for (const end of ends) {
-    usage.prompt_tokens += end.usage?.prompt_tokens ?? 0
-    usage.completion_tokens += end.usage?.completion_tokens ?? 0
-    usage.total_tokens += end.usage?.total_tokens ?? 0
-  }
-  if (last) yield { ...last, choices: [], usage, ...(ends[0]?.timings ? { timings: ends[0].timings } : {}) }
+  if (timings) yield { type: 'usage', usage, timings }
 }

@@ -2,6 +2,8 @@ import type { Engine } from '../engine/engine.js'
 import { ApiError, InternalServerError, ServiceUnavailableError } from '../http/errors.js'
 import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
+import type { FileBlobs } from '../store/file-blobs.js'
+import type { BatchRunner } from './batch-runner.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -19,11 +21,18 @@ export interface ModelSlot {
 /** Everything the route modules use, built in app.ts; no module-level singletons. */
 export interface ApiDeps {
   model: ModelSlot
-  store: Store | null
+  store: Store
+  /** Null until the model has loaded: the run queue needs the engine. */
   runs: RunQueue | null
   events: RunEvents
   /** openai-poll-after-ms on run replies: how soon the SDK's poll helpers ask again. */
   pollAfterMs: number
+  /** The bytes of files and upload parts. */
+  blobs: FileBlobs
+  /** The largest file an upload may make (`--max-file-size`). */
+  maxFileBytes: number
+  /** Runs batches; set once the model is ready. */
+  batches: BatchRunner | null
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */
@@ -50,19 +59,12 @@ export function checkModelName(deps: ApiDeps, name: string, param = 'model'): vo
   )
 }
 
-/** The store, or 503 when the server runs without one. */
-export function requireStore(deps: ApiDeps): { store: Store } {
-  if (!deps.store) throw new ServiceUnavailableError('The Assistants store is not available', { shouldRetry: false })
-  return { store: deps.store }
-}
-
-/** The store and the run queue; the queue exists once the model has loaded (503 with Retry-After until then). */
-export function requireRuns(deps: ApiDeps): { store: Store; runs: RunQueue } {
-  const { store } = requireStore(deps)
+/** The run queue; it exists once the model has loaded (503 with Retry-After until then). */
+export function requireRuns(deps: ApiDeps): RunQueue {
   if (!deps.runs)
     throw new ServiceUnavailableError('The model is still loading; runs start once it is ready', {
       retryAfterMs: 2000,
       code: 'model_loading',
     })
-  return { store, runs: deps.runs }
+  return deps.runs
 }

@@ -1,42 +1,46 @@
+import { laneOf } from './lane.js'
 import { embed } from '../engine/generation/embeddings.js'
 import type { Engine } from '../engine/engine.js'
 import { BadRequestError } from '../http/errors.js'
 import type { Router } from '../http/router.js'
 import { CreateEmbeddingResponse, EmbeddingCreateParams } from '../schemas/embeddings.js'
 import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
 
 /** Registers POST /v1/embeddings: pooled, L2-normalized vectors from the served model. */
 export function registerEmbeddings(router: Router, deps: ApiDeps): void {
   router.post(
     '/v1/embeddings',
-    { body: EmbeddingCreateParams, response: CreateEmbeddingResponse, summary: 'Creates embeddings' },
-    (c) =>
-      mapErrors(async () => {
-        checkModelName(deps, c.body.model)
-        const engine = requireEngine(deps)
-        const inputs = inputTexts(engine, c.body.input)
-        const dims = c.body.dimensions
-        if (dims !== undefined && dims > engine.model.nEmbd)
-          throw new BadRequestError(`'dimensions' must be at most ${engine.model.nEmbd} for this model`, {
-            param: 'dimensions',
-          })
-        const result = await embed(engine, inputs, { signal: c.signal })
-        const data = result.embeddings.map((vector, index) => {
-          const v = dims === undefined ? vector : shorten(vector, dims)
-          return {
-            object: 'embedding' as const,
-            index,
-            embedding: c.body.encoding_format === 'base64' ? base64Floats(v) : v,
-          }
+    {
+      body: EmbeddingCreateParams,
+      response: CreateEmbeddingResponse,
+      summary: 'Creates embeddings',
+      inputParam: 'input',
+    },
+    async (c) => {
+      checkModelName(deps, c.body.model)
+      const engine = requireEngine(deps)
+      const inputs = inputTexts(engine, c.body.input)
+      const dims = c.body.dimensions
+      if (dims !== undefined && dims > engine.model.nEmbd)
+        throw new BadRequestError(`'dimensions' must be at most ${engine.model.nEmbd} for this model`, {
+          param: 'dimensions',
         })
+      const result = await embed(engine, inputs, { signal: c.signal, lane: laneOf(c.request) })
+      const data = result.embeddings.map((vector, index) => {
+        const v = dims === undefined ? vector : shorten(vector, dims)
         return {
-          object: 'list' as const,
-          data,
-          model: c.body.model,
-          usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
+          object: 'embedding' as const,
+          index,
+          embedding: c.body.encoding_format === 'base64' ? base64Floats(v) : v,
         }
-      }, 'input'),
+      })
+      return {
+        object: 'list' as const,
+        data,
+        model: c.body.model,
+        usage: { prompt_tokens: result.promptTokens, total_tokens: result.promptTokens },
+      }
+    },
   )
 }
 

@@ -6,31 +6,32 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '../http/errors.js'
-import type { SseEvent } from '../http/sse.js'
-import { RunStateError } from '../runs/queue.js'
+import type { Route } from '../http/router.js'
+import { RunStateError } from '../runs/machine.js'
 import { StoreError } from '../store/errors.js'
 
 /**
- * Maps the engine's, the store's and the run queue's errors to API errors; anything else passes through.
- * `promptParam` names the field a too-long prompt came from (`messages`, `prompt`, `input`).
+ * The API's error hook (`createHttpApp({ mapError })`): maps the engine's, the store's and the run queue's errors
+ * to API errors; null for anything else, which the app logs and answers 500. A too-long prompt is blamed on the
+ * route's `inputParam` (`messages`, `prompt`, `input`).
  */
-export function toApiError(error: unknown, promptParam = 'messages'): unknown {
+export function toApiError(error: unknown, route: Route | null): ApiError | null {
   if (error instanceof ApiError) return error
-  if (error instanceof EngineError) return engineError(error, promptParam)
+  if (error instanceof EngineError) return engineError(error, route?.schemas.inputParam ?? null)
   if (error instanceof StoreError) return storeError(error)
   if (error instanceof RunStateError)
     return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
-  return error
+  return null
 }
 
-function engineError(error: EngineError, promptParam: string): ApiError {
+function engineError(error: EngineError, inputParam: string | null): ApiError {
   switch (error.code) {
     case 'invalid_request':
       return new BadRequestError(error.message, { param: error.param })
     case 'context_length_exceeded':
       return new BadRequestError(error.message, {
         code: 'context_length_exceeded',
-        param: error.param ?? promptParam,
+        param: error.param ?? inputParam,
         shouldRetry: false,
       })
     case 'rejected':
@@ -59,6 +60,8 @@ function storeError(error: StoreError): ApiError {
       return new BadRequestError(error.message, { param: error.param, shouldRetry: false })
     case 'invalid_cursor':
       return new BadRequestError(error.message, { param: error.param })
+    case 'invalid_input':
+      return new BadRequestError(error.message, { code: 'invalid_value', shouldRetry: false })
     case 'locked':
     case 'closed':
       return new ServiceUnavailableError(error.message, { retryAfterMs: 1000 })
@@ -67,20 +70,4 @@ function storeError(error: StoreError): ApiError {
       return new InternalServerError(`Store error ${String(unknown)}`)
     }
   }
-}
-
-/** Runs a handler body, turning engine/store/run errors into API errors (`promptParam` as in toApiError()). */
-export async function mapErrors<T>(fn: () => Promise<T> | T, promptParam?: string): Promise<T> {
-  try {
-    return await fn()
-  } catch (error) {
-    throw toApiError(error, promptParam)
-  }
-}
-
-/** The error envelope as a last SSE data event (chat and completions streams end this way after headers). */
-export function errorEvent(error: unknown): SseEvent {
-  const mapped = toApiError(error)
-  const api = mapped instanceof ApiError ? mapped : new InternalServerError()
-  return { data: JSON.stringify({ error: { message: api.message, type: api.type, param: api.param, code: api.code } }) }
 }

@@ -1,4 +1,3 @@
-import type { ChatChunk } from '../engine/types.js'
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionFinishReason } from '../schemas/chat.js'
 
 type Message = ChatCompletion['choices'][number]['message']
@@ -27,15 +26,15 @@ export function legacyCompletion(completion: ChatCompletion): ChatCompletion {
 }
 
 /** Rewrites streamed tool-call deltas as the deprecated `delta.function_call` (the first call only, as OpenAI sends one). */
-export async function* legacyChunks(chunks: AsyncIterable<ChatChunk>): AsyncGenerator<ChatCompletionChunk> {
+export async function* legacyChunks(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ChatCompletionChunk> {
   for await (const chunk of chunks) {
     const choices = chunk.choices.map((choice) => {
       const { tool_calls: calls, ...rest } = choice.delta
       const call = calls?.find((d) => d.index === 0)
       const delta: Delta = call
         ? withFunctionCall(rest, {
-            ...(call.function.name ? { name: call.function.name } : {}),
-            arguments: call.function.arguments,
+            ...(call.function?.name ? { name: call.function.name } : {}),
+            arguments: call.function?.arguments ?? '',
           })
         : rest
       return { ...choice, delta, finish_reason: choice.finish_reason && legacyFinish(choice.finish_reason) }

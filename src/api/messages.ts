@@ -12,50 +12,44 @@ import {
 import { ThreadPath } from '../schemas/threads.js'
 import type { Store } from '../store/store.js'
 import { checkNewMessage, modelTakesImages } from './assistants-input.js'
-import { requireStore, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
+import { type ApiDeps } from './deps.js'
 import { requireThread } from './require-thread.js'
 
 /** Registers the /v1/threads/:thread_id/messages routes (create, list, retrieve, modify, delete). */
 export function registerMessages(router: Router, deps: ApiDeps): void {
+  const { store } = deps
   router.post(
     '/v1/threads/:thread_id/messages',
     { params: ThreadPath, body: MessageCreateParams, response: Message, summary: 'Adds a message to a thread' },
-    (c) =>
-      mapErrors(() => {
-        const { store } = requireStore(deps)
-        checkNewMessage(c.body, { prefix: '', hasImageInput: modelTakesImages(deps) })
-        const threadId = c.params.thread_id
-        // One transaction, so a run cannot start between the check and the insert
-        return store.transaction(async (tx) => {
-          const active = await tx.runs.activeRun(threadId)
-          if (active)
-            throw new BadRequestError(`Can't add messages to ${threadId} while a run ${active.id} is active.`, {
-              shouldRetry: false,
-            })
-          return tx.messages.create(threadId, c.body)
-        })
-      }),
+    (c) => {
+      checkNewMessage(c.body, { prefix: '', hasImageInput: modelTakesImages(deps) })
+      const threadId = c.params.thread_id
+      // One transaction, so a run cannot start between the check and the insert
+      return store.transaction(async (tx) => {
+        const active = await tx.runs.activeRun(threadId)
+        if (active)
+          throw new BadRequestError(`Can't add messages to ${threadId} while a run ${active.id} is active.`, {
+            shouldRetry: false,
+          })
+        return tx.messages.create(threadId, c.body)
+      })
+    },
   )
 
   router.get(
     '/v1/threads/:thread_id/messages',
     { params: ThreadPath, query: MessageListParams, response: MessagesPage, summary: 'Lists the messages of a thread' },
-    (c) =>
-      mapErrors(() => {
-        const { store } = requireStore(deps)
-        return store.messages.list(c.params.thread_id, c.query)
-      }),
+    (c) => {
+      return store.messages.list(c.params.thread_id, c.query)
+    },
   )
 
   router.get(
     '/v1/threads/:thread_id/messages/:message_id',
     { params: MessagePath, response: Message, summary: 'Retrieves a message' },
-    (c) =>
-      mapErrors(() => {
-        const { store } = requireStore(deps)
-        return requireMessage(store, c.params.thread_id, c.params.message_id)
-      }),
+    (c) => {
+      return requireMessage(store, c.params.thread_id, c.params.message_id)
+    },
   )
 
   router.post(
@@ -66,25 +60,21 @@ export function registerMessages(router: Router, deps: ApiDeps): void {
       response: Message,
       summary: 'Modifies the metadata of a message',
     },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const { thread_id: threadId, message_id: messageId } = c.params
-        const current = await requireMessage(store, threadId, messageId)
-        if (c.body.metadata === undefined) return current
-        return store.messages.update(threadId, messageId, { metadata: c.body.metadata ?? {} })
-      }),
+    async (c) => {
+      const { thread_id: threadId, message_id: messageId } = c.params
+      const current = await requireMessage(store, threadId, messageId)
+      if (c.body.metadata === undefined) return current
+      return store.messages.update(threadId, messageId, { metadata: c.body.metadata ?? {} })
+    },
   )
 
   router.delete(
     '/v1/threads/:thread_id/messages/:message_id',
     { params: MessagePath, response: MessageDeleted, summary: 'Deletes a message' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        await requireThread(store, c.params.thread_id) // an unknown thread is named as such, not as a missing message
-        return store.messages.delete(c.params.thread_id, c.params.message_id)
-      }),
+    async (c) => {
+      await requireThread(store, c.params.thread_id) // an unknown thread is named as such, not as a missing message
+      return store.messages.delete(c.params.thread_id, c.params.message_id)
+    },
   )
 }
 

@@ -1,6 +1,7 @@
 import { ApiError } from '../http/errors.js'
 import { json } from '../http/reply.js'
 import type { Router } from '../http/router.js'
+import { Health } from '../schemas/health.js'
 import { Model, ModelPath, ModelsPage } from '../schemas/models.js'
 import type { ApiDeps } from './deps.js'
 
@@ -28,20 +29,24 @@ export function registerModels(router: Router, deps: ApiDeps): void {
   )
 
   // llama-server's health contract: 200 once the model is ready, 503 while it loads (or after it failed)
-  router.get('/health', { summary: 'Readiness of the model' }, () => {
+  router.get('/health', { response: Health, summary: 'Readiness of the model, slots and queues' }, () => {
     const { state, engine } = deps.model
     if (state === 'ready' && engine) {
       const stats = engine.stats
-      return json(stats.state === 'ready' ? 200 : 503, {
+      const body: Health = {
         status: stats.state === 'ready' ? 'ok' : 'restarting',
+        slots_total: stats.slots,
         slots_busy: stats.active,
         queued: stats.queued,
+        lanes: stats.lanes,
         restarts: stats.restarts,
-      })
+      }
+      return json(stats.state === 'ready' ? 200 : 503, body)
     }
-    return json(503, {
-      status: state === 'failed' ? 'error' : 'loading',
-      ...(deps.model.error ? { error: deps.model.error.message } : {}),
-    })
+    const body: Health =
+      state === 'failed'
+        ? { status: 'error', error: deps.model.error?.message ?? 'unknown error' }
+        : { status: 'loading' }
+    return json(503, body)
   })
 }

@@ -1,15 +1,18 @@
 import type { Router } from '../http/router.js'
 import { registerAssistants } from './assistants.js'
+import { registerBatches } from './batches.js'
 import { registerChat } from './chat.js'
 import { registerCompletions } from './completions.js'
 import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
+import { registerFiles } from './files.js'
 import { registerMessages } from './messages.js'
 import { registerModels } from './models.js'
 import { registerRunSteps } from './run-steps.js'
 import { registerRuns } from './runs.js'
 import { registerThreads } from './threads.js'
 import { registerTokenize } from './tokenize.js'
+import { registerUploads } from './uploads.js'
 
 /** The route table: every resource module registers its routes here. */
 export function registerRoutes(router: Router, deps: ApiDeps): void {
@@ -23,4 +26,7 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerMessages(router, deps)
   registerRunSteps(router, deps)
   registerRuns(router, deps)
+  registerFiles(router, deps)
+  registerUploads(router, deps)
+  registerBatches(router, deps)
 }

@@ -3,8 +3,7 @@ import type { Router } from '../http/router.js'
 import { RunStep, RunStepsPage, StepListParams, StepPath, StepRetrieveParams } from '../schemas/run-steps.js'
 import { RunPath } from '../schemas/runs.js'
 import type { RunRef, Store } from '../store/store.js'
-import { requireStore, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
+import { type ApiDeps } from './deps.js'
 import { requireThread } from './require-thread.js'
 
 /**
@@ -13,29 +12,26 @@ import { requireThread } from './require-thread.js'
  * which this server never produces, so it is accepted and changes nothing.
  */
 export function registerRunSteps(router: Router, deps: ApiDeps): void {
+  const { store } = deps
   router.get(
     '/v1/threads/:thread_id/runs/:run_id/steps',
     { params: RunPath, query: StepListParams, response: RunStepsPage, summary: 'Lists the steps of a run' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const { include: _include, ...page } = c.query
-        const run = await requireRun(store, c.params)
-        return store.steps.list(run, page)
-      }),
+    async (c) => {
+      const { include: _include, ...page } = c.query
+      const run = await requireRun(store, c.params)
+      return store.steps.list(run, page)
+    },
   )
 
   router.get(
     '/v1/threads/:thread_id/runs/:run_id/steps/:step_id',
     { params: StepPath, query: StepRetrieveParams, response: RunStep, summary: 'Retrieves a run step' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const step = await store.steps.get(c.params, c.params.step_id)
-        if (step) return step
-        await requireRun(store, c.params)
-        throw new NotFoundError('run step', c.params.step_id)
-      }),
+    async (c) => {
+      const step = await store.steps.get(c.params, c.params.step_id)
+      if (step) return step
+      await requireRun(store, c.params)
+      throw new NotFoundError('run step', c.params.step_id)
+    },
   )
 }
 

@@ -1,12 +1,24 @@
+import { sse, type SseReply } from '../http/reply.js'
 import type { SseEvent } from '../http/sse.js'
+import type { ErrorEventFrame } from '../http/stream-errors.js'
 import type { AssistantStreamEvent } from '../schemas/stream-events.js'
-import { errorEvent } from './errors.js'
+
+/** How an Assistants stream ends on an error: `event: error` whose data is the error object, as OpenAI's do. */
+const runErrorEvent: ErrorEventFrame = (error) => ({ event: 'error', data: JSON.stringify(error) })
 
 /**
- * An Assistants stream: the events given first (thread.created, thread.run.created, ...), then the run's own events
- * until it ends or waits for tool outputs, then `event: done`. A client that leaves only unsubscribes: the run goes on.
+ * An Assistants stream reply: the events given first (thread.created, thread.run.created, ...), then the run's own
+ * events until it ends or waits for tool outputs, then `event: done`; an error ends it with `event: error` through
+ * the app's error hook. A client that leaves only unsubscribes: the run goes on.
  */
-export async function* runStreamEvents(
+export function runStream(
+  first: AssistantStreamEvent[],
+  events: AsyncIterableIterator<AssistantStreamEvent>,
+): SseReply {
+  return sse(runStreamEvents(first, events), { errorEvent: runErrorEvent })
+}
+
+async function* runStreamEvents(
   first: AssistantStreamEvent[],
   events: AsyncIterableIterator<AssistantStreamEvent>,
 ): AsyncGenerator<SseEvent> {
@@ -14,9 +26,6 @@ export async function* runStreamEvents(
     for (const event of first) yield toSse(event)
     for await (const event of events) yield toSse(event)
     yield { event: 'done', data: '[DONE]' }
-  } catch (error) {
-    const { data } = errorEvent(error) as { data: string }
-    yield { event: 'error', data: JSON.stringify((JSON.parse(data) as { error: unknown }).error) }
   } finally {
     await events.return?.()
   }

@@ -1,5 +1,4 @@
 import { BadRequestError, NotFoundError } from '../http/errors.js'
-import { sse } from '../http/reply.js'
 import type { Context, Router, RouteSchemas } from '../http/router.js'
 import type { Assistant } from '../schemas/assistants.js'
 import type { MessageCreateParams } from '../schemas/messages.js'
@@ -19,97 +18,85 @@ import type { Thread } from '../schemas/threads.js'
 import { ThreadPath } from '../schemas/threads.js'
 import type { Store } from '../store/store.js'
 import { checkNewMessages, checkToolResources, checkTools, modelTakesImages } from './assistants-input.js'
-import { checkModelName, requireRuns, requireStore, type ApiDeps } from './deps.js'
-import { mapErrors } from './errors.js'
-import { runStreamEvents } from './run-stream.js'
+import { checkModelName, requireRuns, type ApiDeps } from './deps.js'
+import { runStream } from './run-stream.js'
 import { resolveRunSettings } from './run-settings.js'
 
 /** Registers the run routes: create (also with a new thread), list, retrieve, modify, cancel, submit_tool_outputs. */
 export function registerRuns(router: Router, deps: ApiDeps): void {
+  const { store } = deps
   const poll = <S extends RouteSchemas>(c: Context<S>) => c.header('openai-poll-after-ms', String(deps.pollAfterMs))
 
   router.post(
     '/v1/threads/:thread_id/runs',
     { params: ThreadPath, query: RunCreateQuery, body: RunCreateParams, response: Run, summary: 'Creates a run' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const thread = await store.threads.get(c.params.thread_id)
-        if (!thread) throw new NotFoundError('thread', c.params.thread_id)
-        checkNewMessages(c.body.additional_messages ?? undefined, {
-          param: 'additional_messages',
-          hasImageInput: modelTakesImages(deps),
-        })
-        poll(c)
-        return startRun(deps, thread, c.body, c.body.additional_messages ?? [], [])
-      }),
+    async (c) => {
+      const thread = await store.threads.get(c.params.thread_id)
+      if (!thread) throw new NotFoundError('thread', c.params.thread_id)
+      checkNewMessages(c.body.additional_messages ?? undefined, {
+        param: 'additional_messages',
+        hasImageInput: modelTakesImages(deps),
+      })
+      poll(c)
+      return startRun(deps, thread, c.body, c.body.additional_messages ?? [], [])
+    },
   )
 
   router.post(
     '/v1/threads/runs',
     { body: ThreadCreateAndRunParams, response: Run, summary: 'Creates a thread and runs it' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        checkNewMessages(c.body.thread?.messages, { param: 'thread.messages', hasImageInput: modelTakesImages(deps) })
-        checkToolResources(c.body.thread?.tool_resources, 'thread.tool_resources')
-        checkToolResources(c.body.tool_resources)
-        await loadAssistant(deps, store, c.body) // fail before creating a thread
-        const thread = await store.threads.create(c.body.thread ?? {})
-        poll(c)
-        return startRun(deps, thread, c.body, [], [{ event: 'thread.created', data: thread }])
-      }),
+    async (c) => {
+      checkNewMessages(c.body.thread?.messages, { param: 'thread.messages', hasImageInput: modelTakesImages(deps) })
+      checkToolResources(c.body.thread?.tool_resources, 'thread.tool_resources')
+      checkToolResources(c.body.tool_resources)
+      await loadAssistant(deps, store, c.body) // fail before creating a thread
+      const thread = await store.threads.create(c.body.thread ?? {})
+      poll(c)
+      return startRun(deps, thread, c.body, [], [{ event: 'thread.created', data: thread }])
+    },
   )
 
   router.get(
     '/v1/threads/:thread_id/runs',
     { params: ThreadPath, query: RunListParams, response: RunsPage, summary: 'Lists the runs of a thread' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        if (!(await store.threads.get(c.params.thread_id))) throw new NotFoundError('thread', c.params.thread_id)
-        return store.runs.list(c.params.thread_id, c.query)
-      }),
+    async (c) => {
+      if (!(await store.threads.get(c.params.thread_id))) throw new NotFoundError('thread', c.params.thread_id)
+      return store.runs.list(c.params.thread_id, c.query)
+    },
   )
 
   router.get(
     '/v1/threads/:thread_id/runs/:run_id',
     { params: RunPath, response: Run, summary: 'Retrieves a run' },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        const run = await store.runs.get(c.params.thread_id, c.params.run_id)
-        if (!run) throw new NotFoundError('run', c.params.run_id)
-        poll(c)
-        return run
-      }),
+    async (c) => {
+      const run = await store.runs.get(c.params.thread_id, c.params.run_id)
+      if (!run) throw new NotFoundError('run', c.params.run_id)
+      poll(c)
+      return run
+    },
   )
 
   router.post(
     '/v1/threads/:thread_id/runs/:run_id',
     { params: RunPath, body: RunUpdateParams, response: Run, summary: "Modifies a run's metadata" },
-    (c) =>
-      mapErrors(async () => {
-        const { store } = requireStore(deps)
-        if (!(await store.runs.get(c.params.thread_id, c.params.run_id)))
-          throw new NotFoundError('run', c.params.run_id)
-        return store.runs.update(
-          c.params.thread_id,
-          c.params.run_id,
-          c.body.metadata === undefined ? {} : { metadata: c.body.metadata ?? {} },
-        )
-      }),
+    async (c) => {
+      if (!(await store.runs.get(c.params.thread_id, c.params.run_id))) throw new NotFoundError('run', c.params.run_id)
+      return store.runs.update(
+        c.params.thread_id,
+        c.params.run_id,
+        c.body.metadata === undefined ? {} : { metadata: c.body.metadata ?? {} },
+      )
+    },
   )
 
   router.post(
     '/v1/threads/:thread_id/runs/:run_id/cancel',
     { params: RunPath, response: Run, summary: 'Cancels a run' },
-    (c) =>
-      mapErrors(async () => {
-        const { runs } = requireRuns(deps)
-        poll(c)
-        return runs.cancel(c.params.thread_id, c.params.run_id)
-      }),
+    async (c) => {
+      const runs = requireRuns(deps)
+      poll(c)
+      return runs.cancel(c.params.thread_id, c.params.run_id)
+    },
   )
 
   router.post(
@@ -120,21 +107,20 @@ export function registerRuns(router: Router, deps: ApiDeps): void {
       response: Run,
       summary: 'Submits tool outputs and continues the run',
     },
-    (c) =>
-      mapErrors(async () => {
-        const { runs } = requireRuns(deps)
-        poll(c)
-        if (!c.body.stream) return runs.submitToolOutputs(c.params.thread_id, c.params.run_id, c.body.tool_outputs)
-        // subscribe first: the continued run's events start as soon as the outputs are recorded
-        const events = deps.events.subscribe(c.params.run_id)
-        try {
-          await runs.submitToolOutputs(c.params.thread_id, c.params.run_id, c.body.tool_outputs)
-        } catch (error) {
-          await events.return?.()
-          throw error
-        }
-        return sse(runStreamEvents([], events))
-      }),
+    async (c) => {
+      const runs = requireRuns(deps)
+      poll(c)
+      if (!c.body.stream) return runs.submitToolOutputs(c.params.thread_id, c.params.run_id, c.body.tool_outputs)
+      // subscribe first: the continued run's events start as soon as the outputs are recorded
+      const events = deps.events.subscribe(c.params.run_id)
+      try {
+        await runs.submitToolOutputs(c.params.thread_id, c.params.run_id, c.body.tool_outputs)
+      } catch (error) {
+        await events.return?.()
+        throw error
+      }
+      return runStream([], events)
+    },
   )
 }
 
@@ -164,7 +150,8 @@ async function startRun(
   additional: MessageCreateParams[],
   before: AssistantStreamEvent[],
 ) {
-  const { store, runs } = requireRuns(deps)
+  const { store } = deps
+  const runs = requireRuns(deps)
   const { assistant, model } = await loadAssistant(deps, store, body)
   const init = resolveRunSettings(body, assistant, model)
   const run = await store.transaction(async (tx) => {
@@ -183,10 +170,8 @@ async function startRun(
   }
   const events = deps.events.subscribe(run.id)
   runs.enqueue(run)
-  return sse(
-    runStreamEvents(
-      [...before, { event: 'thread.run.created', data: run }, { event: 'thread.run.queued', data: run }],
-      events,
-    ),
+  return runStream(
+    [...before, { event: 'thread.run.created', data: run }, { event: 'thread.run.queued', data: run }],
+    events,
   )
 }

@@ -1,10 +1,11 @@
-import { Admission } from './admission.js'
 import { chooseBuildForModel } from './host/build-detect.js'
 import { EngineError } from './errors.js'
 import { loadModel, type LoadedModel, type LoadSettings } from './host/load.js'
 import { checkModel, type ModelInfo } from './gguf/model-check.js'
 import { pollResults, type RawResult } from './host/poll.js'
+import { Scheduler, type Lane, type LaneStats, type Slot } from './scheduler.js'
 import type { EngineBuild } from './host/protocol.js'
+import type { CallOptions } from './types.js'
 import { createTokenizer, type Tokenizer } from './tokenizer/tokenizer.js'
 import { WorkerHost, type EngineLogger } from './host/worker-host.js'
 
@@ -14,7 +15,10 @@ export interface EngineConfig extends LoadSettings {
   modelPath: string
   build: EngineBuild | 'auto'
   threads: number
+  /** Interactive requests that may wait for a slot (past that: `busy`); other lanes are unbounded. */
   queueSize: number
+  /** How long a background waiter yields to newer interactive work, in ms (default DEFAULT_AGING_MS). */
+  agingMs?: number
   logger: EngineLogger
   /** Restart back-off after a crash, in ms: first delay, doubled up to the maximum. */
   restartDelayMs?: [first: number, max: number]
@@ -30,12 +34,16 @@ export type ModelSummary = Omit<ModelInfo, 'header'>
 /** Live counters for health and tests. */
 export interface EngineStats {
   state: 'ready' | 'restarting' | 'closed'
+  slots: number
+  /** Slots in use, every lane. */
   active: number
+  /** Work waiting for a slot, every lane. */
   queued: number
+  lanes: Record<Lane, LaneStats>
   restarts: number
 }
 
-/** The WASM engine: one worker running one model, its slots, its admission queue and its restart supervisor. */
+/** The WASM engine: one worker running one model, its slots, its scheduler and its restart supervisor. */
 export class Engine {
   readonly config: EngineConfig
   readonly build: EngineBuild
@@ -44,7 +52,7 @@ export class Engine {
   #tokenizer: Tokenizer | null = null
   #host: WorkerHost | null = null
   #model: LoadedModel | null = null
-  #admission: Admission
+  #scheduler: Scheduler
   #state: EngineStats['state'] = 'restarting'
   #restarts = 0
   #failures = 0
@@ -56,7 +64,11 @@ export class Engine {
     this.config = config
     this.build = chosen.build
     this.buildReason = chosen.reason
-    this.#admission = new Admission(config.parallel, config.queueSize)
+    this.#scheduler = new Scheduler({
+      slots: config.parallel,
+      queueSize: config.queueSize,
+      ...(config.agingMs !== undefined ? { agingMs: config.agingMs } : {}),
+    })
   }
 
   /** Starts the engine and loads the model; rejects with a clear error when it cannot. */
@@ -91,14 +103,10 @@ export class Engine {
     return this.#model
   }
 
-  /** Counters: state, requests in slots, queued requests, restarts so far. */
+  /** Counters: state, slots, work in slots and waiting (in total and per lane), restarts so far. */
   get stats(): EngineStats {
-    return {
-      state: this.#state,
-      active: this.#admission.active,
-      queued: this.#admission.queued,
-      restarts: this.#restarts,
-    }
+    const { slots, busy, lanes } = this.#scheduler.stats
+    return { state: this.#state, slots, active: busy, queued: this.#scheduler.queued, lanes, restarts: this.#restarts }
   }
 
   /** Resolves when the engine is ready (after a restart, once the model is loaded again). */
@@ -107,15 +115,24 @@ export class Engine {
   }
 
   /**
-   * Runs one engine request (completion or embedding) in a slot and yields its raw results. Waits in the admission
-   * queue first; aborting the signal cancels it wherever it is.
+   * Takes a slot in the lane ahead of the work, for a caller that must record the start before it (a run leaves
+   * `queued` only once it has a slot). Pass it to run() and release it when done.
+   */
+  reserve(lane: Lane, signal?: AbortSignal): Promise<Slot> {
+    return this.#scheduler.acquire(lane, signal)
+  }
+
+  /**
+   * Runs one engine request (completion or embedding) in a slot and yields its raw results. Waits in its lane of
+   * the scheduler first, unless given a reserved slot; aborting the signal cancels it wherever it is.
    */
   async *run(
     action: 'completion' | 'embedding',
     message: Record<string, unknown>,
-    signal?: AbortSignal,
+    options: CallOptions = {},
   ): AsyncGenerator<RawResult> {
-    const release = await this.#admission.acquire(signal)
+    const { signal } = options
+    const slot = options.slot ?? (await this.#scheduler.acquire(options.lane ?? 'interactive', signal))
     try {
       const host = this.#host
       if (!host || this.#state !== 'ready') throw new EngineError('closed', 'The engine is not running')
@@ -124,7 +141,7 @@ export class Engine {
       if (!res.success) throw new EngineError('rejected', `The engine could not start the ${action}`)
       yield* pollResults(host, res.req_id as number, signal)
     } finally {
-      release()
+      if (slot !== options.slot) slot.release()
     }
   }
 
@@ -137,7 +154,7 @@ export class Engine {
   async close(): Promise<void> {
     this.#state = 'closed'
     if (this.#restartTimer) clearTimeout(this.#restartTimer)
-    this.#admission.rejectAll(new EngineError('closed', 'The engine was shut down'))
+    this.#scheduler.rejectAll(new EngineError('closed', 'The engine was shut down'))
     const host = this.#host
     this.#host = null
     await host?.close()
@@ -173,13 +190,13 @@ export class Engine {
     this.#host = host
     this.#state = 'ready'
     this.#startedAt = Date.now()
-    this.#admission.resume()
+    this.#scheduler.resume()
   }
 
   #onDeath(error: EngineError): void {
     if (this.#state === 'closed' || this.#state === 'restarting') return
     this.#state = 'restarting'
-    this.#admission.pause()
+    this.#scheduler.pause()
     this.#host = null
     // an engine that ran for a minute is healthy again: start the back-off from the beginning
     if (Date.now() - this.#startedAt > 60_000) this.#failures = 0

@@ -1,5 +1,7 @@
-// The engine's request and result shapes. Results are OpenAI-shaped (the HTTP layer's typebox schemas describe the
-// wire); these interfaces are the engine's own contract and carry only what the engine reads or writes.
+import type { Lane, Slot } from './scheduler.js'
+
+// The engine's request and event shapes: the engine's own contract, carrying only what the engine reads or writes.
+// Wire formats (chat chunks, text completions, run deltas) are shaped from the events outside the engine.
 
 /** A chat message as the engine takes it: content already flattened to text. */
 export interface ChatMessage {
@@ -103,55 +105,61 @@ export interface TokenLogprob {
   top_logprobs: { token: string; logprob: number; bytes: number[] | null }[]
 }
 
-/** Log probabilities in the legacy completions shape. */
-export interface CompletionLogprobs {
-  tokens: string[]
-  token_logprobs: number[]
-  top_logprobs: Record<string, number>[]
-  text_offset: number[]
-}
-
 /** Why generation stopped. */
 export type FinishReason = 'stop' | 'length' | 'tool_calls'
 
-/** A streamed tool-call fragment, merged by index as the openai SDK does. */
-export interface ToolCallDelta {
+/** A piece of a choice's text, with the log probabilities of the tokens it came from when asked for. */
+export interface TextEvent {
+  type: 'text'
+  choice: number
+  text: string
+  logprobs?: TokenLogprob[]
+}
+
+/** A piece of a tool call: `id` and `name` come with its first piece, `arguments` grow by concatenation. */
+export interface ToolCallEvent {
+  type: 'tool_call'
+  choice: number
+  /** Which call of the choice this piece belongs to (parallel calls count 0, 1, ...). */
   index: number
   id?: string
-  type?: 'function'
-  function: { name?: string; arguments: string }
+  name?: string
+  arguments: string
+  logprobs?: TokenLogprob[]
 }
 
-/** A chat completion chunk (object "chat.completion.chunk"). */
-export interface ChatChunk {
-  id: string
-  object: 'chat.completion.chunk'
-  created: number
-  model: string
-  system_fingerprint: string
-  choices: {
-    index: number
-    delta: { role?: 'assistant'; content?: string | null; tool_calls?: ToolCallDelta[] }
-    logprobs: { content: TokenLogprob[] | null; refusal: null } | null
-    finish_reason: FinishReason | null
-  }[]
-  usage?: Usage | null
-  timings?: Timings
+/** Log probabilities of tokens that produced no text or tool-call piece (a forced call's JSON punctuation). */
+export interface LogprobsEvent {
+  type: 'logprobs'
+  choice: number
+  logprobs: TokenLogprob[]
 }
 
-/** A text completion chunk (object "text_completion"). */
-export interface CompletionChunk {
-  id: string
-  object: 'text_completion'
-  created: number
-  model: string
-  system_fingerprint: string
-  choices: { index: number; text: string; logprobs: CompletionLogprobs | null; finish_reason: FinishReason | null }[]
-  usage?: Usage | null
-  timings?: Timings
+/** The end of one choice. */
+export interface FinishEvent {
+  type: 'finish'
+  choice: number
+  reason: FinishReason
 }
 
-/** Per-call options. */
+/** The last event of a generation: usage and timings summed over its choices (the prompt counted once). */
+export interface UsageEvent {
+  type: 'usage'
+  usage: Usage
+  timings: Timings
+}
+
+/**
+ * What the engine yields while it generates: pieces of each choice's output in order, one finish per choice, then
+ * one usage event. `src/api/` and `src/runs/` shape every wire format from these.
+ */
+export type GenerationEvent = TextEvent | ToolCallEvent | LogprobsEvent | FinishEvent | UsageEvent
+
+/** Per-call options: the abort signal, and where the work waits for an engine slot. */
 export interface CallOptions {
   signal?: AbortSignal | undefined
+  /** The scheduler lane to wait in (default interactive). */
+  lane?: Lane | undefined
+  /** A slot taken beforehand with Engine.reserve(): used instead of waiting, released by its holder (one request at a time). */
+  slot?: Slot | undefined
 }

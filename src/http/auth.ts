@@ -1,7 +1,6 @@
 import { AuthenticationError } from './errors.js'
 
 const encoder = new TextEncoder()
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/
 
 /** Compares in time that depends only on the presented value's length, never on where it differs. */
 function sameBytes(presented: Uint8Array, expected: Uint8Array): boolean {
@@ -32,10 +31,4 @@ export function createApiKeyCheck(keys: readonly string[]): (authorization: stri
     for (const key of expected) ok = sameBytes(presented, key) || ok // no early exit: every key is compared
     if (!ok) throw new AuthenticationError(`Incorrect API key provided: ${mask(token)}.`)
   }
-}
-
-/** The client's `x-request-id` when it is a sane token, else a fresh `req_<32 hex>`. */
-export function pickRequestId(fromClient: string | undefined): string {
-  if (fromClient !== undefined && SANE_REQUEST_ID.test(fromClient)) return fromClient
-  return `req_${crypto.randomUUID().replace(/-/g, '')}`
 }

@@ -1,13 +1,16 @@
-import { createApiKeyCheck, pickRequestId } from './auth.js'
+import { createApiKeyCheck } from './auth.js'
+import { RequestContext } from './context.js'
 import { corsHeaders, preflightHeaders } from './cors.js'
 import { ApiError, InternalServerError } from './errors.js'
 import { withHeartbeat } from './heartbeat.js'
 import type { Logger } from './logger.js'
-import { pump, type ByteSink } from './pump.js'
-import { JsonReply, SseReply, TextReply } from './reply.js'
-import { splitTarget, type HttpRequest, type IncomingRequest } from './request.js'
-import type { RawContext, Route, Router } from './router.js'
+import { pump, pumpBytes, type ByteSink } from './pump.js'
+import { BytesReply, JsonReply, SseReply, TextReply } from './reply.js'
+import { createRequestIds } from './request-id.js'
+import { pathOf, type IncomingRequest } from './request.js'
+import type { Route, Router } from './router.js'
 import type { SseEvent } from './sse.js'
+import { withErrorEvent } from './stream-errors.js'
 
 /** Options of `createHttpApp()`. */
 export type HttpAppOptions = {
@@ -22,10 +25,19 @@ export type HttpAppOptions = {
   validateReplies?: boolean
   /** Idle time before a `: ping` comment on SSE replies; 0 disables. Default 15 s. */
   heartbeatMs?: number
+  /**
+   * The one error hook: maps what a handler threw (or a stream's producer, after its status was sent) to an
+   * ApiError; `route` is the matched route, null before routing. ApiErrors never reach it. Null means unexpected:
+   * the error is logged with the request id and answered 500 `server_error` with a generic message, never a stack.
+   */
+  mapError?: (error: unknown, route: Route | null) => ApiError | null
 }
 
-/** A complete reply: status, lower-case headers and body bytes. */
-export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: Uint8Array }
+/**
+ * A complete reply: status, lower-case headers and the body as text (JSON, plain text), which both transports
+ * encode while writing: no byte copy per reply (node:http joins a text body to the head it writes).
+ */
+export type HttpBodyResponse = { status: number; headers: Record<string, string>; body: string }
 
 /** A streaming reply: the transport writes status and headers, then calls `pipe(sink)`. */
 export type HttpStreamResponse = {
@@ -40,8 +52,18 @@ export type HttpStreamResponse = {
   pipe(sink: ByteSink): Promise<void>
 }
 
+/** A reply of raw bytes streamed from chunks (file contents): the transport writes status and headers, then pipes. */
+export type HttpBytesResponse = {
+  status: number
+  headers: Record<string, string>
+  /** The bytes, for in-process consumers; a transport uses `pipe()`. */
+  chunks: AsyncIterable<Uint8Array>
+  /** As HttpStreamResponse.pipe(). */
+  pipe(sink: ByteSink): Promise<void>
+}
+
 /** What `app.handle()` returns. */
-export type HttpResponse = HttpBodyResponse | HttpStreamResponse
+export type HttpResponse = HttpBodyResponse | HttpStreamResponse | HttpBytesResponse
 
 /** The method, target and headers of a request, which is all an early rejection needs. */
 export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
@@ -50,6 +72,8 @@ export type RequestHead = Pick<IncomingRequest, 'method' | 'url' | 'headers'>
 export type HttpApp = {
   readonly maxBodyBytes: number
   readonly logger: Logger
+  /** True when the request's route reads its body as a stream: the transport then passes `stream`, not `body`. */
+  streamsBody(head: RequestHead): boolean
   /** Routes, authenticates, validates and runs one request; never rejects. */
   handle(request: IncomingRequest): Promise<HttpResponse>
   /** The reply a transport sends when it rejects a request itself (413 while reading the body). */
@@ -57,20 +81,21 @@ export type HttpApp = {
 }
 
 const encoder = new TextEncoder()
+const NOT_ASCII = /[^\x00-\x7f]/
 const JSON_TYPE = 'application/json'
-
-function bodyResponse(
-  status: number,
-  headers: Record<string, string>,
-  body: string,
-  contentType = JSON_TYPE,
-): HttpBodyResponse {
-  return { status, headers: { 'content-type': contentType, ...headers }, body: encoder.encode(body) }
+const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
 }
 
-function checkHeader(name: string, value: string): void {
-  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(value))
-    throw new TypeError(`Cannot set reply header '${name}': invalid name or value`)
+/** Bytes of a text in UTF-8, encoding it only when it is not ASCII. */
+function utf8Length(text: string): number {
+  return NOT_ASCII.test(text) ? encoder.encode(text).byteLength : text.length
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /** Creates the application that transports (and tests, through `handle()`) drive. */
@@ -85,63 +110,111 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (origins.length === 1) return origins[0] ?? null
     return requested !== undefined && origins.includes(requested) ? requested : null
   }
+  const corsByOrigin = new Map(origins.map((origin) => [origin, corsHeaders(origin)]))
   const checkKey = options.apiKeys && options.apiKeys.length > 0 ? createApiKeyCheck(options.apiKeys) : null
   const heartbeatMs = options.heartbeatMs ?? 15_000
-  const baseHeaders = (requestId: string, origin: string | null): Record<string, string> => ({
-    'x-request-id': requestId,
-    ...(origin ? corsHeaders(origin) : {}),
-  })
+  const requestIds = createRequestIds()
+  const mapError = options.mapError ?? (() => null)
 
-  function accessLog(
-    head: RequestHead,
-    status: number,
-    started: number,
-    bytes: number,
-    requestId: string,
-    note = '',
-  ): void {
-    const path = splitTarget(head.url).path
+  function accessLog(c: RequestContext, status: number, bytes: number, note: string): void {
+    const { method, url } = c.incoming
     logger.info(
-      `${head.method} ${path} ${status} ${Math.round(performance.now() - started)}ms ${bytes}B ${requestId}${note}`,
+      `${method} ${pathOf(url)} ${status} ${Math.round(performance.now() - c.started)}ms ${bytes}B ${c.requestId}${note}`,
     )
   }
 
-  function errorResponse(error: unknown, requestId: string, origin: string | null): HttpBodyResponse {
-    let apiError: ApiError
-    if (error instanceof ApiError) {
-      apiError = error
-    } else {
-      logger.error('Unhandled error', { request_id: requestId, error })
-      apiError = new InternalServerError()
-    }
-    return bodyResponse(
-      apiError.status,
-      { ...apiError.headers, ...baseHeaders(requestId, origin) },
-      JSON.stringify(apiError.toEnvelope()),
-    )
+  /** The ApiError a thrown value stands for; an unexpected one is logged with the request id and becomes a 500. */
+  function apiErrorOf(error: unknown, c: RequestContext): ApiError {
+    if (error instanceof ApiError) return error
+    const mapped = mapError(error, c.route)
+    if (mapped) return mapped
+    logger.error('Unhandled error', { request_id: c.requestId, error })
+    return new InternalServerError()
   }
 
-  function streamResponse(
-    reply: SseReply,
-    head: IncomingRequest,
+  /** Reply headers in order of precedence (later wins): the reply's own, the handler's, the request id, CORS. */
+  function headersOf(
+    c: RequestContext,
+    base: Readonly<Record<string, string>>,
+    own: Readonly<Record<string, string>> | null,
+    fromHandler: Record<string, string> | null,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { ...base }
+    if (own) Object.assign(headers, own)
+    if (fromHandler) Object.assign(headers, fromHandler)
+    headers['x-request-id'] = c.requestId
+    if (c.origin) Object.assign(headers, corsByOrigin.get(c.origin) ?? corsHeaders(c.origin))
+    return headers
+  }
+
+  function bodyReply(
+    c: RequestContext,
+    status: number,
     headers: Record<string, string>,
-    requestId: string,
-    started: number,
-  ): HttpStreamResponse {
-    const events = withHeartbeat(reply.events, heartbeatMs)
+    text: string,
+  ): HttpBodyResponse {
+    headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
+    accessLog(c, status, utf8Length(text), c.incoming.aborted ? ' aborted' : '')
+    return { status, headers, body: text }
+  }
+
+  function errorReply(c: RequestContext, error: unknown): HttpBodyResponse {
+    const apiError = apiErrorOf(error, c)
+    const headers = headersOf(c, { 'content-type': JSON_TYPE }, apiError.headers, null)
+    return bodyReply(c, apiError.status, headers, JSON.stringify(apiError.toEnvelope()))
+  }
+
+  function streamReply(c: RequestContext, reply: SseReply): HttpStreamResponse {
+    const { incoming, requestId } = c
+    let note = ''
+    const frame = reply.errorEvent
+    const source = frame
+      ? withErrorEvent(reply.events, frame, (error) => {
+          note = ' error'
+          return apiErrorOf(error, c)
+        })
+      : reply.events
+    const events = withHeartbeat(source, heartbeatMs)
     const onAbort = () => reply.onDisconnect?.()
-    if (reply.onDisconnect && head.signal.aborted)
+    if (reply.onDisconnect && incoming.aborted)
       queueMicrotask(onAbort) // gone while the handler ran
-    else if (reply.onDisconnect) head.signal.addEventListener('abort', onAbort, { once: true })
+    else if (reply.onDisconnect) incoming.signal.addEventListener('abort', onAbort, { once: true })
     return {
       status: 200,
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        ...headers,
-      },
+      headers: headersOf(c, SSE_HEADERS, reply.headers, c.replyHeaders),
       events,
+      async pipe(sink) {
+        let bytes = 0
+        const counting: ByteSink = {
+          get aborted() {
+            return sink.aborted
+          },
+          write(chunk) {
+            bytes += chunk.byteLength
+            return sink.write(chunk)
+          },
+          drained: () => sink.drained(),
+          end: () => sink.end(),
+          destroy: () => sink.destroy(),
+        }
+        try {
+          await pump(events, counting)
+        } catch (error) {
+          note = ' failed'
+          logger.error('Stream failed', { request_id: requestId, error })
+        } finally {
+          if (reply.onDisconnect) incoming.signal.removeEventListener('abort', onAbort)
+          accessLog(c, 200, bytes, sink.aborted ? ' aborted' : note)
+        }
+      },
+    }
+  }
+
+  function bytesReply(c: RequestContext, reply: BytesReply): HttpBytesResponse {
+    return {
+      status: 200,
+      headers: headersOf(c, { 'content-type': reply.contentType }, reply.headers, c.replyHeaders),
+      chunks: reply.chunks,
       async pipe(sink) {
         let bytes = 0
         const counting: ByteSink = {
@@ -158,28 +231,31 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         }
         let note = ''
         try {
-          await pump(events, counting)
+          await pumpBytes(reply.chunks, counting)
         } catch (error) {
           note = ' failed'
-          logger.error('Stream failed', { request_id: requestId, error })
+          logger.error('Stream failed', { request_id: c.requestId, error })
         } finally {
-          head.signal.removeEventListener('abort', onAbort)
-          accessLog(head, 200, started, bytes, requestId, sink.aborted ? ' aborted' : note)
+          accessLog(c, 200, bytes, sink.aborted ? ' aborted' : note)
         }
       },
     }
   }
 
-  function toResponse(result: unknown, route: Route, c: Dispatch): HttpResponse {
-    const headers = { ...c.headers, ...baseHeaders(c.requestId, c.origin) }
-    if (result instanceof SseReply)
-      return streamResponse(result, c.incoming, { ...result.headers, ...headers }, c.requestId, c.started)
-    if (result instanceof TextReply)
-      return bodyResponse(result.status, { ...result.headers, ...headers }, result.text, result.contentType)
-    const reply = result instanceof JsonReply ? result : new JsonReply(200, result)
-    if (reply.body === undefined) throw new TypeError(`Handler of ${route.method} ${route.path} returned nothing`)
-    if (options.validateReplies && reply.status >= 200 && reply.status < 300) {
-      const problem = route.inspectReply(reply.body)
+  function toResponse(c: RequestContext, result: unknown): HttpResponse {
+    if (result instanceof SseReply) return streamReply(c, result)
+    if (result instanceof BytesReply) return bytesReply(c, result)
+    if (result instanceof TextReply) {
+      const headers = headersOf(c, { 'content-type': result.contentType }, result.headers, c.replyHeaders)
+      return bodyReply(c, result.status, headers, result.text)
+    }
+    const reply = result instanceof JsonReply ? result : null
+    const status = reply ? reply.status : 200
+    const body = reply ? reply.body : result
+    const route = c.route as Route
+    if (body === undefined) throw new TypeError(`Handler of ${route.method} ${route.path} returned nothing`)
+    if (options.validateReplies && status >= 200 && status < 300) {
+      const problem = route.inspectReply(body)
       if (problem) {
         logger.error(`Reply of ${route.method} ${route.path} does not match its schema: ${problem.message}`, {
           request_id: c.requestId,
@@ -189,22 +265,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         })
       }
     }
-    return bodyResponse(reply.status, { ...reply.headers, ...headers }, JSON.stringify(reply.body))
+    const headers = headersOf(c, { 'content-type': JSON_TYPE }, reply?.headers ?? null, c.replyHeaders)
+    return bodyReply(c, status, headers, JSON.stringify(body))
   }
 
-  async function dispatch(c: Dispatch): Promise<HttpResponse> {
-    const { incoming, requestId } = c
-    const { path, rawQuery } = splitTarget(incoming.url)
-    if (c.origin && incoming.method === 'OPTIONS') {
-      return {
-        status: 204,
-        headers: {
-          ...preflightHeaders(c.origin, incoming.headers['access-control-request-headers']),
-          ...baseHeaders(requestId, c.origin),
-        },
-        body: new Uint8Array(0),
-      }
-    }
+  /** Authenticates, routes, validates and calls the handler; what it returns, or a promise of it. */
+  function dispatch(c: RequestContext): unknown {
+    const { incoming } = c
+    const path = pathOf(incoming.url)
     if (checkKey && path.startsWith('/v1') && incoming.method !== 'OPTIONS') checkKey(incoming.headers.authorization)
     const match = router.match(incoming.method, path)
     if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${incoming.method} ${path})`)
@@ -214,78 +282,58 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         shouldRetry: false,
       })
     }
-    const request: HttpRequest = {
-      method: incoming.method,
-      path,
-      params: match.params,
-      query: new URLSearchParams(rawQuery),
-      rawQuery,
-      headers: incoming.headers,
-      body: incoming.body,
-      signal: incoming.signal,
-      requestId,
-    }
-    const input = match.route.validate(request)
-    const context: RawContext = {
-      params: input.params,
-      query: input.query,
-      body: input.body,
-      signal: incoming.signal,
-      request,
-      requestId,
-      header(name: string, value: string) {
-        const lower = name.toLowerCase()
-        checkHeader(lower, value)
-        c.headers[lower] = value
-      },
-    }
-    const result = await match.route.handler(context)
-    return toResponse(result, match.route, c)
+    const input = match.route.validate(c.routed(match.route, path, match.params))
+    c.params = input.params
+    c.query = input.query
+    c.body = input.body
+    return match.route.handler(c)
+  }
+
+  function preflight(c: RequestContext, origin: string): HttpBodyResponse {
+    const requested = c.incoming.headers['access-control-request-headers']
+    const headers = headersOf(c, preflightHeaders(origin, requested), null, null)
+    headers['openai-processing-ms'] = '0'
+    accessLog(c, 204, 0, '')
+    return { status: 204, headers, body: '' }
   }
 
   return {
     maxBodyBytes,
     logger,
+    streamsBody: (head) => router.streamsBody(head.method, pathOf(head.url)),
     async handle(incoming) {
-      const c: Dispatch = {
+      const headers = incoming.headers
+      const c = new RequestContext(
         incoming,
-        requestId: pickRequestId(incoming.headers['x-request-id']),
-        origin: allowedOrigin(incoming.headers.origin),
-        started: performance.now(),
-        headers: {},
-      }
-      let response: HttpResponse
+        requestIds(headers['x-request-id']),
+        allowedOrigin(headers.origin),
+        performance.now(),
+      )
+      if (c.origin && incoming.method === 'OPTIONS') return preflight(c, c.origin)
       try {
-        response = await dispatch(c)
+        let result = dispatch(c)
+        if (isThenable(result)) result = await result
+        return toResponse(c, result)
       } catch (error) {
-        response = errorResponse(error, c.requestId, c.origin)
+        return errorReply(c, error)
       }
-      if ('body' in response) {
-        response.headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
-        accessLog(
-          incoming,
-          response.status,
-          c.started,
-          response.body.byteLength,
-          c.requestId,
-          incoming.signal.aborted ? ' aborted' : '',
-        )
-      }
-      return response
     },
     reject(head, error) {
-      const requestId = pickRequestId(head.headers['x-request-id'])
-      const response = errorResponse(error, requestId, allowedOrigin(head.headers.origin))
-      accessLog(head, response.status, performance.now(), response.body.byteLength, requestId)
-      return response
+      const incoming: IncomingRequest = {
+        ...head,
+        body: null,
+        aborted: false,
+        get signal() {
+          return new AbortController().signal
+        },
+      }
+      const c = new RequestContext(
+        incoming,
+        requestIds(head.headers['x-request-id']),
+        allowedOrigin(head.headers.origin),
+        performance.now(),
+      )
+      return errorReply(c, error)
     },
   }
-}
-
-type Dispatch = {
-  incoming: IncomingRequest
-  requestId: string
-  origin: string | null
-  started: number
-  headers: Record<string, string>
 }

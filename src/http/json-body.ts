@@ -1,4 +1,5 @@
 import { BadRequestError } from './errors.js'
+import { checkSafeJson } from './safe-json.js'
 
 const HINT =
   "(HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, " +
@@ -12,7 +13,8 @@ function isJsonType(contentType: string): boolean {
 
 /**
  * Parses a request body as JSON for a route that declares a body schema: the content type must be
- * `application/json` (any charset), the body must be present and parse; each failure is its own 400.
+ * `application/json` (any charset), the body must be present and parse, and hold no text `checkSafeJson()`
+ * refuses; each failure is its own 400.
  */
 export function parseJsonBody(body: Uint8Array | null, contentType: string | undefined): unknown {
   if (body === null || body.byteLength === 0) {
@@ -32,10 +34,13 @@ export function parseJsonBody(body: Uint8Array | null, contentType: string | und
   } catch {
     throw new BadRequestError(`We could not parse the JSON body of your request: it is not valid UTF-8. ${HINT}`)
   }
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     throw new BadRequestError(`We could not parse the JSON body of your request (${reason}). ${HINT}`)
   }
+  checkSafeJson(parsed, text) // for every route: NUL, unpaired surrogates and deep nesting never get past here
+  return parsed
 }

@@ -43,3 +43,29 @@ export async function pump(events: AsyncIterable<SseEvent>, sink: ByteSink): Pro
     if (!closed) await iterator.return?.()
   }
 }
+
+/** Streams raw chunks into a sink with backpressure; the iterator's `finally` runs when the client goes. */
+export async function pumpBytes(chunks: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]()
+  let closed = false
+  try {
+    while (!sink.aborted) {
+      const result = await iterator.next().catch((error: unknown) => {
+        closed = true
+        throw error
+      })
+      if (result.done) {
+        closed = true
+        if (!sink.aborted) sink.end()
+        return
+      }
+      if (sink.aborted) return
+      if (!sink.write(result.value)) await sink.drained()
+    }
+  } catch (error) {
+    if (!sink.aborted) sink.destroy()
+    throw error
+  } finally {
+    if (!closed) await iterator.return?.()
+  }
+}

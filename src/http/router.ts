@@ -3,7 +3,14 @@ import { BadRequestError } from './errors.js'
 import { parseJsonBody } from './json-body.js'
 import type { Reply } from './reply.js'
 import type { HttpRequest } from './request.js'
-import { compileInspect, compileJson, compileStrings, queryObject, type Inspect } from './validate.js'
+import {
+  compileInspect,
+  compileJson,
+  compilePathParams,
+  compileStrings,
+  queryObject,
+  type Inspect,
+} from './validate.js'
 
 /** The typebox schemas of one route; each part is validated (and typed) before the handler runs. */
 export type RouteSchemas = {
@@ -11,8 +18,18 @@ export type RouteSchemas = {
   query?: TSchema
   body?: TSchema
   response?: TSchema
+  /**
+   * The handler reads the body itself as it arrives, from `c.request.stream` (multipart uploads): it is neither
+   * buffered nor held to `--max-body`, so the handler enforces its own limit.
+   */
+  streamBody?: true
   /** One line for the API description. */
   summary?: string
+  /**
+   * The body field that holds the request's main input (`messages`, `prompt`, `input`): the app's error hook names
+   * it for errors about the input as a whole, such as a prompt longer than the context.
+   */
+  inputParam?: string
 }
 
 type Part<S, K extends string, Fallback> = S extends { [P in K]: infer T extends TSchema } ? Static<T> : Fallback
@@ -80,11 +97,31 @@ function parsePath(path: string): Segment[] {
 }
 
 function decodeSegment(part: string): string {
+  if (!part.includes('%')) return part
   try {
     return decodeURIComponent(part)
   } catch {
     throw new BadRequestError(`Invalid URL: the path segment '${part}' is not valid percent-encoding.`)
   }
+}
+
+/** Do a route's segments fit a split path (`parts[0]` is the empty string before the first '/')? */
+function fits(segments: readonly Segment[], parts: readonly string[]): boolean {
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as Segment
+    const part = parts[i + 1] as string
+    if ('literal' in segment ? segment.literal !== part : part === '') return false
+  }
+  return true
+}
+
+function paramsOf(segments: readonly Segment[], parts: readonly string[]): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as Segment
+    if ('param' in segment) params[segment.param] = decodeSegment(parts[i + 1] as string)
+  }
+  return params
 }
 
 /** Literal segments beat parameters, leftmost first: `/v1/threads/runs` wins over `/v1/threads/:thread_id`. */
@@ -93,7 +130,7 @@ function specificity(segments: readonly Segment[]): string {
 }
 
 function buildValidate(schemas: RouteSchemas): Route['validate'] {
-  const params = schemas.params ? compileStrings(schemas.params) : (raw: unknown) => raw
+  const params = schemas.params ? compilePathParams(schemas.params) : (raw: unknown) => raw
   const body = schemas.body ? compileJson(schemas.body) : undefined
   const querySchema = schemas.query
   const query = querySchema ? compileStrings(querySchema) : undefined
@@ -108,6 +145,10 @@ function buildValidate(schemas: RouteSchemas): Route['validate'] {
 /** The route table: `router.get/post/delete(path, schemas, handler)` with `:name` path parameters. */
 export class Router {
   #routes: Route[] = []
+  // Precomputed at registration: routes without parameters by path then method; the others by their number of
+  // '/'-separated parts (as `path.split('/')` counts them), most specific first
+  #static = new Map<string, Map<string, Route>>()
+  #dynamic = new Map<number, Route[]>()
 
   /** Registers a GET route. */
   get<const S extends RouteSchemas>(path: string, schemas: S, handler: Handler<S>): void {
@@ -131,26 +172,32 @@ export class Router {
 
   /** Finds the most specific route for a method and (percent-encoded) path. */
   match(method: string, path: string): RouteMatch {
-    const parts = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/').slice(1)
-    const hits = this.#routes.filter(
-      (route) =>
-        route.segments.length === parts.length &&
-        route.segments.every((s, i) => ('literal' in s ? s.literal === parts[i] : parts[i] !== '')),
-    )
-    if (hits.length === 0) return { kind: 'not-found' }
-    const best = hits
-      .filter((route) => route.method === method)
-      .sort((a, b) => specificity(a.segments).localeCompare(specificity(b.segments)))[0]
-    if (!best) return { kind: 'wrong-method', allow: [...new Set(hits.map((r) => r.method))] }
-    const params: Record<string, string> = {}
-    best.segments.forEach((s, i) => {
-      if ('param' in s) params[s.param] = decodeSegment(parts[i] ?? '')
-    })
-    return { kind: 'found', route: best, params }
+    const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+    // A literal path beats any parameter route for its own method
+    const route = this.#static.get(trimmed)?.get(method)
+    if (route) return { kind: 'found', route, params: {} }
+    const parts = trimmed.split('/')
+    for (const candidate of this.#dynamic.get(parts.length) ?? []) {
+      if (candidate.method === method && fits(candidate.segments, parts)) {
+        return { kind: 'found', route: candidate, params: paramsOf(candidate.segments, parts) }
+      }
+    }
+    const allow = new Set<string>()
+    for (const r of this.#routes)
+      if (r.segments.length === parts.length - 1 && fits(r.segments, parts)) allow.add(r.method)
+    return allow.size === 0 ? { kind: 'not-found' } : { kind: 'wrong-method', allow: [...allow] }
+  }
+
+  /** True when the route for this method and path reads its body as a stream (`streamBody`). */
+  streamsBody(method: string, path: string): boolean {
+    const match = this.match(method, path)
+    return match.kind === 'found' && match.route.schemas.streamBody === true
   }
 
   #add<S extends RouteSchemas>(method: string, path: string, schemas: S, handler: Handler<S>): void {
     const segments = parsePath(path)
+    if (schemas.streamBody && schemas.body)
+      throw new TypeError(`Cannot register ${method} ${path}: a streamed body has no body schema`)
     const shape = specificity(segments) + segments.map((s) => ('literal' in s ? s.literal : ':')).join('/')
     const duplicate = this.#routes.some(
       (r) =>
@@ -159,7 +206,7 @@ export class Router {
     )
     if (duplicate) throw new TypeError(`Cannot register ${method} ${path}: an equivalent route exists`)
     const response = schemas.response
-    this.#routes.push({
+    const route: Route = {
       method,
       path,
       schemas,
@@ -168,6 +215,16 @@ export class Router {
       handler: handler as unknown as Route['handler'],
       validate: buildValidate(schemas),
       inspectReply: response ? compileInspect(response) : () => null,
-    })
+    }
+    this.#routes.push(route)
+    if (segments.every((segment) => 'literal' in segment)) {
+      const methods = this.#static.get(path) ?? new Map<string, Route>()
+      this.#static.set(path, methods.set(method, route))
+      return
+    }
+    const sameLength = this.#dynamic.get(segments.length + 1) ?? []
+    sameLength.push(route)
+    sameLength.sort((a, b) => specificity(a.segments).localeCompare(specificity(b.segments)))
+    this.#dynamic.set(segments.length + 1, sameLength)
   }
 }

@@ -1,4 +1,5 @@
 import type { TLocalizedValidationError as SchemaError } from 'typebox/error'
+import { ID_SUFFIX_MAX_LENGTH, idFormatOf, type IdFormat } from '../schemas/ids.js'
 
 /** The message and OpenAI-style `param` (`messages[2].content`) describing why a value failed its schema. */
 export type ValidationProblem = { message: string; param: string | null; code: string | null }
@@ -196,6 +197,23 @@ function constraintCode(error: SchemaError, value: unknown): string | null {
   }
 }
 
+/** An id that fails its format, worded as OpenAI does: "Invalid 'assistant_id': 'x'. Expected an ID that begins with 'asst'." */
+function idProblem(format: IdFormat, name: string, param: string | null, value: unknown): ValidationProblem {
+  const subject = name === ROOT_NAME ? ROOT_NAME : `'${name}'`
+  const start = `${format.prefix}_`
+  if (typeof value === 'string' && !value.startsWith(start))
+    return {
+      message: `Invalid ${subject}: ${show(value)}. Expected an ID that begins with '${start}'.`,
+      param,
+      code: 'invalid_id_prefix',
+    }
+  return {
+    message: `Invalid ${subject}: ${show(value)}. Expected an ID of '${start}' followed by 1 to ${ID_SUFFIX_MAX_LENGTH} letters or digits.`,
+    param,
+    code: 'invalid_value',
+  }
+}
+
 /**
  * Picks the most telling of a failed check's errors (the deepest path, after dropping union branches whose
  * discriminator did not match) and phrases it as OpenAI does: `Missing required parameter: 'model'.`,
@@ -217,6 +235,8 @@ export function describeValidationErrors(errors: SchemaError[], value: unknown):
   const name = param ?? ROOT_NAME
   const here = live.filter((e) => e.instancePath === first.instancePath && e.keyword !== 'required')
   const constraint = here.find((e) => !['type', 'const', 'enum'].includes(e.keyword))
+  const id = constraint?.keyword === 'pattern' ? idFormatOf({ pattern: constraint.params.pattern }) : undefined
+  if (id) return idProblem(id, name, param, at)
   if (constraint)
     return { message: constraintMessage(constraint, name, at, errors), param, code: constraintCode(constraint, at) }
   const allowed: unknown[] = []

@@ -2,8 +2,8 @@ import type { Run } from '../schemas/runs.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import { notFound, StoreError } from '../store/errors.js'
 import { executeRun, SHUTDOWN, type RunContext } from './executor.js'
-import { sourcesOf, TERMINAL_STATUSES } from './machine.js'
-import { nowSeconds, stepEndPatch } from './run-writer.js'
+import { cancelTarget, canTransition, LIVE_STATUSES, recoveryOf, RunStateError, transition } from './machine.js'
+import { stepEndPatch } from './run-writer.js'
 
 /** A tool output submitted for one call. */
 export interface ToolOutput {
@@ -11,99 +11,120 @@ export interface ToolOutput {
   output?: string | undefined
 }
 
-/** An action the run's status forbids (mapped to 400 by the API). */
-export class RunStateError extends Error {
-  readonly param: string | null
-  constructor(message: string, param: string | null = null) {
-    super(message)
-    this.name = 'RunStateError'
-    this.param = param
-  }
+interface OwnedRun {
+  controller: AbortController
+  started: boolean
 }
 
+// a cancel that meets a run changing status retries this often before it gives up with the store's conflict
+const CANCEL_ATTEMPTS = 3
+
 /**
- * Runs queued runs in order, at most `concurrency` at once (the engine's slots), and owns every change of a run's
- * status after creation: cancel, tool outputs, expiry, and recovery of runs a crash or shutdown left behind.
+ * Owns every run of this process after creation: hands each queued run to the engine's background lane at once
+ * (the engine's scheduler decides when it starts), and makes every later change of its status through the machine:
+ * cancel, tool outputs, expiry, and recovery of runs a crash or shutdown left behind.
  */
 export class RunQueue {
   #ctx: RunContext
-  #concurrency: number
-  #waiting: Run[] = []
-  #running = new Map<string, AbortController>()
+  #owned = new Map<string, OwnedRun>()
   #timers = new Map<string, NodeJS.Timeout>()
   #idle: (() => void)[] = []
   #closed = false
 
-  constructor(ctx: RunContext, concurrency: number) {
+  constructor(ctx: RunContext) {
     this.#ctx = ctx
-    this.#concurrency = concurrency
   }
 
-  /** Runs waiting and running now. */
+  /** Runs waiting for a slot and runs executing now. */
   get stats(): { waiting: number; running: number } {
-    return { waiting: this.#waiting.length, running: this.#running.size }
+    let running = 0
+    for (const owned of this.#owned.values()) if (owned.started) running++
+    return { waiting: this.#owned.size - running, running }
   }
 
   /**
-   * Startup recovery: queued runs never started, so they run again in order; a run that was in progress fails with
-   * last_error (its half-written message is kept, marked incomplete); cancelling becomes cancelled; runs waiting
-   * for tool outputs keep waiting until they expire.
+   * Startup recovery, as the machine says for each status: queued runs run again in order, a run that was in
+   * progress fails with last_error (its half-written message is kept, marked incomplete), cancelling becomes
+   * cancelled, runs waiting for tool outputs keep waiting until they expire.
    */
   async recover(): Promise<{ requeued: number; failed: number }> {
-    const { store } = this.#ctx
-    const stuck = await store.runs.listByStatus(['queued', 'in_progress', 'cancelling', 'requires_action'])
-    let failed = 0
-    for (const run of stuck) {
-      if (run.status === 'queued') this.enqueue(run)
-      else if (run.status === 'requires_action') this.#armExpiry(run)
-      else {
-        failed += run.status === 'in_progress' ? 1 : 0
-        await this.#abandon(run)
+    const counts = { requeued: 0, failed: 0 }
+    for (const run of await this.#ctx.store.runs.listByStatus(LIVE_STATUSES)) {
+      const action = recoveryOf(run.status)
+      switch (action) {
+        case 'run':
+          counts.requeued++
+          this.enqueue(run)
+          break
+        case 'wait':
+          this.#armExpiry(run)
+          break
+        case 'fail':
+          counts.failed++
+          await transition(this.#ctx, run, 'failed', {
+            last_error: {
+              code: 'server_error',
+              message: 'The server stopped while this run was in progress; create a new run to retry',
+            },
+          })
+          break
+        case 'cancel':
+          await transition(this.#ctx, run, 'cancelled')
+          break
+        case null:
+          break
+        default: {
+          const unknown: never = action
+          throw new Error(`Unknown recovery ${String(unknown)}`)
+        }
       }
     }
-    return { requeued: stuck.filter((r) => r.status === 'queued').length, failed }
+    return counts
   }
 
-  /** Adds a queued run to the end of the queue. */
+  /** Hands a queued run to the engine's background lane; it stays queued until it gets a slot. */
   enqueue(run: Run): void {
     if (this.#closed) return
-    this.#waiting.push(run)
-    this.#pump()
+    const owned: OwnedRun = { controller: new AbortController(), started: false }
+    this.#owned.set(run.id, owned)
+    executeRun(this.#ctx, run, { signal: owned.controller.signal, onStart: () => (owned.started = true) })
+      .then((done) => {
+        if (done?.required_action) this.#armExpiry(done)
+      })
+      .catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not be executed: ${error.message}`))
+      .finally(() => {
+        if (this.#owned.get(run.id) === owned) this.#owned.delete(run.id)
+        if (this.#owned.size === 0) for (const resolve of this.#idle.splice(0)) resolve()
+      })
   }
 
-  /** Cancels a run in any non-terminal state; a queued run is cancelled at once, a running one within a decode step. */
+  /**
+   * Cancels a run in any status that allows it: one that does not generate is cancelled at once, a generating one
+   * goes to cancelling and ends cancelled within a decode step. The store's guarded write decides any race with the
+   * executor (a run granted a slot but not yet started is still cancelled at once).
+   */
   async cancel(threadId: string, runId: string): Promise<Run> {
-    const { store, events } = this.#ctx
-    const run = await this.#get(threadId, runId)
-    if (TERMINAL_STATUSES.includes(run.status) || run.status === 'cancelling') {
-      throw new RunStateError(`Cannot cancel run with status '${run.status}'.`)
+    for (let attempt = 1; ; attempt++) {
+      const run = await this.#get(threadId, runId)
+      const to = cancelTarget(run.status)
+      if (!to) throw new RunStateError(`Cannot cancel run with status '${run.status}'.`)
+      try {
+        const moved = await transition(this.#ctx, run, to)
+        this.#clearExpiry(runId)
+        this.#owned.get(runId)?.controller.abort()
+        return moved
+      } catch (error) {
+        // the executor moved it meanwhile (queued -> in_progress, or it ended): look again
+        if (attempt >= CANCEL_ATTEMPTS || !(error instanceof StoreError && error.code === 'conflict')) throw error
+      }
     }
-    const waitingAt = this.#waiting.findIndex((r) => r.id === runId)
-    if (waitingAt >= 0 || run.status === 'requires_action') {
-      if (waitingAt >= 0) this.#waiting.splice(waitingAt, 1)
-      this.#clearExpiry(runId)
-      const cancelled = await store.runs.update(
-        threadId,
-        runId,
-        { status: 'cancelled', cancelled_at: nowSeconds(), required_action: null },
-        { ifStatus: ['queued', 'requires_action'] },
-      )
-      await this.#endOpenSteps(cancelled, 'cancelled')
-      events.publish(runId, { event: 'thread.run.cancelled', data: cancelled })
-      events.end(runId)
-      return cancelled
-    }
-    const cancelling = await store.runs.update(threadId, runId, { status: 'cancelling' }, { ifStatus: ['in_progress'] })
-    events.publish(runId, { event: 'thread.run.cancelling', data: cancelling })
-    this.#running.get(runId)?.abort()
-    return cancelling
   }
 
   /** Records the outputs of every pending tool call on the step and queues the run to continue. */
   async submitToolOutputs(threadId: string, runId: string, outputs: ToolOutput[]): Promise<Run> {
     const { store, events } = this.#ctx
     const run = await this.#get(threadId, runId)
-    if (run.status !== 'requires_action' || !run.required_action) {
+    if (!run.required_action || !canTransition(run.status, 'queued')) {
       throw new RunStateError(`Runs in status "${run.status}" do not accept tool outputs.`)
     }
     const wanted = run.required_action.submit_tool_outputs.tool_calls.map((c) => c.id)
@@ -128,66 +149,39 @@ export class RunQueue {
         'tool_outputs',
       )
     this.#clearExpiry(runId)
-    const { step, queued } = await store.transaction(async (tx) => {
+    const queued = await store.transaction(async (tx) => {
       const pending = await this.#pendingToolStep(run, tx)
       const calls = pending?.step_details.type === 'tool_calls' ? pending.step_details.tool_calls : []
       const withOutputs = calls.map((c) =>
         c.type === 'function' ? { ...c, function: { ...c.function, output: given.get(c.id) ?? null } } : c,
       )
-      const stepDone = pending
-        ? await tx.steps.update({ thread_id: threadId, run_id: runId }, pending.id, {
-            status: 'completed',
-            completed_at: nowSeconds(),
-            step_details: { type: 'tool_calls', tool_calls: withOutputs },
-          })
-        : null
-      const next = await tx.runs.update(
-        threadId,
-        runId,
-        { status: 'queued', required_action: null, expires_at: null },
-        { ifStatus: ['requires_action'] },
-      )
-      return { step: stepDone, queued: next }
+      if (pending) {
+        const ref = { thread_id: threadId, run_id: runId }
+        const step = await tx.steps.update(ref, pending.id, {
+          ...stepEndPatch('completed', pending.usage ?? undefined),
+          step_details: { type: 'tool_calls', tool_calls: withOutputs },
+        })
+        events.publish(runId, { event: 'thread.run.step.completed', data: step })
+      }
+      return transition({ store: tx, events }, run, 'queued')
     })
-    if (step) events.publish(runId, { event: 'thread.run.step.completed', data: step })
-    events.publish(runId, { event: 'thread.run.queued', data: queued })
     this.enqueue(queued)
     return queued
   }
 
   /** Resolves once no run is running or waiting (tests and shutdown). */
   idle(): Promise<void> {
-    if (this.#running.size === 0 && this.#waiting.length === 0) return Promise.resolve()
+    if (this.#owned.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
   /** Stops taking runs; running ones fail with last_error, queued ones stay queued in the store for the next start. */
   async close(): Promise<void> {
     this.#closed = true
-    this.#waiting = []
     for (const timer of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
-    for (const controller of this.#running.values()) controller.abort(SHUTDOWN)
+    for (const owned of this.#owned.values()) owned.controller.abort(SHUTDOWN)
     await this.idle()
-  }
-
-  #pump(): void {
-    while (!this.#closed && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
-      const run = this.#waiting.shift() as Run
-      const controller = new AbortController()
-      this.#running.set(run.id, controller)
-      executeRun(this.#ctx, run, controller.signal)
-        .then((done) => {
-          if (done.status === 'requires_action') this.#armExpiry(done)
-        })
-        .catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not be executed: ${error.message}`))
-        .finally(() => {
-          this.#running.delete(run.id)
-          this.#pump()
-          if (this.#running.size === 0 && this.#waiting.length === 0)
-            for (const resolve of this.#idle.splice(0)) resolve()
-        })
-    }
   }
 
   #armExpiry(run: Run): void {
@@ -209,51 +203,10 @@ export class RunQueue {
   }
 
   async #expire(run: Run): Promise<void> {
-    const expired = await this.#ctx.store.runs
-      .update(run.thread_id, run.id, { status: 'expired', required_action: null }, { ifStatus: sourcesOf('expired') })
-      .catch((error: unknown) => {
-        if (error instanceof StoreError && error.code === 'conflict') return null
-        throw error
-      })
-    if (!expired) return
-    await this.#endOpenSteps(expired, 'expired')
-    this.#ctx.events.publish(run.id, { event: 'thread.run.expired', data: expired })
-    this.#ctx.events.end(run.id)
-  }
-
-  // a run a crash left in_progress fails; one left cancelling is cancelled
-  async #abandon(run: Run): Promise<void> {
-    const { store } = this.#ctx
-    const patch =
-      run.status === 'cancelling'
-        ? { status: 'cancelled' as const, cancelled_at: nowSeconds() }
-        : {
-            status: 'failed' as const,
-            failed_at: nowSeconds(),
-            last_error: {
-              code: 'server_error' as const,
-              message: 'The server stopped while this run was in progress; create a new run to retry',
-            },
-          }
-    const saved = await store.runs.update(run.thread_id, run.id, patch, { ifStatus: [run.status] })
-    await this.#endOpenSteps(saved, saved.status === 'cancelled' ? 'cancelled' : 'failed')
-    const open = await store.messages.list(run.thread_id, { run_id: run.id, limit: 100 })
-    for (const message of open.data) {
-      if (message.status === 'in_progress')
-        await store.messages.setStatus(run.thread_id, message.id, 'incomplete', {
-          reason: saved.status === 'cancelled' ? 'run_cancelled' : 'run_failed',
-        })
-    }
-  }
-
-  async #endOpenSteps(run: Run, status: 'cancelled' | 'expired' | 'failed'): Promise<void> {
-    const ref = { thread_id: run.thread_id, run_id: run.id }
-    const steps = await this.#ctx.store.steps.list(ref, { limit: 100 })
-    for (const step of steps.data) {
-      if (step.status !== 'in_progress') continue
-      const saved = await this.#ctx.store.steps.update(ref, step.id, stepEndPatch(status))
-      this.#ctx.events.publish(run.id, { event: `thread.run.step.${status}`, data: saved })
-    }
+    await transition(this.#ctx, run, 'expired').catch((error: unknown) => {
+      // tool outputs or a cancel came first
+      if (!(error instanceof StoreError && error.code === 'conflict')) throw error
+    })
   }
 
   async #pendingToolStep(run: Run, store = this.#ctx.store): Promise<RunStep | null> {

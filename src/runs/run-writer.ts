@@ -1,4 +1,5 @@
-import type { ToolCallDelta, Usage } from '../engine/types.js'
+import { ToolCallAccumulator, type ToolCallPiece } from '../engine/generation/tool-call-accumulator.js'
+import type { Usage } from '../engine/types.js'
 import type { Message } from '../schemas/messages.js'
 import type { FunctionToolCall, RunStep } from '../schemas/run-steps.js'
 import type { Run } from '../schemas/runs.js'
@@ -45,7 +46,7 @@ export class RunWriter {
   #message: Message | null = null
   #messageStep: RunStep | null = null
   #toolStep: RunStep | null = null
-  #calls: FunctionToolCall[] = []
+  #calls = new ToolCallAccumulator()
   #pending = ''
   #lastFlush = 0
 
@@ -57,7 +58,7 @@ export class RunWriter {
 
   /** The tool calls the model made in this call, complete. */
   get toolCalls(): FunctionToolCall[] {
-    return this.#calls
+    return this.#calls.calls.map((c) => ({ ...c, function: { ...c.function, output: null } }))
   }
 
   /** Publishes an event of this run. */
@@ -80,32 +81,23 @@ export class RunWriter {
     if (Date.now() - this.#lastFlush > FLUSH_MS) await this.#flush()
   }
 
-  /** Streams tool-call fragments into the run's tool_calls step. */
-  async toolCallDeltas(deltas: ToolCallDelta[]): Promise<void> {
+  /** Streams a tool-call piece into the run's tool_calls step. */
+  async toolCall(piece: ToolCallPiece): Promise<void> {
     if (this.#message) await this.finishMessage('completed', null)
     const step = this.#toolStep ?? (await this.#openToolStep())
-    for (const d of deltas) {
-      const call = (this.#calls[d.index] ??= {
-        id: d.id ?? '',
-        type: 'function',
-        function: { name: '', arguments: '', output: null },
-      })
-      if (d.id) call.id = d.id
-      if (d.function.name) call.function.name += d.function.name
-      call.function.arguments += d.function.arguments ?? ''
-    }
-    const toolCalls = deltas.map((d) => ({
-      index: d.index,
+    this.#calls.add(piece)
+    const delta = {
+      index: piece.index,
       type: 'function' as const,
-      ...(d.id ? { id: d.id } : {}),
-      function: { ...(d.function.name ? { name: d.function.name } : {}), arguments: d.function.arguments ?? '' },
-    }))
+      ...(piece.id ? { id: piece.id } : {}),
+      function: { ...(piece.name ? { name: piece.name } : {}), arguments: piece.arguments },
+    }
     this.emit({
       event: 'thread.run.step.delta',
       data: {
         id: step.id,
         object: 'thread.run.step.delta',
-        delta: { step_details: { type: 'tool_calls', tool_calls: toolCalls } },
+        delta: { step_details: { type: 'tool_calls', tool_calls: [delta] } },
       },
     })
   }
@@ -147,7 +139,7 @@ export class RunWriter {
     if (!step) return
     const ref = { thread_id: this.#run.thread_id, run_id: this.#run.id }
     const saved = await this.#store.steps.update(ref, step.id, {
-      step_details: { type: 'tool_calls', tool_calls: this.#calls },
+      step_details: { type: 'tool_calls', tool_calls: this.toolCalls },
       usage: usage ?? null,
     })
     if (outcome !== 'waiting') await this.#endStep(saved, outcome, usage)

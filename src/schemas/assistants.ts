@@ -1,5 +1,7 @@
 import { Type, type Static } from 'typebox'
-import { DeletedObject, LIST_QUERY_PROPERTIES, ListResponse, Metadata, Nullable, ObjectId, UnixTime } from './shared.js'
+import { MAX_TEMPERATURE } from '../limits/limits.js'
+import { AssistantId } from './ids.js'
+import { DeletedObject, ListResponse, Metadata, Nullable, UnixTime, listQueryProperties } from './shared.js'
 
 const NAME_PATTERN = '^[a-zA-Z0-9_-]{1,64}$'
 
@@ -156,7 +158,11 @@ export const ReasoningEffort = Nullable(
 )
 
 /** Sampling temperature, 0 to 2. */
-export const Temperature = Type.Number({ minimum: 0, maximum: 2, description: 'Sampling temperature between 0 and 2.' })
+export const Temperature = Type.Number({
+  minimum: 0,
+  maximum: MAX_TEMPERATURE,
+  description: `Sampling temperature between 0 and ${MAX_TEMPERATURE}.`,
+})
 /** Nucleus sampling mass, 0 to 1. */
 export const TopP = Type.Number({
   minimum: 0,
@@ -219,7 +225,7 @@ export const AssistantUpdateParams = Type.Object(
 export type AssistantUpdateParams = Static<typeof AssistantUpdateParams>
 
 /** GET /v1/assistants query. */
-export const AssistantListParams = Type.Object(LIST_QUERY_PROPERTIES)
+export const AssistantListParams = Type.Object(listQueryProperties('asst'))
 export type AssistantListParams = Static<typeof AssistantListParams>
 
 /** A page of assistants. */
@@ -231,5 +237,5 @@ export const AssistantDeleted = DeletedObject('assistant.deleted')
 export type AssistantDeleted = Static<typeof AssistantDeleted>
 
 /** Path of /v1/assistants/{assistant_id}. */
-export const AssistantPath = Type.Object({ assistant_id: ObjectId })
+export const AssistantPath = Type.Object({ assistant_id: AssistantId })
 export type AssistantPath = Static<typeof AssistantPath>

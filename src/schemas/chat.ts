@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { MAX_TOKEN_COUNT, MAX_TOP_LOGPROBS } from '../limits/limits.js'
 import { FunctionDefinition, FunctionTool } from './assistants.js'
 import { ChatCompletionMessageFunctionToolCall, ChatCompletionMessageParam } from './chat-messages.js'
 import { CompletionUsage, Timings } from './completions.js'
@@ -69,16 +70,28 @@ const chatCreateProperties = {
     Nullable(
       Type.Integer({
         minimum: 0,
-        maximum: 20,
-        description: 'How many most likely tokens to return at each position, 0 to 20; needs `logprobs`.',
+        maximum: MAX_TOP_LOGPROBS,
+        description: `How many most likely tokens to return at each position, 0 to ${MAX_TOP_LOGPROBS}; needs \`logprobs\`.`,
       }),
     ),
   ),
   max_tokens: Type.Optional(
-    Nullable(Type.Integer({ minimum: 1, description: 'Deprecated alias of `max_completion_tokens`.' })),
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TOKEN_COUNT,
+        description: 'Deprecated alias of `max_completion_tokens`.',
+      }),
+    ),
   ),
   max_completion_tokens: Type.Optional(
-    Nullable(Type.Integer({ minimum: 1, description: 'Upper bound on the number of tokens generated.' })),
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TOKEN_COUNT,
+        description: 'Upper bound on the number of tokens generated.',
+      }),
+    ),
   ),
   tools: Type.Optional(
     Type.Array(ChatCompletionTool, { maxItems: 128, description: 'Tools the model may call, at most 128.' }),

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { MAX_COMPLETION_LOGPROBS, MAX_TOKEN_COUNT } from '../limits/limits.js'
 import { ResponseFormat, SAMPLING_PROPERTIES } from './sampling.js'
 import { Nullable } from './shared.js'
 
@@ -70,12 +71,14 @@ const completionCreateProperties = {
     Nullable(
       Type.Integer({
         minimum: 0,
-        maximum: 5,
-        description: 'Return the log probabilities of this many most likely tokens, 0 to 5.',
+        maximum: MAX_COMPLETION_LOGPROBS,
+        description: `Return the log probabilities of this many most likely tokens, 0 to ${MAX_COMPLETION_LOGPROBS}.`,
       }),
     ),
   ),
-  max_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'Maximum tokens to generate.' }))),
+  max_tokens: Type.Optional(
+    Nullable(Type.Integer({ minimum: 0, maximum: MAX_TOKEN_COUNT, description: 'Maximum tokens to generate.' })),
+  ),
   suffix: Type.Optional(Nullable(Type.String({ description: 'Text after the completion (insertion).' }))),
   response_format: Type.Optional(ResponseFormat),
 }

@@ -1,14 +1,14 @@
 import { Type, type Static } from 'typebox'
 import { CodeInterpreterTool } from './assistants.js'
+import { MessageId, ObjectIdOf, ThreadId } from './ids.js'
 import {
   DeletedObject,
-  LIST_QUERY_PROPERTIES,
   ListResponse,
   Metadata,
   Nullable,
   NullableUnixTime,
-  ObjectId,
   UnixTime,
+  listQueryProperties,
 } from './shared.js'
 
 const Detail = Type.Union([Type.Literal('auto'), Type.Literal('low'), Type.Literal('high')], {
@@ -156,8 +156,8 @@ export type MessageUpdateParams = Static<typeof MessageUpdateParams>
 
 /** GET /v1/threads/{thread_id}/messages query. */
 export const MessageListParams = Type.Object({
-  ...LIST_QUERY_PROPERTIES,
-  run_id: Type.Optional(Type.String({ minLength: 1, description: 'Only messages created by this run.' })),
+  ...listQueryProperties('msg'),
+  run_id: Type.Optional(ObjectIdOf('run', 'Only messages created by this run.')),
 })
 export type MessageListParams = Static<typeof MessageListParams>
 
@@ -170,7 +170,7 @@ export const MessageDeleted = DeletedObject('thread.message.deleted')
 export type MessageDeleted = Static<typeof MessageDeleted>
 
 /** Path of /v1/threads/{thread_id}/messages/{message_id}. */
-export const MessagePath = Type.Object({ thread_id: ObjectId, message_id: ObjectId })
+export const MessagePath = Type.Object({ thread_id: ThreadId, message_id: MessageId })
 export type MessagePath = Static<typeof MessagePath>
 
 const AnnotationDelta = Type.Union([

@@ -1,14 +1,6 @@
 import { Type, type Static } from 'typebox'
-import {
-  LIST_QUERY_PROPERTIES,
-  ListResponse,
-  Metadata,
-  Nullable,
-  NullableUnixTime,
-  ObjectId,
-  UnixTime,
-  Usage,
-} from './shared.js'
+import { RunId, StepId, ThreadId } from './ids.js'
+import { ListResponse, Metadata, Nullable, NullableUnixTime, UnixTime, Usage, listQueryProperties } from './shared.js'
 
 /** Extra fields a step may include on request. */
 export const RunStepInclude = Type.Literal('step_details.tool_calls[*].file_search.results[*].content')
@@ -187,7 +179,7 @@ export const RunStepDeltaEvent = Type.Object({
 export type RunStepDeltaEvent = Static<typeof RunStepDeltaEvent>
 
 /** GET /v1/threads/{thread_id}/runs/{run_id}/steps query. */
-export const StepListParams = Type.Object({ ...LIST_QUERY_PROPERTIES, include: RunStepIncludeQuery })
+export const StepListParams = Type.Object({ ...listQueryProperties('step'), include: RunStepIncludeQuery })
 export type StepListParams = Static<typeof StepListParams>
 
 /** GET /v1/threads/{thread_id}/runs/{run_id}/steps/{step_id} query. */
@@ -199,5 +191,5 @@ export const RunStepsPage = ListResponse(RunStep)
 export type RunStepsPage = Static<typeof RunStepsPage>
 
 /** Path of /v1/threads/{thread_id}/runs/{run_id}/steps/{step_id}. */
-export const StepPath = Type.Object({ thread_id: ObjectId, run_id: ObjectId, step_id: ObjectId })
+export const StepPath = Type.Object({ thread_id: ThreadId, run_id: RunId, step_id: StepId })
 export type StepPath = Static<typeof StepPath>

@@ -8,18 +8,10 @@ import {
   ToolResources,
   TopP,
 } from './assistants.js'
+import { ObjectIdOf, RunId, ThreadId } from './ids.js'
 import { MessageCreateParams } from './messages.js'
 import { RunStepIncludeQuery } from './run-steps.js'
-import {
-  LIST_QUERY_PROPERTIES,
-  ListResponse,
-  Metadata,
-  Nullable,
-  NullableUnixTime,
-  ObjectId,
-  UnixTime,
-  Usage,
-} from './shared.js'
+import { ListResponse, Metadata, Nullable, NullableUnixTime, UnixTime, Usage, listQueryProperties } from './shared.js'
 import { THREAD_CREATE_PROPERTIES } from './threads.js'
 
 /** The nine run statuses; anything else sends the SDK's pollers into a tight loop. */
@@ -116,7 +108,7 @@ const TokenLimit = Type.Integer({
 })
 
 const runSettings = {
-  assistant_id: Type.String({ minLength: 1, description: 'The assistant that executes the run.' }),
+  assistant_id: ObjectIdOf('asst', 'The assistant that executes the run.'),
   model: Type.Optional(Nullable(Type.String({ minLength: 1, description: "Overrides the assistant's model." }))),
   instructions: Type.Optional(Nullable(Type.String({ description: "Overrides the assistant's instructions." }))),
   tools: Type.Optional(Nullable(AssistantTools)),
@@ -252,7 +244,7 @@ export const RunSubmitToolOutputsParams = Type.Union([
 export type RunSubmitToolOutputsParams = Static<typeof RunSubmitToolOutputsParams>
 
 /** GET /v1/threads/{thread_id}/runs query. */
-export const RunListParams = Type.Object(LIST_QUERY_PROPERTIES)
+export const RunListParams = Type.Object(listQueryProperties('run'))
 export type RunListParams = Static<typeof RunListParams>
 
 /** A page of runs. */
@@ -260,5 +252,5 @@ export const RunsPage = ListResponse(Run)
 export type RunsPage = Static<typeof RunsPage>
 
 /** Path of /v1/threads/{thread_id}/runs/{run_id} and its actions. */
-export const RunPath = Type.Object({ thread_id: ObjectId, run_id: ObjectId })
+export const RunPath = Type.Object({ thread_id: ThreadId, run_id: RunId })
 export type RunPath = Static<typeof RunPath>

@@ -1,12 +1,10 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { ObjectIdOf, type ObjectIdPrefix } from './ids.js'
 
 /** Wire `X | null`: a required key whose value may be `null`. */
 export function Nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()])
 }
-
-/** An object id in a path or cursor: unknown or foreign ids are a 404 from the store, not a 400. */
-export const ObjectId = Type.String({ minLength: 1, maxLength: 256, description: 'An object identifier.' })
 
 /** Up to 16 string pairs attached to an object (keys at most 64 characters, values at most 512). */
 export const Metadata = Type.Record(Type.String(), Type.String({ maxLength: 512 }), {
@@ -22,30 +20,33 @@ export const ListOrder = Type.Union([Type.Literal('asc'), Type.Literal('desc')],
 })
 export type ListOrder = Static<typeof ListOrder>
 
-const listQueryProperties = {
-  limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Number of objects to return, 1 to 100.' }),
-  ),
-  order: Type.Optional(
-    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
-      default: 'desc',
-      description: 'Sort order by `created_at`.',
-    }),
-  ),
-  after: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 256, description: 'Object id after which the page starts.' }),
-  ),
-  before: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 256, description: 'Object id before which the page ends.' }),
-  ),
+function pageProperties<Cursor extends TSchema>(after: Cursor, before: Cursor) {
+  return {
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Number of objects to return, 1 to 100.' }),
+    ),
+    order: Type.Optional(
+      Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+        default: 'desc',
+        description: 'Sort order by `created_at`.',
+      }),
+    ),
+    after: Type.Optional(after),
+    before: Type.Optional(before),
+  }
 }
 
-/** Cursor pagination query shared by every list endpoint. */
-export const ListQuery = Type.Object(listQueryProperties)
+/** Cursor pagination query as the store takes it (cursors already checked as ids of the listed kind). */
+export const ListQuery = Type.Object(pageProperties(Type.String({ minLength: 1 }), Type.String({ minLength: 1 })))
 export type ListQuery = Static<typeof ListQuery>
 
-/** The properties of ListQuery, for list queries that add their own fields. */
-export const LIST_QUERY_PROPERTIES = listQueryProperties
+/** The pagination query properties of a list of objects whose ids have this prefix; its cursors are such ids. */
+export function listQueryProperties(prefix: ObjectIdPrefix) {
+  return pageProperties(
+    ObjectIdOf(prefix, 'Object id after which the page starts.'),
+    ObjectIdOf(prefix, 'Object id before which the page ends.'),
+  )
+}
 
 /** A cursor page: `{object:'list', data, first_id, last_id, has_more}`. */
 export function ListResponse<T extends TSchema>(item: T) {

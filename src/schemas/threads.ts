@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { ToolResources, ToolResourcesCreate } from './assistants.js'
 import { MessageCreateParams } from './messages.js'
-import { DeletedObject, Metadata, Nullable, ObjectId, UnixTime } from './shared.js'
+import { ThreadId } from './ids.js'
+import { DeletedObject, Metadata, Nullable, UnixTime } from './shared.js'
 
 /** A thread of messages. */
 export const Thread = Type.Object({
@@ -39,5 +40,5 @@ export const ThreadDeleted = DeletedObject('thread.deleted')
 export type ThreadDeleted = Static<typeof ThreadDeleted>
 
 /** Path of /v1/threads/{thread_id} and everything under it that takes only the thread. */
-export const ThreadPath = Type.Object({ thread_id: ObjectId })
+export const ThreadPath = Type.Object({ thread_id: ThreadId })
 export type ThreadPath = Static<typeof ThreadPath>

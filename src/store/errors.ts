@@ -3,6 +3,7 @@ export type StoreErrorCode =
   | 'not_found' // no such object (or not under the given thread/run): 404
   | 'conflict' // the object's state forbids the change, e.g. a second active run on a thread: 400/409
   | 'invalid_cursor' // `after`/`before` names no object in the listed scope: 400 with `param`
+  | 'invalid_input' // the database refused a value of the request (a data exception, SQLSTATE class 22): 400
   | 'locked' // another live process holds the data directory
   | 'closed' // the store was closed
 

@@ -62,4 +62,59 @@ CREATE INDEX run_steps_order ON run_steps (run_id, created_at, seq);
 CREATE INDEX run_steps_thread ON run_steps (thread_id);
 `,
   },
+  {
+    id: '002-files',
+    sql: `
+CREATE TABLE files (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  purpose text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  body json NOT NULL
+);
+CREATE INDEX files_order ON files (created_at, seq);
+CREATE INDEX files_expiry ON files (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE uploads (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  status text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  body json NOT NULL
+);
+
+CREATE TABLE upload_parts (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  upload_id text NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+  bytes bigint NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX upload_parts_by_upload ON upload_parts (upload_id);
+`,
+  },
+  {
+    id: '003-batches',
+    sql: `
+CREATE TABLE batches (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  status text NOT NULL,
+  created_at bigint NOT NULL,
+  body json NOT NULL
+);
+CREATE INDEX batches_order ON batches (created_at, seq);
+CREATE INDEX batches_by_status ON batches (status);
+
+CREATE TABLE batch_results (
+  batch_id text NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+  line integer NOT NULL,
+  ok boolean NOT NULL,
+  output text NOT NULL,
+  PRIMARY KEY (batch_id, line)
+);
+`,
+  },
 ]

@@ -18,6 +18,9 @@ import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
 import type { Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams } from '../schemas/threads.js'
+import type { Batch, BatchStatus } from '../schemas/batches.js'
+import type { FileObject } from '../schemas/files.js'
+import type { Upload, UploadPart } from '../schemas/uploads.js'
 
 /** Run statuses that hold the thread: at most one run per thread is in one of them. */
 export const ACTIVE_RUN_STATUSES = [
@@ -144,6 +147,55 @@ export interface RunStepStore {
   update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep>
 }
 
+/** File records (the bytes are in FileBlobs, committed before the record is written). */
+export interface FileStore {
+  /** Records a file whose bytes are already in place; the caller minted its id. */
+  create(file: FileObject): Promise<FileObject>
+  get(id: string): Promise<FileObject | null>
+  list(query?: ListQuery & { purpose?: string | undefined }): Promise<ListPage<FileObject>>
+  /** False when there was no such file. */
+  delete(id: string): Promise<boolean>
+  /** Deletes the records past their `expires_at` and returns their ids (their bytes are the caller's to remove). */
+  deleteExpired(now: number): Promise<string[]>
+  /** Every recorded file id (startup: bytes without a record are removed). */
+  ids(): Promise<Set<string>>
+}
+
+/** Uploads and the sizes of their parts (the part bytes are in FileBlobs). */
+export interface UploadStore {
+  create(upload: Upload): Promise<Upload>
+  get(id: string): Promise<Upload | null>
+  /** Records a part whose bytes are in place; `not_found`, or `conflict` unless the upload is pending. */
+  addPart(part: UploadPart, bytes: number): Promise<void>
+  /** The upload's parts: id to size in bytes. */
+  parts(uploadId: string): Promise<Map<string, number>>
+  /** Moves a pending upload to completed or cancelled (forgetting its parts); `conflict` if not pending. */
+  finish(id: string, patch: Pick<Upload, 'status' | 'file'>): Promise<Upload>
+}
+
+/** Batch fields a caller may change. */
+export type BatchPatch = Partial<Omit<Batch, 'id' | 'object' | 'created_at' | 'endpoint' | 'input_file_id'>>
+
+/** One finished request of a batch: its 1-based input line, whether it succeeded, and its output-file line. */
+export type BatchResult = { line: number; ok: boolean; output: string }
+
+/** Batches and their finished requests (each durable before it is counted). */
+export interface BatchStore {
+  create(batch: Batch): Promise<Batch>
+  get(id: string): Promise<Batch | null>
+  list(query?: ListQuery): Promise<ListPage<Batch>>
+  /** Shallow-merges the patch; `not_found`, or `conflict` when `ifStatus` is given and does not hold. */
+  update(id: string, patch: BatchPatch, options?: { ifStatus?: readonly BatchStatus[] }): Promise<Batch>
+  /** Batches in any of these statuses, oldest first (restart recovery). */
+  listByStatus(statuses: readonly BatchStatus[]): Promise<Batch[]>
+  /** Records a finished request and recounts `request_counts` in one transaction; a line already recorded is kept. */
+  recordResult(id: string, result: BatchResult): Promise<Batch>
+  /** The input lines already finished. */
+  doneLines(id: string): Promise<Set<number>>
+  /** Finished requests in line order, `ok` or not, after `afterLine`, at most `limit`. */
+  results(id: string, ok: boolean, afterLine: number, limit: number): Promise<BatchResult[]>
+}
+
 /** The durable store of Assistants objects; everything goes in and out in its exact wire shape. */
 export interface Store {
   readonly assistants: AssistantStore
@@ -151,6 +203,9 @@ export interface Store {
   readonly messages: MessageStore
   readonly runs: RunStore
   readonly steps: RunStepStore
+  readonly files: FileStore
+  readonly uploads: UploadStore
+  readonly batches: BatchStore
   /**
    * Runs fn with a store bound to one transaction: all of its changes commit together or not at all.
    * Use only `tx` inside fn (the outer store waits for the transaction to end). Nested calls join it.

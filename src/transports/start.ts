@@ -2,6 +2,7 @@ import type { HttpApp } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
 import type { ListeningServer } from './listening-server.js'
 import { startNodeServer } from './node.js'
+import { serveRuntime, startRuntimeServer } from './runtime-serve.js'
 import { loadUws, startUwsServer } from './uws.js'
 
 /** Which HTTP library serves: uWebSockets.js, node:http, or uWS when it loads and node:http otherwise. */
@@ -15,7 +16,8 @@ export type HttpServer = {
   /** `http://host:port`, with the port actually bound. */
   readonly url: string
   readonly port: number
-  readonly transport: 'uws' | 'node'
+  /** Deno and Bun serve through their own servers (Deno.serve, Bun.serve) unless a transport is forced. */
+  readonly transport: 'uws' | 'node' | 'deno' | 'bun'
   /** Requests in flight. */
   readonly active: number
   /**
@@ -39,8 +41,12 @@ async function waitIdle(server: ListeningServer, graceMs: number): Promise<void>
 export async function startHttpServer(app: HttpApp, options: StartOptions): Promise<HttpServer> {
   const { host, port, logger } = options
   let listening: ListeningServer
-  let transport: 'uws' | 'node'
-  if (options.transport === 'node') {
+  let transport: HttpServer['transport']
+  const runtime = serveRuntime()
+  if (runtime !== null && options.transport === 'auto') {
+    listening = await startRuntimeServer(app, runtime, { host, port })
+    transport = runtime
+  } else if (options.transport === 'node') {
     listening = await startNodeServer(app, { host, port, logger })
     transport = 'node'
   } else {

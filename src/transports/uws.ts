@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module'
+import { BodyStream, clientGone } from '../http/body-stream.js'
 import { PayloadTooLargeError } from '../http/errors.js'
 import type { HttpApp, HttpBodyResponse, HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
 import type { ByteSink } from '../http/pump.js'
+import { LazySignal, type IncomingRequest } from '../http/request.js'
 import type { ListeningServer } from './listening-server.js'
 
 // The subset of uWebSockets.js (docs/index.d.ts) this file uses, typed here so that it also compiles where
@@ -17,6 +19,8 @@ type UwsResponse = {
   onWritable(handler: (offset: number) => boolean): UwsResponse
   onAborted(handler: () => void): UwsResponse
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): UwsResponse
+  pause(): void
+  resume(): void
 }
 type UwsRequest = {
   getUrl(): string
@@ -84,20 +88,57 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 }
 
+// Status lines made once, not per reply
+const STATUS_LINES = new Map(Object.entries(STATUS_TEXT).map(([code, text]) => [Number(code), `${code} ${text}`]))
+
 function writeHead(res: UwsResponse, status: number, headers: Record<string, string>): void {
-  res.writeStatus(`${status} ${STATUS_TEXT[status] ?? 'Status'}`)
-  for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value)
+  res.writeStatus(STATUS_LINES.get(status) ?? `${status} Status`)
+  for (const name in headers) res.writeHeader(name, headers[name] as string)
 }
 
-type Exchange = {
-  res: UwsResponse
-  aborted: boolean
-  finished: boolean
-  wake: (() => void) | null
-  controller: AbortController
+/**
+ * One request and its response: the copied request the app reads (with its abort signal made only when read) and
+ * the transport's own state. `aborted` turns true in onAborted; after that, or after `end()`, `res` is not touched.
+ */
+class Exchange extends LazySignal implements IncomingRequest {
+  readonly res: UwsResponse
+  readonly method: string
+  readonly url: string
+  readonly headers: Record<string, string>
+  body: Uint8Array | null = null
+  stream: BodyStream | undefined = undefined
+  finished = false
+  wake: (() => void) | null = null
+  readonly #open: Set<Exchange>
+
+  constructor(res: UwsResponse, req: UwsRequest, open: Set<Exchange>) {
+    super()
+    this.res = res
+    // HttpRequest is stack-allocated and dies at the first await: copy everything now
+    this.method = (req.getCaseSensitiveMethod?.() ?? req.getMethod()).toUpperCase()
+    const query = req.getQuery()
+    this.url = query ? `${req.getUrl()}?${query}` : req.getUrl()
+    this.headers = copyHeaders(req)
+    this.#open = open
+    open.add(this)
+  }
+
+  /** The reply is complete (or refused): the server no longer counts it as open. */
+  finish(): void {
+    this.finished = true
+    this.#open.delete(this)
+  }
+
+  /** The client went away. */
+  gone(): void {
+    this.#open.delete(this)
+    this.abort()
+    this.stream?.fail(clientGone()) // no-op once the body ended
+    this.wake?.()
+  }
 }
 
-function uwsSink(x: Exchange, finish: () => void): ByteSink {
+function uwsSink(x: Exchange): ByteSink {
   return {
     get aborted() {
       return x.aborted
@@ -124,7 +165,7 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
       }),
     end() {
       if (!x.aborted) x.res.cork(() => x.res.end())
-      finish()
+      x.finish()
     },
     destroy() {
       if (!x.aborted) x.res.close() // runs onAborted
@@ -132,14 +173,17 @@ function uwsSink(x: Exchange, finish: () => void): ByteSink {
   }
 }
 
-async function send(x: Exchange, response: HttpResponse, finish: () => void): Promise<void> {
+async function send(x: Exchange, response: HttpResponse): Promise<void> {
   if ('body' in response) {
+    // one cork: status, headers and body leave in one write; a streamed body the handler did not read to its end
+    // closes the connection
+    const close = x.stream !== undefined && !x.stream.complete
     if (!x.aborted)
       x.res.cork(() => {
         writeHead(x.res, response.status, response.headers)
-        x.res.end(response.body)
+        x.res.end(response.body, close)
       })
-    return finish()
+    return x.finish()
   }
   // An empty write sends status and headers now: the first event may be a while
   if (!x.aborted)
@@ -147,7 +191,33 @@ async function send(x: Exchange, response: HttpResponse, finish: () => void): Pr
       writeHead(x.res, response.status, response.headers)
       x.res.write('')
     })
-  await response.pipe(uwsSink(x, finish)) // an aborted sink makes pipe() just close and log the stream
+  await response.pipe(uwsSink(x)) // an aborted sink makes pipe() just close and log the stream
+}
+
+/** Hands the body to the app as it arrives, pausing the socket while the handler's buffer is full. */
+function streamBody(x: Exchange, serve: () => void): void {
+  const stream = new BodyStream()
+  x.stream = stream
+  stream.onDrain = () => {
+    if (!x.aborted && !x.finished) x.res.resume()
+  }
+  if (x.headers['content-length'] === undefined && x.headers['transfer-encoding'] === undefined) stream.end()
+  else
+    x.res.onData((chunk, isLast) => {
+      if (x.aborted) return
+      if (!stream.push(new Uint8Array(chunk.slice(0)))) x.res.pause() // uWS neuters the buffer: copy it
+      if (isLast) stream.end()
+    })
+  serve()
+}
+
+function copyHeaders(req: UwsRequest): Record<string, string> {
+  const headers: Record<string, string> = {}
+  req.forEach((name, value) => {
+    const seen = headers[name]
+    headers[name] = seen === undefined ? value : `${seen}, ${value}`
+  })
+  return headers
 }
 
 /** Serves an HttpApp with uWebSockets.js, following its examples: copy the request at once, onAborted first, cork every write. */
@@ -157,55 +227,41 @@ export function startUwsServer(
   options: { host: string; port: number; logger: Logger },
 ): Promise<ListeningServer> {
   const open = new Set<Exchange>()
+  const serve = async (x: Exchange) => {
+    try {
+      await send(x, await app.handle(x))
+    } catch (error) {
+      options.logger.error('uWS transport failed', { error })
+      if (!x.aborted && !x.finished) x.res.close()
+    }
+  }
+  const tooLarge = (x: Exchange) => {
+    const reply: HttpBodyResponse = app.reject(x, new PayloadTooLargeError(app.maxBodyBytes))
+    x.res.cork(() => {
+      writeHead(x.res, reply.status, reply.headers)
+      x.res.end(reply.body, true)
+    })
+    x.finish()
+  }
   const server = uws.App().any('/*', (res, req) => {
-    const x: Exchange = { res, aborted: false, finished: false, wake: null, controller: new AbortController() }
-    open.add(x)
-    const finish = () => {
-      x.finished = true
-      open.delete(x)
-    }
-    res.onAborted(() => {
-      x.aborted = true
-      open.delete(x)
-      x.controller.abort()
-      x.wake?.()
-    })
-    // HttpRequest is stack-allocated and dies at the first await: copy everything now
-    const method = (req.getCaseSensitiveMethod?.() ?? req.getMethod()).toUpperCase()
-    const query = req.getQuery()
-    const url = query ? `${req.getUrl()}?${query}` : req.getUrl()
-    const headers: Record<string, string> = {}
-    req.forEach((name, value) => {
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
-    })
-    const head = { method, url, headers }
-    const tooLarge = () => {
-      const reply: HttpBodyResponse = app.reject(head, new PayloadTooLargeError(app.maxBodyBytes))
-      x.res.cork(() => {
-        writeHead(x.res, reply.status, reply.headers)
-        x.res.end(reply.body, true)
-      })
-      finish()
-    }
-    const dispatch = (body: Uint8Array | null) => {
-      app
-        .handle({ ...head, body, signal: x.controller.signal })
-        .then((response) => send(x, response, finish))
-        .catch((error: unknown) => {
-          options.logger.error('uWS transport failed', { error })
-          if (!x.aborted && !x.finished) x.res.close()
-        })
-    }
-    if (Number(headers['content-length'] ?? '0') > app.maxBodyBytes) return tooLarge()
-    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return dispatch(null)
+    const x = new Exchange(res, req, open)
+    res.onAborted(() => x.gone())
+    const { headers } = x
+    const length = headers['content-length']
+    if (app.streamsBody(x)) return streamBody(x, () => void serve(x))
+    if (length !== undefined && Number(length) > app.maxBodyBytes) return tooLarge(x)
+    if (length === undefined && headers['transfer-encoding'] === undefined) return void serve(x) // serve() never rejects
     const chunks: Uint8Array[] = []
     let size = 0
     res.onData((chunk, isLast) => {
       if (x.finished || x.aborted) return
       size += chunk.byteLength
-      if (size > app.maxBodyBytes) return tooLarge()
+      if (size > app.maxBodyBytes) return tooLarge(x)
       chunks.push(new Uint8Array(chunk.slice(0))) // uWS neuters the buffer when this callback returns
-      if (isLast) dispatch(concat(chunks, size))
+      if (isLast) {
+        x.body = concat(chunks, size)
+        void serve(x)
+      }
     })
   })
   return new Promise((resolve, reject) => {

@@ -77,7 +77,7 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
   t.test('the bundle prints the help text with --help', async (t) => {
     const run = await runBundle(dir, ['--help'])
     t.equal(run.code, 0)
-    t.match(run.stdout, /^Usage: oxillama-server --model <path\|url> \[options\]$/m)
+    t.match(run.stdout, /^Usage: oxillama-server \[start\] --model <path\|url> \[options\]$/m)
     for (const flag of [
       '--model',
       '--hf-repo',

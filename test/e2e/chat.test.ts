@@ -44,7 +44,7 @@ function checkCall(
 ): Record<string, unknown> {
   t.ok(call, 'a tool call')
   if (!call) return {}
-  t.match(call.id, /^call_\w+/)
+  t.match(call.id, /^call_[\w-]+$/) // base64url
   t.equal(call.type, 'function')
   t.equal(call.function.name, name)
   const args = JSON.parse(call.function.arguments) as Record<string, unknown>
@@ -333,6 +333,44 @@ for (const transport of TRANSPORTS) {
       t.equal(res.choices[0]?.finish_reason, 'tool_calls')
       t.equal(res.choices[0]?.message.tool_calls?.length, 1)
       checkCall(t, res.choices[0]?.message.tool_calls?.[0] as Call | undefined, 'get_time', 'zone', ['UTC', 'CET'])
+    })
+
+    t.test('a named forced tool call generates only its arguments, as compact JSON', async (t) => {
+      const res = await c.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'What time is it?' }],
+        max_tokens: 300,
+        temperature: 0,
+        tools: [WEATHER, TIME],
+        tool_choice: { type: 'function', function: { name: 'get_time' } },
+      })
+      const call = res.choices[0]?.message.tool_calls?.[0] as Call | undefined
+      const args = call?.function.arguments ?? ''
+      t.equal(args, JSON.stringify(JSON.parse(args)), `no whitespace: ${args}`)
+      const tokenized = await postJson(`${s.url}/tokenize`, { content: args })
+      const { tokens } = (await tokenized.json()) as { tokens: number[] }
+      const spent = res.usage?.completion_tokens ?? Infinity
+      t.ok(spent <= tokens.length + 4, `${spent} completion tokens for arguments of ${tokens.length} tokens`)
+    })
+
+    t.test('tool_choice required with several tools and parallel calls makes well-formed calls', async (t) => {
+      const res = await c.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Weather in Rome and the time?' }],
+        max_tokens: 1000, // room for the most calls allowed (8)
+        temperature: 0,
+        tools: [WEATHER, TIME],
+        tool_choice: 'required',
+        parallel_tool_calls: true,
+      })
+      t.equal(res.choices[0]?.finish_reason, 'tool_calls')
+      const calls = (res.choices[0]?.message.tool_calls ?? []) as Call[]
+      t.ok(calls.length >= 1 && calls.length <= 8, `${calls.length} calls`)
+      t.equal(new Set(calls.map((call) => call.id)).size, calls.length, 'each call has its own id')
+      for (const call of calls) {
+        if (call.function.name === 'get_weather') checkCall(t, call, 'get_weather', 'city', ['Paris', 'Rome'])
+        else checkCall(t, call, 'get_time', 'zone', ['UTC', 'CET'])
+      }
     })
 
     t.test("a streamed tool call accumulates in the SDK's ChatCompletionStream", async (t) => {

@@ -1,7 +1,7 @@
 // Runs one engine in a child process (any runtime) and prints one JSON line: used to test both engine builds and
 // that shutdown leaves nothing running (the process must exit by itself after close()).
 import { chatCompletion } from '../../src/engine/generation/chat.js'
-import { collectChat, collectCompletion } from '../../src/engine/generation/collect.js'
+import { collectGeneration } from '../../src/engine/generation/collect.js'
 import { textCompletion } from '../../src/engine/generation/completion.js'
 import { Engine } from '../../src/engine/engine.js'
 import { memoryLogger } from './engine.js'
@@ -19,19 +19,15 @@ const engine = await Engine.start({
   chatTemplate: 'chatml',
   logger: memoryLogger(),
 })
-const completion = await collectCompletion(
-  textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }, { model: 'm' }),
+const completion = await collectGeneration(
+  textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }, {}),
 )
-const chat = await collectChat(
-  chatCompletion(
-    engine,
-    { messages: [{ role: 'user', content: 'Hello' }], max_tokens: 12, temperature: 0 },
-    { model: 'm' },
-  ),
+const chat = await collectGeneration(
+  chatCompletion(engine, { messages: [{ role: 'user', content: 'Hello' }], max_tokens: 12, temperature: 0 }, {}),
 )
 // leave a stream running into close(): shutdown must still end everything
-const running = collectCompletion(
-  textCompletion(engine, { prompt: 'Once', max_tokens: 2000, ignore_eos: true }, { model: 'm' }),
+const running = collectGeneration(
+  textCompletion(engine, { prompt: 'Once', max_tokens: 2000, ignore_eos: true }, {}),
 ).catch((e: Error) => e.message)
 await new Promise((r) => setTimeout(r, 200))
 await engine.close()
@@ -40,7 +36,7 @@ console.log(
     build: engine.build,
     node: process.version,
     completion: completion.choices[0]?.text,
-    chat: chat.choices[0]?.message.content,
+    chat: chat.choices[0]?.text,
     interrupted: await running,
   }),
 )

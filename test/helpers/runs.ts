@@ -15,10 +15,7 @@ export async function startRunStack(
   const dir = dataDir ?? (await freshDataDir('oxillama-runs-'))
   const store = await openPgliteStore(dir)
   const events = new RunEvents()
-  const queue = new RunQueue(
-    { store, engine, events, logger: memoryLogger(), toolOutputTimeoutS },
-    engine.config.parallel,
-  )
+  const queue = new RunQueue({ store, engine, events, logger: memoryLogger(), toolOutputTimeoutS })
   return {
     store,
     queue,

@@ -39,6 +39,7 @@ t.test('parseConfig() with no arguments gives the documented defaults and no mod
     apiKeys: [],
     transport: 'auto',
     maxBody: 10 * 1024 * 1024,
+    maxFileSize: 512 * 1024 * 1024,
     corsOrigins: [],
     dataDir: './data',
     cacheDir: 'data/models',
@@ -76,6 +77,7 @@ t.test('parseConfig() reads every flag in both --flag value and --flag=value for
     'api-key': ['k1', 'apiKeys', ['k1']],
     transport: ['node', 'transport', 'node'],
     'max-body': ['2048', 'maxBody', 2048],
+    'max-file-size': ['1mb', 'maxFileSize', 1024 * 1024],
     'cors-origin': ['https://a.example', 'corsOrigins', ['https://a.example']],
     'data-dir': ['/tmp/d', 'dataDir', '/tmp/d'],
     'cache-dir': ['/tmp/c', 'cacheDir', '/tmp/c'],
@@ -313,7 +315,8 @@ t.test('HELP_TEXT lists every flag with its short forms and mentions the environ
     t.match(HELP_TEXT, `--${flag.name}`, flag.name)
     for (const short of flag.short ?? []) t.match(HELP_TEXT, new RegExp(`-${short}, `), `-${short}`)
   }
-  t.match(HELP_TEXT, /^Usage: oxillama-server --model <path\|url> \[options\]$/m)
+  t.match(HELP_TEXT, /^Usage: oxillama-server \[start\] --model <path\|url> \[options\]$/m)
+  t.match(HELP_TEXT, /^ {7}oxillama-server pull <url> \| --hf-repo /m)
   t.match(HELP_TEXT, /OXILLAMA_CTX_SIZE=8192/)
   t.match(HELP_TEXT, /HF_TOKEN/)
   t.match(HELP_TEXT, /default: <data-dir>\/models/)

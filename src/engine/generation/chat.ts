@@ -1,73 +1,50 @@
-import { randomBytes } from 'node:crypto'
 import type { Engine } from '../engine.js'
 import { EngineError } from '../errors.js'
+import { forcedCall, type ForcedCall } from './forced-call.js'
 import { mergeAsync } from './merge.js'
-import { choiceCount, formatBody, samplingBody } from './params.js'
-import { readPieces, sumUsage, type Piece } from './raw-chunks.js'
-import { flattenToolTurns, parseToolCalls, ToolCallStreamer, toolCallSchema, toolsPrompt } from './tool-calls.js'
+import { choiceCount, formatBody, samplingBody, topLogprobsCount } from './params.js'
+import { readPieces, sumUsage } from './raw-chunks.js'
+import type { ToolCallPiece } from './tool-call-accumulator.js'
+import { flattenToolTurns, parseToolCalls, toolsPrompt } from './tool-calls.js'
 import type {
   CallOptions,
-  ChatChunk,
   ChatMessage,
   ChatRequest,
   FinishReason,
+  GenerationEvent,
   Timings,
-  ToolCallDelta,
+  TokenLogprob,
   Usage,
 } from '../types.js'
 
 type ToolMode = 'none' | 'forced' | 'native' | 'prompted'
-type ChoiceEvent = {
-  index: number
-  piece?: Piece
-  delta?: ChatChunk['choices'][number]['delta']
-  end?: { finish: FinishReason; usage?: Usage | undefined; timings?: Timings | undefined }
-}
-
-/** Options for a chat call: the model name to report and an abort signal. */
-export interface ChatOptions extends CallOptions {
-  model: string
-}
+type End = { usage?: Usage | undefined; timings?: Timings | undefined }
 
 /**
- * Runs a chat completion and streams OpenAI-shaped chunks: per choice a role chunk, content or tool-call deltas and
- * a finish chunk; then one last chunk with `choices: []`, usage and timings.
+ * Runs a chat completion and streams its events: per choice its text or tool-call pieces and a finish, then one usage
+ * event summed over the choices.
  */
 export async function* chatCompletion(
   engine: Engine,
   request: ChatRequest,
-  options: ChatOptions,
-): AsyncGenerator<ChatChunk> {
+  options: CallOptions = {},
+): AsyncGenerator<GenerationEvent> {
   const n = choiceCount(request.n)
   const mode = toolMode(engine, request)
-  const body = chatBody(engine, request, mode)
-  const base = {
-    id: `chatcmpl-${randomBytes(12).toString('base64url')}`,
-    object: 'chat.completion.chunk' as const,
-    created: Math.floor(Date.now() / 1000),
-    model: options.model,
-    system_fingerprint: `fp_oxillama_${engine.build}`,
-  }
-  const ends: { usage?: Usage | undefined; timings?: Timings | undefined }[] = []
+  const forced = mode === 'forced' ? forcedCall(request) : null
+  const body = chatBody(engine, request, mode, forced)
+  const ends: End[] = []
   const choices = Array.from({ length: n }, (_, index) =>
     choiceEvents(
       engine,
       index,
       { ...body, ...samplingBody(request, engine.model.nVocab, index) },
-      mode,
-      request,
-      options.signal,
+      { mode, forced, request, ends },
+      options,
     ),
   )
-  for await (const event of mergeAsync(choices)) {
-    if (event.end) ends[event.index] = event.end
-    const logprobs = request.logprobs ? { content: event.piece?.logprobs ?? [], refusal: null } : null
-    yield {
-      ...base,
-      choices: [{ index: event.index, delta: event.delta ?? {}, logprobs, finish_reason: event.end?.finish ?? null }],
-    }
-  }
-  yield { ...base, choices: [], ...sumUsage(ends) }
+  yield* mergeAsync(choices)
+  yield { type: 'usage', ...sumUsage(ends) }
 }
 
 function toolMode(engine: Engine, request: ChatRequest): ToolMode {
@@ -96,7 +73,12 @@ function templateHasTools(engine: Engine): boolean {
   return template.includes('{%') && /\btools\b/.test(template)
 }
 
-function chatBody(engine: Engine, request: ChatRequest, mode: ToolMode): Record<string, unknown> {
+function chatBody(
+  engine: Engine,
+  request: ChatRequest,
+  mode: ToolMode,
+  forced: ForcedCall | null,
+): Record<string, unknown> {
   if (!Array.isArray(request.messages) || request.messages.length === 0)
     throw new EngineError('invalid_request', "'messages' must be a non-empty array", 'messages')
   const tools = request.tools ?? []
@@ -105,7 +87,7 @@ function chatBody(engine: Engine, request: ChatRequest, mode: ToolMode): Record<
   const body: Record<string, unknown> = {
     stream: true,
     stream_options: { include_usage: true },
-    ...(request.logprobs ? { logprobs: true, top_logprobs: request.top_logprobs ?? 0 } : {}),
+    ...(request.logprobs ? { logprobs: true, top_logprobs: topLogprobsCount(request.top_logprobs) } : {}),
   }
   if (mode === 'native')
     return {
@@ -118,13 +100,13 @@ function chatBody(engine: Engine, request: ChatRequest, mode: ToolMode): Record<
     }
   if (mode === 'none')
     return { ...body, messages, ...formatBody(request.response_format, request.grammar !== undefined) }
-  const choice = request.tool_choice ?? 'auto'
-  const forced = typeof choice === 'object' ? choice.function.name : null
-  messages = withSystem(messages, toolsPrompt(tools, forced))
+  messages = withSystem(messages, toolsPrompt(tools, forced?.name ?? null))
   // a response_format wins over prompted tool calls: the grammar leaves no room for a call in another shape
-  if (mode === 'prompted')
+  if (mode === 'prompted' || !forced)
     return { ...body, messages, ...formatBody(request.response_format, request.grammar !== undefined) }
-  return { ...body, messages, json_schema: toolCallSchema(tools, choice, request.parallel_tool_calls === true) }
+  if (request.grammar !== undefined)
+    throw new EngineError('invalid_request', "'grammar' cannot be used with a forced tool call", 'grammar')
+  return { ...body, messages, ...forced.body }
 }
 
 function withSystem(messages: ChatMessage[], text: string): ChatMessage[] {
@@ -133,58 +115,73 @@ function withSystem(messages: ChatMessage[], text: string): ChatMessage[] {
   return [{ role: 'system', content: text }, ...messages]
 }
 
+interface ChoiceContext {
+  mode: ToolMode
+  forced: ForcedCall | null
+  request: ChatRequest
+  /** Where each choice leaves its usage and timings for the summed usage event. */
+  ends: End[]
+}
+
 async function* choiceEvents(
   engine: Engine,
   index: number,
   body: Record<string, unknown>,
-  mode: ToolMode,
-  request: ChatRequest,
-  signal?: AbortSignal,
-): AsyncGenerator<ChoiceEvent> {
-  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, signal))
-  yield { index, delta: { role: 'assistant', content: '' } }
-  const streamer = mode === 'forced' ? new ToolCallStreamer() : null
+  { mode, forced, request, ends }: ChoiceContext,
+  options: CallOptions,
+): AsyncGenerator<GenerationEvent> {
+  const pieces = readPieces(engine.run('completion', { is_chat: true, data_json: JSON.stringify(body) }, options))
+  const streamer = forced?.streamer() ?? null
   let held: string | null = null // prompted mode: an answer that starts like JSON may be a tool call
   let finish: FinishReason | undefined
-  let usage: Usage | undefined
-  let timings: Timings | undefined
+  const end: End = {}
   let tokens = 0
   for await (const piece of pieces) {
     finish = piece.finish ?? finish
-    usage = piece.usage ?? usage
-    timings = piece.timings ?? timings
+    end.usage = piece.usage ?? end.usage
+    end.timings = piece.timings ?? end.timings
     if (piece.text) tokens++
     if (streamer) {
       const calls = streamer.push(piece.text)
-      if (calls.length || piece.logprobs.length)
-        yield { index, piece, delta: calls.length ? { tool_calls: calls } : {} }
+      if (calls.length) yield* toolCallEvents(index, calls, piece.logprobs)
+      else if (piece.logprobs.length) yield { type: 'logprobs', choice: index, logprobs: piece.logprobs }
       continue
     }
     if (mode === 'prompted' && (held !== null || (piece.text.trim() && /^\s*[[{]/.test(piece.text)))) {
       held = (held ?? '') + piece.text
       continue
     }
-    if (piece.text || piece.toolCalls || piece.logprobs.length) {
-      const delta: ChoiceEvent['delta'] = piece.toolCalls ? { tool_calls: piece.toolCalls } : { content: piece.text }
-      yield { index, piece, delta }
-    }
+    if (piece.toolCalls) yield* toolCallEvents(index, piece.toolCalls, piece.logprobs)
+    else if (piece.text || piece.logprobs.length)
+      yield { type: 'text', choice: index, text: piece.text, ...logprobsOf(piece.logprobs) }
   }
+  ends[index] = end
   finish ??= request.max_tokens != null && tokens >= request.max_tokens ? 'length' : 'stop'
   if (held !== null) {
     const calls = parseToolCalls(held, request.tools ?? [])
     if (calls) {
-      const deltas: ToolCallDelta[] = calls.map((c, i) => ({
+      const whole = calls.map((c, i) => ({
         index: i,
         id: c.id,
-        type: 'function',
-        function: { name: c.function.name, arguments: c.function.arguments },
+        name: c.function.name,
+        arguments: c.function.arguments,
       }))
-      yield { index, delta: { tool_calls: deltas } }
+      yield* toolCallEvents(index, whole, [])
       if (finish === 'stop') finish = 'tool_calls'
     } else {
-      yield { index, delta: { content: held } }
+      yield { type: 'text', choice: index, text: held }
     }
   }
-  if (streamer && streamer.calls.length > 0 && finish === 'stop') finish = 'tool_calls'
-  yield { index, end: { finish, usage, timings } }
+  if (streamer && streamer.count > 0 && finish === 'stop') finish = 'tool_calls'
+  yield { type: 'finish', choice: index, reason: finish }
+}
+
+// a token's logprobs go with the first piece it produced
+function* toolCallEvents(choice: number, calls: ToolCallPiece[], logprobs: TokenLogprob[]): Generator<GenerationEvent> {
+  for (const [i, call] of calls.entries())
+    yield { type: 'tool_call', choice, ...call, ...(i === 0 ? logprobsOf(logprobs) : {}) }
+}
+
+function logprobsOf(logprobs: TokenLogprob[]): { logprobs?: TokenLogprob[] } {
+  return logprobs.length ? { logprobs } : {}
 }

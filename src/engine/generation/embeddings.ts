@@ -28,19 +28,19 @@ export async function embed(engine: Engine, inputs: string[], options: CallOptio
         `input[${i}]`,
       )
   })
-  const results = await Promise.all(inputs.map((text) => embedOne(engine, text, options.signal)))
+  const results = await Promise.all(inputs.map((text) => embedOne(engine, text, options)))
   return { embeddings: results.map((r) => r.embedding), promptTokens: results.reduce((sum, r) => sum + r.tokens, 0) }
 }
 
 async function embedOne(
   engine: Engine,
   text: string,
-  signal?: AbortSignal,
+  options: CallOptions,
 ): Promise<{ embedding: number[]; tokens: number }> {
   for await (const raw of engine.run(
     'embedding',
     { data_json: JSON.stringify({ input: text, embd_normalize: 2 }) },
-    signal,
+    options,
   )) {
     const data = raw.data as { embedding: number[] }[] | undefined
     const embedding = data?.[0]?.embedding

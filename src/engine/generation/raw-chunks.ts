@@ -1,18 +1,26 @@
 import { LOST_RESULT, type RawResult } from '../host/poll.js'
-import type { FinishReason, Timings, TokenLogprob, ToolCallDelta, Usage } from '../types.js'
+import type { ToolCallPiece } from './tool-call-accumulator.js'
+import type { FinishReason, Timings, TokenLogprob, Usage } from '../types.js'
 
 /** One step of a choice's output, read from llama.cpp's streamed chunks. */
 export interface Piece {
   text: string
-  toolCalls?: ToolCallDelta[]
+  toolCalls?: ToolCallPiece[]
   logprobs: TokenLogprob[]
   finish?: FinishReason
   usage?: Usage
   timings?: Timings
 }
 
+// llama.cpp's tool-call delta (native tool calls of templates with tool syntax), OpenAI-shaped
+interface RawToolCallDelta {
+  index: number
+  id?: string
+  function?: { name?: string; arguments?: string }
+}
+
 interface RawChoice {
-  delta?: { content?: string | null; tool_calls?: ToolCallDelta[] }
+  delta?: { content?: string | null; tool_calls?: RawToolCallDelta[] }
   text?: string
   finish_reason?: string | null
   logprobs?: { content?: RawLogprob[] } | null
@@ -36,13 +44,22 @@ export async function* readPieces(results: AsyncIterable<RawResult>): AsyncGener
       text: choice?.delta?.content ?? choice?.text ?? '',
       logprobs: (choice?.logprobs?.content ?? []).map(toLogprob),
     }
-    if (choice?.delta?.tool_calls?.length) piece.toolCalls = choice.delta.tool_calls
+    if (choice?.delta?.tool_calls?.length) piece.toolCalls = choice.delta.tool_calls.map(toToolCallPiece)
     const finish = choice?.finish_reason
     if (finish === 'stop' || finish === 'length' || finish === 'tool_calls') piece.finish = finish
     if (raw.usage) piece.usage = pickUsage(raw.usage as Usage)
     if (raw.timings) piece.timings = pickTimings(raw.timings as Timings)
     if (piece.text || piece.toolCalls || piece.logprobs.length || piece.finish || piece.usage || piece.timings)
       yield piece
+  }
+}
+
+function toToolCallPiece(raw: RawToolCallDelta): ToolCallPiece {
+  return {
+    index: raw.index,
+    ...(raw.id ? { id: raw.id } : {}),
+    ...(raw.function?.name ? { name: raw.function.name } : {}),
+    arguments: raw.function?.arguments ?? '',
   }
 }
 

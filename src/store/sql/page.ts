@@ -4,7 +4,7 @@ import { bodies, type SqlClient } from './client.js'
 
 /** Where a list reads from: a table, the parent columns that bound it, and list-only filters. */
 export type PageScope = {
-  table: 'assistants' | 'threads' | 'messages' | 'runs' | 'run_steps'
+  table: 'assistants' | 'threads' | 'messages' | 'runs' | 'run_steps' | 'files' | 'batches'
   /** Parent conditions (column, value); a cursor must name an object inside them. */
   parent: ReadonlyArray<readonly [column: string, value: unknown]>
   /** Extra conditions for the listed rows only (e.g. messages' run_id). */

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { chatCompletion } from '../../../src/engine/generation/chat.js'
-import { collectChat, collectCompletion } from '../../../src/engine/generation/collect.js'
+import { collectGeneration } from '../../../src/engine/generation/collect.js'
 import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { collect, startTestEngine } from '../../helpers/engine.js'
 
@@ -10,32 +10,32 @@ const REFERENCE =
 
 const engine = await startTestEngine()
 t.teardown(() => engine.close())
-const opts = { model: 'stories' }
+const opts = {}
 
 t.test('a greedy completion of "Once upon a time" is the text native llama.cpp writes', async (t) => {
-  const first = await collectCompletion(
+  const first = await collectGeneration(
     textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts),
   )
-  const second = await collectCompletion(
+  const second = await collectGeneration(
     textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 28, temperature: 0 }, opts),
   )
   const text = first.choices[0]?.text ?? ''
   t.ok(REFERENCE.startsWith(text) && text.length > 60, `text matches the reference: ${JSON.stringify(text)}`)
   t.equal(second.choices[0]?.text, text, 'the same again')
-  t.equal(first.choices[0]?.finish_reason, 'length')
+  t.equal(first.choices[0]?.finish, 'length')
   t.same(first.usage, { prompt_tokens: 5, completion_tokens: 28, total_tokens: 33 })
   t.ok(first.timings && first.timings.predicted_n === 28, 'timings are reported')
 })
 
 t.test('chat with the chatml template renders the messages through the template', async (t) => {
-  const chat = await collectChat(
+  const chat = await collectGeneration(
     chatCompletion(
       engine,
       { messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 20, temperature: 0 },
       opts,
     ),
   )
-  const raw = await collectCompletion(
+  const raw = await collectGeneration(
     textCompletion(
       engine,
       {
@@ -46,46 +46,39 @@ t.test('chat with the chatml template renders the messages through the template'
       opts,
     ),
   )
-  t.equal(chat.object, 'chat.completion')
-  t.equal(chat.choices[0]?.message.role, 'assistant')
-  t.ok((chat.choices[0]?.message.content ?? '').length > 0, 'the assistant said something')
-  t.equal(chat.choices[0]?.message.content, raw.choices[0]?.text, 'same greedy text as the hand-rendered chatml prompt')
+  t.ok((chat.choices[0]?.text ?? '').length > 0, 'the assistant said something')
+  t.equal(chat.choices[0]?.text, raw.choices[0]?.text, 'same greedy text as the hand-rendered chatml prompt')
   t.equal(chat.usage.prompt_tokens, raw.usage.prompt_tokens, 'same prompt length')
 })
 
-t.test('streamed chat chunks come in order: role, content, finish, usage', async (t) => {
-  const chunks = await collect(
+t.test('chat events come in order: text pieces, finish, usage', async (t) => {
+  const events = await collect(
     chatCompletion(engine, { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }, opts),
   )
-  t.same(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' }, 'role first')
-  const finishAt = chunks.findIndex((c) => c.choices[0]?.finish_reason)
-  t.equal(finishAt, chunks.length - 2, 'finish chunk is second to last')
-  t.equal(chunks[finishAt]?.choices[0]?.finish_reason, 'length')
+  const types = events.map((e) => e.type)
+  t.same(types.slice(-2), ['finish', 'usage'], 'finish, then usage, last')
+  t.ok(types.length > 2 && types.slice(0, -2).every((type) => type === 'text'), 'text pieces before')
   t.ok(
-    chunks.slice(1, finishAt).every((c) => typeof c.choices[0]?.delta.content === 'string'),
-    'content deltas between',
+    events.every((e) => e.type === 'usage' || e.choice === 0),
+    'every piece names its choice',
   )
-  const last = chunks.at(-1)
-  t.same(last?.choices, [], 'usage chunk has no choices')
-  t.equal(last?.usage?.completion_tokens, 8)
-  t.ok(
-    chunks.every((c) => c.id === chunks[0]?.id && c.object === 'chat.completion.chunk'),
-    'one id throughout',
-  )
+  t.same(events.at(-2), { type: 'finish', choice: 0, reason: 'length' })
+  const last = events.at(-1)
+  t.equal(last?.type === 'usage' && last.usage.completion_tokens, 8)
 })
 
 t.test('stop sequences end the text before the stop string', async (t) => {
-  const res = await collectCompletion(
+  const res = await collectGeneration(
     textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 0, stop: [' Lily'] }, opts),
   )
   t.equal(res.choices[0]?.text, ', there was a little girl named')
-  t.equal(res.choices[0]?.finish_reason, 'stop')
+  t.equal(res.choices[0]?.finish, 'stop')
 })
 
 t.test('the same seed gives the same sampled text, another seed another text', async (t) => {
   const run = async (seed: number) =>
     (
-      await collectCompletion(
+      await collectGeneration(
         textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 40, temperature: 1.2, seed }, opts),
       )
     ).choices[0]?.text
@@ -95,7 +88,7 @@ t.test('the same seed gives the same sampled text, another seed another text', a
 })
 
 t.test('n choices with one seed are sampled differently and reported once each', async (t) => {
-  const res = await collectChat(
+  const res = await collectGeneration(
     chatCompletion(
       engine,
       { messages: [{ role: 'user', content: 'Go' }], max_tokens: 24, temperature: 1.2, seed: 3, n: 2 },
@@ -103,7 +96,7 @@ t.test('n choices with one seed are sampled differently and reported once each',
     ),
   )
   t.equal(res.choices.length, 2)
-  t.not(res.choices[0]?.message.content, res.choices[1]?.message.content)
+  t.not(res.choices[0]?.text, res.choices[1]?.text)
   t.equal(res.usage.completion_tokens, 48, 'completion tokens of both choices')
 })
 
@@ -113,7 +106,7 @@ t.test('json_schema output parses and satisfies the schema', async (t) => {
     properties: { name: { type: 'string', maxLength: 12 }, age: { type: 'integer', minimum: 0, maximum: 120 } },
     required: ['name', 'age'],
   }
-  const res = await collectChat(
+  const res = await collectGeneration(
     chatCompletion(
       engine,
       {
@@ -125,18 +118,18 @@ t.test('json_schema output parses and satisfies the schema', async (t) => {
       opts,
     ),
   )
-  const value = JSON.parse(res.choices[0]?.message.content ?? '') as { name: unknown; age: unknown }
+  const value = JSON.parse(res.choices[0]?.text ?? '') as { name: unknown; age: unknown }
   t.type(value.name, 'string')
   t.ok((value.name as string).length <= 12)
   t.ok(
     Number.isInteger(value.age) && (value.age as number) >= 0 && (value.age as number) <= 120,
     `age ${String(value.age)} in range`,
   )
-  t.equal(res.choices[0]?.finish_reason, 'stop')
+  t.equal(res.choices[0]?.finish, 'stop')
 })
 
 t.test('a raw GBNF grammar constrains the output', async (t) => {
-  const res = await collectCompletion(
+  const res = await collectGeneration(
     textCompletion(
       engine,
       { prompt: 'The answer is', grammar: 'root ::= ("yes" | "no") "."', max_tokens: 10, temperature: 0 },
@@ -147,38 +140,40 @@ t.test('a raw GBNF grammar constrains the output', async (t) => {
 })
 
 t.test('logprobs come with each token, top_logprobs as asked', async (t) => {
-  const res = await collectChat(
+  const res = await collectGeneration(
     chatCompletion(
       engine,
       { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5, temperature: 0, logprobs: true, top_logprobs: 3 },
       opts,
     ),
   )
-  const content = res.choices[0]?.logprobs?.content ?? []
+  const content = res.choices[0]?.logprobs ?? []
   t.equal(content.length, 5)
   t.ok(
     content.every((c) => c.logprob <= 0 && c.top_logprobs.length === 3),
     'three alternatives per token',
   )
-  t.equal(content.map((c) => c.token).join(''), res.choices[0]?.message.content)
-  const text = await collectCompletion(
+  t.equal(content.map((c) => c.token).join(''), res.choices[0]?.text)
+  const text = await collectGeneration(
     textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 4, temperature: 0, logprobs: 2 }, opts),
   )
-  const lp = text.choices[0]?.logprobs
-  t.equal(lp?.tokens.join(''), text.choices[0]?.text, 'legacy completion logprobs list the tokens')
-  t.equal(lp?.text_offset[0], 'Once upon a time'.length)
-  t.ok(lp?.top_logprobs.every((o) => Object.keys(o).length <= 2 && Object.keys(o).length >= 1))
+  const lp = text.choices[0]?.logprobs ?? []
+  t.equal(lp.map((l) => l.token).join(''), text.choices[0]?.text, 'text completion logprobs list the tokens')
+  t.ok(
+    lp.every((l) => l.top_logprobs.length === 2),
+    'with as many candidates as asked',
+  )
 })
 
 t.test('logit_bias bans a token', async (t) => {
-  const plain = await collectCompletion(
+  const plain = await collectGeneration(
     textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logprobs: 1 }, opts),
   )
   const first = plain.choices[0]?.text ?? ''
   t.equal(first, ',')
   const comma = engine.tokenizer.tokenize('Once upon a time,').at(-1) as number
   t.equal(engine.tokenizer.detokenize([comma]), ',')
-  const banned = await collectCompletion(
+  const banned = await collectGeneration(
     textCompletion(
       engine,
       { prompt: 'Once upon a time', max_tokens: 1, temperature: 0, logit_bias: { [comma]: -100 } },
@@ -194,19 +189,19 @@ t.test('invalid UTF-8 in the output becomes U+FFFD and the request still succeed
       .tokenize('\u00ff', { addSpecial: false })
       .find((id) => engine.tokenizer.pieceBytes(id)[0] === 0xff && engine.tokenizer.pieceBytes(id).length === 1) ?? 258
   t.same([...engine.tokenizer.pieceBytes(byteFF)], [0xff], 'a lone 0xFF byte token')
-  const text = await collectCompletion(
+  const text = await collectGeneration(
     textCompletion(engine, { prompt: 'Hello', max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } }, opts),
   )
   t.equal(text.choices[0]?.text, '\uFFFD'.repeat(4))
   t.equal(text.usage.completion_tokens, 4)
-  const chat = await collectChat(
+  const chat = await collectGeneration(
     chatCompletion(
       engine,
       { messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, temperature: 0, logit_bias: { [byteFF]: 100 } },
       opts,
     ),
   )
-  t.equal(chat.choices[0]?.message.content, '\uFFFD'.repeat(4))
+  t.equal(chat.choices[0]?.text, '\uFFFD'.repeat(4))
 })
 
 t.test('tool_choice required yields a well-formed call of a listed tool', async (t) => {
@@ -230,7 +225,7 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
       },
     },
   ]
-  const chunks = await collect(
+  const events = await collect(
     chatCompletion(
       engine,
       {
@@ -243,15 +238,15 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
       opts,
     ),
   )
-  const res = await collectChat(
+  const res = await collectGeneration(
     (async function* () {
-      yield* chunks
+      yield* events
     })(),
   )
   const choice = res.choices[0]
-  t.equal(choice?.finish_reason, 'tool_calls')
-  t.equal(choice?.message.content, null)
-  const call = choice?.message.tool_calls?.[0]
+  t.equal(choice?.finish, 'tool_calls')
+  t.equal(choice?.text, '', 'no text beside the call')
+  const call = choice?.toolCalls?.[0]
   t.ok(call && ['get_weather', 'get_time'].includes(call.function.name), `called ${call?.function.name}`)
   t.match(call?.id, /^call_/)
   const args = JSON.parse(call?.function.arguments ?? '') as Record<string, unknown>
@@ -261,11 +256,11 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
       : typeof args.zone === 'string',
     'arguments satisfy the schema',
   )
-  const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
-  t.ok(deltas.length >= 2, 'the call streams as several deltas')
-  t.equal(deltas[0]?.function.name, call?.function.name, 'id and name come first')
-  t.equal(deltas[0]?.function.arguments, '')
-  const named = await collectChat(
+  const pieces = events.filter((e) => e.type === 'tool_call')
+  t.ok(pieces.length >= 2, 'the call streams as several pieces')
+  t.equal(pieces[0]?.name, call?.function.name, 'id and name come first')
+  t.equal(pieces[0]?.arguments, '')
+  const named = await collectGeneration(
     chatCompletion(
       engine,
       {
@@ -278,11 +273,7 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
       opts,
     ),
   )
-  t.equal(
-    named.choices[0]?.message.tool_calls?.[0]?.function.name,
-    'get_time',
-    'a named tool_choice object forces that tool',
-  )
+  t.equal(named.choices[0]?.toolCalls?.[0]?.function.name, 'get_time', 'a named tool_choice object forces that tool')
   await t.rejects(
     collect(
       chatCompletion(
@@ -296,5 +287,53 @@ t.test('tool_choice required yields a well-formed call of a listed tool', async 
       ),
     ),
     { code: 'invalid_request', param: 'tool_choice.function.name' },
+  )
+})
+
+t.test('a forced call with a rich parameter schema runs under the compact grammar and parses', async (t) => {
+  const parameters = {
+    type: 'object',
+    properties: {
+      city: { type: 'string', maxLength: 10 },
+      unit: { type: 'string', enum: ['c', 'f'] },
+      days: { type: 'integer' },
+      hourly: { type: 'boolean' },
+      tags: { type: 'array', items: { type: 'string', maxLength: 5 }, maxItems: 2 },
+      where: {
+        type: 'object',
+        properties: { lat: { type: 'number' }, note: { type: ['string', 'null'], maxLength: 5 } },
+        required: ['lat'],
+      },
+    },
+    required: ['city', 'unit', 'where'],
+  }
+  const res = await collectGeneration(
+    chatCompletion(
+      engine,
+      {
+        messages: [{ role: 'user', content: 'Weather?' }],
+        tools: [{ type: 'function', function: { name: 'forecast', parameters } }],
+        tool_choice: { type: 'function', function: { name: 'forecast' } },
+        max_tokens: 400,
+        temperature: 0.8,
+        seed: 11,
+      },
+      opts,
+    ),
+  )
+  const call = res.choices[0]?.toolCalls[0]
+  t.equal(res.choices[0]?.finish, 'tool_calls')
+  t.equal(call?.function.name, 'forecast')
+  const args = JSON.parse(call?.function.arguments ?? '') as Record<string, unknown>
+  t.equal(call?.function.arguments, JSON.stringify(args), `compact: ${call?.function.arguments}`)
+  t.ok(typeof args.city === 'string' && args.city.length <= 10, 'city')
+  t.ok(args.unit === 'c' || args.unit === 'f', 'unit')
+  const where = args.where as { lat?: unknown; note?: unknown }
+  t.type(where.lat, 'number')
+  t.ok(!('note' in where) || where.note === null || typeof where.note === 'string', 'note')
+  const known = ['city', 'unit', 'days', 'hourly', 'tags', 'where']
+  t.ok(
+    Object.keys(args).every((key) => known.includes(key)),
+    'no other keys',
   )
 })

@@ -2,14 +2,14 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { collectCompletion } from '../../../src/engine/generation/collect.js'
+import { collectGeneration } from '../../../src/engine/generation/collect.js'
 import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { embed } from '../../../src/engine/generation/embeddings.js'
 import { ModelFileError } from '../../../src/engine/gguf/model-check.js'
 import { startTestEngine } from '../../helpers/engine.js'
 import { modelPath } from '../../helpers/paths.js'
 
-const opts = { model: 'stories' }
+const opts = {}
 const greedy = { prompt: 'Once upon a time', max_tokens: 24, temperature: 0 }
 
 t.test('embeddings have 64 dims and unit norm; a batch returns one vector per input, in order', async (t) => {
@@ -44,7 +44,7 @@ t.test('the engine and the JS tokenizer agree on prompt token counts', async (t)
   const engine = await startTestEngine()
   t.teardown(() => engine.close())
   for (const prompt of ['Once upon a time', 'A café in Zürich 🍰', '  spaces   and\nnewlines\t!', 'Lily and Tom']) {
-    const res = await collectCompletion(textCompletion(engine, { prompt, max_tokens: 1, temperature: 0 }, opts))
+    const res = await collectGeneration(textCompletion(engine, { prompt, max_tokens: 1, temperature: 0 }, opts))
     t.equal(res.usage.prompt_tokens, engine.tokenizer.tokenize(prompt).length, JSON.stringify(prompt))
   }
   t.equal(
@@ -55,12 +55,12 @@ t.test('the engine and the JS tokenizer agree on prompt token counts', async (t)
 
 t.test('the split set gives the same output as the single file', async (t) => {
   const single = await startTestEngine()
-  const one = await collectCompletion(textCompletion(single, greedy, opts))
+  const one = await collectGeneration(textCompletion(single, greedy, opts))
   await single.close()
   const split = await startTestEngine({ modelPath: modelPath('split/stories260K-00001-of-00003.gguf') })
   t.teardown(() => split.close())
   t.equal(split.modelInfo.paths.length, 3, 'all three shards load')
-  const three = await collectCompletion(textCompletion(split, greedy, opts))
+  const three = await collectGeneration(textCompletion(split, greedy, opts))
   t.equal(three.choices[0]?.text, one.choices[0]?.text)
 })
 

@@ -8,7 +8,7 @@ import { writeSynthLlama } from '../../../bench/synth-llama.js'
 import type { QuantType } from '../../../bench/quant-blocks.js'
 import { Engine } from '../../../src/engine/engine.js'
 import type { EngineBuild } from '../../../src/engine/host/protocol.js'
-import { collectCompletion } from '../../../src/engine/generation/collect.js'
+import { collectGeneration } from '../../../src/engine/generation/collect.js'
 import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { memoryLogger } from '../../helpers/engine.js'
 import { modelPath } from '../../helpers/paths.js'
@@ -41,15 +41,15 @@ async function greedy(model: string, build: EngineBuild): Promise<Greedy> {
     logger: memoryLogger(),
   })
   try {
-    const res = await collectCompletion(
+    const res = await collectGeneration(
       textCompletion(
         engine,
         { prompt: 'Once upon a time', max_tokens: 24, temperature: 0, ignore_eos: true, logprobs: 1 },
-        { model: 'm' },
+        {},
       ),
     )
     const lp = res.choices[0]?.logprobs
-    return { tokens: lp?.tokens ?? [], logprobs: lp?.token_logprobs ?? [] }
+    return { tokens: (lp ?? []).map((l) => l.token), logprobs: (lp ?? []).map((l) => l.logprob) }
   } finally {
     await engine.close()
   }

@@ -129,7 +129,7 @@ t.test(
     )
     const streams = runs.map((r) => events.subscribe(r.id))
     for (const r of runs) queue.enqueue(r)
-    t.same(queue.stats, { waiting: 1, running: 2 }, 'two slots, one waits')
+    t.same(engine.stats.lanes.background, { running: 2, queued: 1 }, 'two slots, one run waits in the background lane')
     const queuedRun = runs[2]!
     const cancelledQueued = await queue.cancel(queuedRun.thread_id, queuedRun.id)
     t.equal(cancelledQueued.status, 'cancelled', 'queued becomes cancelled at once')

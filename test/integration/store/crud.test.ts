@@ -166,6 +166,19 @@ t.test('metadata and text round-trip exactly, NUL characters included', async (t
   t.same(message?.metadata, metadata)
 })
 
+t.test('a value PostgreSQL refuses (NUL in an id) is an invalid_input StoreError, in a transaction too', async (t) => {
+  await t.rejects(store.assistants.get('asst_\u0000'), storeError('invalid_input'))
+  await t.rejects(store.messages.list('thread_\u0000'), storeError('invalid_input'))
+  await t.rejects(
+    store.transaction(async (tx) => {
+      await tx.threads.create()
+      return tx.threads.get('thread_\u0000')
+    }),
+    storeError('invalid_input'),
+  )
+  t.equal(await store.assistants.get('asst_fine'), null, 'the store works on')
+})
+
 t.test('runs: one active run per thread, guarded updates, listByStatus, steps', async (t) => {
   const assistant = await store.assistants.create({ model: 'm', instructions: 'sys' })
   const thread = await store.threads.create()

@@ -59,8 +59,8 @@ function build(options: Partial<HttpAppOptions> = {}) {
     const response = await app.handle(createIncomingRequest(method, url, request))
     return {
       response,
-      body: 'body' in response ? new TextDecoder().decode(response.body) : '',
-      json: () => JSON.parse('body' in response ? new TextDecoder().decode(response.body) : 'null') as unknown,
+      body: 'body' in response ? response.body : '',
+      json: () => JSON.parse('body' in response ? response.body : 'null') as unknown,
     }
   }
   return { app, call, lines }
@@ -278,7 +278,7 @@ t.test('an SSE reply streams through pipe() into a sink and logs when done', asy
   t.equal(response.headers['cache-control'], 'no-cache')
   t.equal(response.headers['x-extra'], '1')
   t.notOk('content-length' in response.headers)
-  if ('body' in response) throw new Error('expected a stream')
+  if ('body' in response || !('events' in response)) throw new Error('expected an SSE stream')
   const chunks: string[] = []
   let ended = false
   await response.pipe({
@@ -323,7 +323,7 @@ t.test('sse() onDisconnect runs when the request signal aborts', async (t) => {
   })
   const controller = new AbortController()
   const response = await app.handle(createIncomingRequest('GET', '/v1/forever', { signal: controller.signal }))
-  if ('body' in response) throw new Error('expected a stream')
+  if ('body' in response || !('events' in response)) throw new Error('expected an SSE stream')
   let count = 0
   for await (const event of response.events) {
     if ('data' in event && ++count === 3) controller.abort()
@@ -372,4 +372,46 @@ t.test('ApiError defaults its type from the status', async (t) => {
   t.same(new ApiError(400, 'm', { param: 'p', code: 'c' }).toEnvelope(), {
     error: { message: 'm', type: 'invalid_request_error', param: 'p', code: 'c' },
   })
+})
+
+t.test('the abort signal is made only for a handler that reads c.signal, and that one aborts', async (t) => {
+  const router = new Router()
+  let read: AbortSignal | null = null
+  router.get('/v1/cheap', {}, () => ({ ok: true }))
+  router.get('/v1/waits', {}, (c) => {
+    read = c.signal
+    return new Promise((resolve) => c.signal.addEventListener('abort', () => resolve({ aborted: true })))
+  })
+  const app = createHttpApp({
+    router,
+    maxBodyBytes: 1024,
+    logger: createLogger({ level: 'silent', stream: { write: () => {} } }),
+  })
+  // a transport's request whose signal getter counts reads, as transports/uws.ts and node.ts make them lazily
+  const lazyRequest = (url: string) => {
+    const controller = new AbortController()
+    let reads = 0
+    const request = {
+      ...createIncomingRequest('GET', url),
+      get signal() {
+        reads++
+        return controller.signal
+      },
+      get aborted() {
+        return controller.signal.aborted
+      },
+    }
+    return { request, controller, reads: () => reads }
+  }
+  const cheap = lazyRequest('/v1/cheap')
+  t.equal((await app.handle(cheap.request)).status, 200)
+  t.equal(cheap.reads(), 0, 'no signal for a handler that needs none')
+  const waits = lazyRequest('/v1/waits')
+  const pending = app.handle(waits.request)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(read, 'the handler got a signal')
+  waits.controller.abort()
+  const response = await pending
+  t.equal(response.status, 200)
+  t.ok(waits.reads() > 0)
 })

@@ -42,3 +42,26 @@ t.test('isLogLevel() accepts the five levels only', async (t) => {
   t.notOk(isLogLevel('trace'))
   t.notOk(isLogLevel('toString'))
 })
+
+t.test(
+  'createLogger({ batch }) writes info lines once per event-loop turn, warnings at once and in order',
+  async (t) => {
+    const writes: string[] = []
+    const logger = createLogger({ level: 'debug', stream: { write: (s: string) => writes.push(s) }, batch: true })
+    logger.info('GET /v1/models 200')
+    logger.debug('detail')
+    t.same(writes, [], 'batched')
+    await new Promise((resolve) => setImmediate(resolve))
+    t.equal(writes.length, 1, 'one write for the turn')
+    t.match(writes[0], /INFO  GET \/v1\/models 200\n.*DEBUG detail\n$/)
+    logger.info('before')
+    logger.error('failed')
+    t.equal(writes.length, 2, 'an error goes out at once')
+    t.match(writes[1], /INFO  before\n.*ERROR failed\n$/, 'after the lines batched before it')
+    logger.info('last')
+    logger.flush()
+    t.match(writes[2], /INFO  last\n$/)
+    await new Promise((resolve) => setImmediate(resolve))
+    t.equal(writes.length, 3, 'nothing is written twice')
+  },
+)

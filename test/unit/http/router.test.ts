@@ -127,3 +127,51 @@ t.test('Route.validate() checks params, then body, then query and types them', a
     'malformed JSON has no param',
   )
 })
+
+t.test(
+  'Router.match() finds a literal route whatever the registration order, and parameter routes beside it',
+  async (t) => {
+    const router = routerWith(
+      ['GET', '/v1/threads/:thread_id/runs/:run_id'],
+      ['GET', '/v1/threads/:thread_id/runs'],
+      ['POST', '/v1/threads/:thread_id/runs'],
+      ['GET', '/v1/threads/:thread_id/runs/:run_id/steps'],
+      ['POST', '/v1/threads/runs'],
+      ['GET', '/v1/models'],
+      ['GET', '/v1/models/:model'],
+    )
+    const found = (method: string, path: string) => {
+      const match = router.match(method, path)
+      return match.kind === 'found' ? { path: match.route.path, params: match.params } : match
+    }
+    t.same(found('GET', '/v1/models'), { path: '/v1/models', params: {} })
+    t.same(found('GET', '/v1/models/m1'), { path: '/v1/models/:model', params: { model: 'm1' } })
+    t.same(found('POST', '/v1/threads/runs'), { path: '/v1/threads/runs', params: {} })
+    t.same(found('GET', '/v1/threads/t1/runs'), { path: '/v1/threads/:thread_id/runs', params: { thread_id: 't1' } })
+    t.same(found('POST', '/v1/threads/t1/runs/'), { path: '/v1/threads/:thread_id/runs', params: { thread_id: 't1' } })
+    t.same(found('GET', '/v1/threads/t1/runs/r1'), {
+      path: '/v1/threads/:thread_id/runs/:run_id',
+      params: { thread_id: 't1', run_id: 'r1' },
+    })
+    t.same(found('GET', '/v1/threads/t1/runs/r1/steps'), {
+      path: '/v1/threads/:thread_id/runs/:run_id/steps',
+      params: { thread_id: 't1', run_id: 'r1' },
+    })
+    t.same(found('GET', '/v1/threads/t1/runs/r1/steps/s1'), { kind: 'not-found' }, 'a longer path is no match')
+    t.same(found('GET', '/v1/threads/t1/steps'), { kind: 'not-found' }, 'a literal segment must match')
+    t.same(found('GET', '/v1/model'), { kind: 'not-found' })
+  },
+)
+
+t.test('Router.match() lists every method of the literal and parameter routes a path fits as Allow', async (t) => {
+  const router = routerWith(
+    ['POST', '/v1/threads/runs'],
+    ['GET', '/v1/threads/:thread_id'],
+    ['DELETE', '/v1/threads/:thread_id'],
+    ['GET', '/v1/models'],
+  )
+  t.same(router.match('PUT', '/v1/threads/runs'), { kind: 'wrong-method', allow: ['POST', 'GET', 'DELETE'] })
+  t.same(router.match('POST', '/v1/threads/t1'), { kind: 'wrong-method', allow: ['GET', 'DELETE'] })
+  t.same(router.match('POST', '/v1/models'), { kind: 'wrong-method', allow: ['GET'] })
+  t.same(router.match('POST', '/v1/models/'), { kind: 'wrong-method', allow: ['GET'] }, 'trailing slash too')
+})

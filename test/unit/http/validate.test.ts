@@ -1,8 +1,9 @@
 import t from 'tap'
 import { Type, type TSchema } from 'typebox'
-import { ApiError } from '../../../src/http/errors.js'
-import { compileJson, compileStrings, queryObject } from '../../../src/http/validate.js'
-import { Metadata } from '../../../src/schemas/shared.js'
+import { ApiError, NotFoundError } from '../../../src/http/errors.js'
+import { compileJson, compilePathParams, compileStrings, queryObject } from '../../../src/http/validate.js'
+import { AssistantId, RunId, StepId, ThreadId } from '../../../src/schemas/ids.js'
+import { listQueryProperties, Metadata } from '../../../src/schemas/shared.js'
 
 const Part = Type.Union([
   Type.Object({ type: Type.Literal('text'), text: Type.String() }),
@@ -212,4 +213,61 @@ t.test('query keys like __proto__ stay plain data', async (t) => {
   const object = queryObject(new URLSearchParams('__proto__=x&constructor=y'), Query)
   t.equal(Object.getPrototypeOf(object), Object.prototype)
   t.same(Object.keys(object).sort(), ['__proto__', 'constructor'])
+})
+
+t.test('a path id that fails its format is the 404 of an unknown id, first parameter first', async (t) => {
+  const Path = Type.Object({ thread_id: ThreadId, run_id: RunId })
+  const params = compilePathParams(Path)
+  t.same(params({ thread_id: 'thread_a1', run_id: 'run_B2' }), { thread_id: 'thread_a1', run_id: 'run_B2' })
+  const notFound = (input: Record<string, string>) => {
+    try {
+      params(input)
+    } catch (error) {
+      if (error instanceof NotFoundError) return { message: error.message, type: error.type, param: error.param }
+      throw error
+    }
+    throw new Error('expected a 404')
+  }
+  t.same(notFound({ thread_id: '\u0000x', run_id: 'run_1' }), {
+    message: "No thread found with id '\u0000x'.",
+    type: 'invalid_request_error',
+    param: null,
+  })
+  t.equal(notFound({ thread_id: 'run_1', run_id: 'run_1' }).message, "No thread found with id 'run_1'.", 'wrong kind')
+  t.equal(notFound({ thread_id: 'thread_1', run_id: 'r'.repeat(5000) }).message.length, 5000 + 24)
+  t.match(notFound({ thread_id: 'x', run_id: 'y' }).message, /^No thread found/, 'the first parameter is named')
+  const Other = Type.Object({ step_id: StepId, index: Type.Integer() })
+  t.equal(problem(compilePathParams(Other), { step_id: 'step_1', index: 'x' }).param, 'index', 'other params: 400')
+})
+
+t.test('an id in a body or query that fails its format is a 400 naming the field, worded as OpenAI', async (t) => {
+  const Body = Type.Object({ assistant_id: AssistantId, thread: Type.Optional(Type.Object({ id: ThreadId })) })
+  const body = compileJson(Body)
+  t.same(problem(body, { assistant_id: 'thread_1' }), {
+    message: "Invalid 'assistant_id': 'thread_1'. Expected an ID that begins with 'asst_'.",
+    param: 'assistant_id',
+    code: 'invalid_id_prefix',
+  })
+  t.same(problem(body, { assistant_id: 'asst_a-b' }), {
+    message: "Invalid 'assistant_id': 'asst_a-b'. Expected an ID of 'asst_' followed by 1 to 64 letters or digits.",
+    param: 'assistant_id',
+    code: 'invalid_value',
+  })
+  t.equal(problem(body, { assistant_id: 'asst_1', thread: { id: 'x' } }).param, 'thread.id')
+  t.match(
+    problem(body, { assistant_id: `asst_${'a'.repeat(5000)}` }).message,
+    /^Invalid 'assistant_id': 'asst_a+\.\.\.'/,
+  )
+  const Query = Type.Object(listQueryProperties('msg'))
+  const query = compileStrings(Query)
+  t.same(query(queryObject(new URLSearchParams('after=msg_1'), Query)), { limit: 20, order: 'desc', after: 'msg_1' })
+  t.equal(problem(query, queryObject(new URLSearchParams('before=run_1'), Query)).param, 'before')
+  t.same(
+    problem(() => queryObject(new URLSearchParams('after=%00'), Query), null),
+    {
+      message: "Invalid 'after': the value contains a NUL character (\\u0000).",
+      param: 'after',
+      code: 'invalid_value',
+    },
+  )
 })

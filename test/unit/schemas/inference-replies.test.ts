@@ -1,13 +1,13 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
-import type * as Collect from '../../../src/engine/generation/collect.js'
 import type * as Engine from '../../../src/engine/types.js'
 import * as C from '../../../src/schemas/chat.js'
+import * as M from '../../../src/schemas/chat-messages.js'
 import * as L from '../../../src/schemas/completions.js'
 import * as E from '../../../src/schemas/embeddings.js'
 import { ErrorResponse } from '../../../src/schemas/errors.js'
-import { Health } from '../../../src/schemas/health.js'
+import { Health, HealthOk } from '../../../src/schemas/health.js'
 import { Model, ModelPath, ModelsPage } from '../../../src/schemas/models.js'
 import {
   DetokenizeParams,
@@ -26,17 +26,12 @@ same<Extends<L.Completion, OpenAI.Completion>>(true)
 same<Extends<L.CompletionUsage, OpenAI.CompletionUsage>>(true)
 same<Extends<OpenAI.CreateEmbeddingResponse, E.CreateEmbeddingResponse>>(true)
 same<Extends<Model, OpenAI.Model>>(true)
-// What the engine yields must pass reply validation
-same<Extends<Engine.ChatChunk, C.ChatCompletionChunk>>(true)
-same<Extends<Collect.ChatCompletion, C.ChatCompletion>>(true)
+// What the engine's events carry goes into replies as it is: it must pass reply validation (the reply shapers in
+// src/api/ are typed with the schemas, so the rest is checked where they are compiled)
 same<Extends<Engine.Timings, L.Timings>>(true)
-same<Extends<Engine.CompletionLogprobs, L.CompletionLogprobs>>(true)
-// The engine's FinishReason includes 'tool_calls', which a text completion never carries: narrow it, check the rest
-type TextFinish<T extends { choices: { finish_reason: unknown }[] }, F> = Omit<T, 'choices'> & {
-  choices: (Omit<T['choices'][number], 'finish_reason'> & { finish_reason: F })[]
-}
-same<Extends<TextFinish<Collect.Completion, 'stop' | 'length'>, L.Completion>>(true)
-same<Extends<TextFinish<Engine.CompletionChunk, 'stop' | 'length' | null>, L.CompletionChunk>>(true)
+same<Extends<Engine.Usage, L.CompletionUsage>>(true)
+same<Extends<Engine.TokenLogprob, C.ChatCompletionTokenLogprob>>(true)
+same<Extends<Engine.ToolCall, M.ChatCompletionMessageFunctionToolCall>>(true)
 
 t.test('ChatCompletion with logprobs and a tool call validates, and a bad finish_reason does not', async (t) => {
   const completion: OpenAI.Chat.ChatCompletion = {
@@ -294,9 +289,26 @@ t.test('tokenize and detokenize bodies and replies', async (t) => {
 
 t.test('Health and ErrorResponse', async (t) => {
   const health = Compile(Health)
-  t.ok(health.Check({ status: 'ok' }))
+  const lane = { running: 0, queued: 0 }
+  const counters = {
+    slots_total: 1,
+    slots_busy: 1,
+    queued: 2,
+    lanes: { interactive: { running: 1, queued: 1 }, background: { running: 0, queued: 1 }, batch: lane },
+    restarts: 0,
+  }
+  t.ok(health.Check({ status: 'ok', ...counters }))
+  t.ok(health.Check({ status: 'restarting', ...counters }))
+  t.notOk(health.Check({ status: 'ok' }), 'ok carries the counters')
   t.ok(health.Check({ status: 'loading' }))
-  t.notOk(health.Check({ status: 'error' }))
+  t.ok(health.Check({ status: 'error', error: 'bad file' }))
+  t.notOk(health.Check({ status: 'broken' }))
+  failsAt(
+    t,
+    HealthOk,
+    { status: 'ok', ...counters, lanes: { ...counters.lanes, batch: { running: 0, queued: -1 } } },
+    '/lanes/batch/queued',
+  )
   const error = Compile(ErrorResponse)
   t.ok(
     error.Check({ error: { message: 'm', type: 'invalid_request_error', param: 'messages[0].content', code: null } }),

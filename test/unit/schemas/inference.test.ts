@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
 import type OpenAI from 'openai'
+import { MAX_CHOICES } from '../../../src/limits/limits.js'
 import * as C from '../../../src/schemas/chat.js'
 import * as L from '../../../src/schemas/completions.js'
 import * as E from '../../../src/schemas/embeddings.js'
@@ -66,7 +67,7 @@ const chatRequest: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
   top_logprobs: 20,
   max_tokens: 1,
   max_completion_tokens: 64,
-  n: 128,
+  n: MAX_CHOICES,
   stop: ['\n', 'END', '###', '</s>'],
   seed: -42,
   stream: false,
@@ -185,7 +186,7 @@ t.test('ChatCompletionCreateParams rejects each bad field at its own path', asyn
     [{ max_completion_tokens: 0 }, '/max_completion_tokens'],
     [{ max_completion_tokens: 1.5 }, '/max_completion_tokens'],
     [{ n: 0 }, '/n'],
-    [{ n: 129 }, '/n'],
+    [{ n: MAX_CHOICES + 1 }, '/n'],
     [{ stop: ['a', 'b', 'c', 'd', 'e'] }, '/stop'],
     [{ stop: 5 }, '/stop'],
     [{ seed: 1.5 }, '/seed'],

@@ -7,6 +7,12 @@ t.test('newId() is the prefix, an underscore and 24 base62 characters', async (t
   }
 })
 
+t.test('newId() writes file ids with a dash, as OpenAI does, and the Files and Batches prefixes with _', async (t) => {
+  t.match(newId('file'), /^file-[0-9A-Za-z]{24}$/)
+  for (const prefix of ['upload', 'part', 'batch', 'batch_req'] satisfies IdPrefix[])
+    t.match(newId(prefix), new RegExp(`^${prefix}_[0-9A-Za-z]{24}$`))
+})
+
 t.test('newId() does not repeat and uses the whole alphabet', async (t) => {
   const ids = Array.from({ length: 20_000 }, () => newId('msg'))
   t.equal(new Set(ids).size, ids.length)

@@ -1,0 +1,38 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { chatLine, FINISHED, fileLines, uploadBatchInput, waitForBatch } from '../helpers/batches.js'
+import { startBundleServer } from '../helpers/bundle-server.js'
+import { REPO_ROOT } from '../helpers/paths.js'
+
+const DIST = path.join(REPO_ROOT, 'dist')
+const LINES = 30
+
+t.test('a batch killed with kill -9 mid-run resumes after a restart: every custom_id exactly once', async (t) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxillama-batch-'))
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+  const first = await startBundleServer(DIST, dataDir, { args: ['--parallel', '1'] })
+  t.teardown(() => first.kill())
+  const lines = Array.from({ length: LINES }, (_, i) => chatLine(`req-${i}`, { max_tokens: 48 }))
+  const input = await uploadBatchInput(first.client, lines)
+  const created = await first.client.batches.create({
+    input_file_id: input.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  })
+  const before = await waitForBatch(first.client, created.id, (b) => (b.request_counts?.completed ?? 0) >= 3)
+  t.equal(before.status, 'in_progress')
+  t.same(await first.kill(), { code: null, signal: 'SIGKILL' })
+
+  const second = await startBundleServer(DIST, dataDir, { args: ['--parallel', '1'] })
+  t.teardown(() => second.kill())
+  const resumed = await second.client.batches.retrieve(created.id)
+  t.ok((resumed.request_counts?.completed ?? 0) >= 3, 'requests finished before the kill are still counted')
+  const batch = await waitForBatch(second.client, created.id, (b) => FINISHED.has(b.status))
+  t.match(batch, { status: 'completed', request_counts: { total: LINES, completed: LINES, failed: 0 } })
+  t.notOk(batch.error_file_id)
+  const output = await fileLines(second.client, batch.output_file_id ?? '')
+  const ids = output.map((line) => String(line['custom_id'])).sort()
+  t.same(ids, lines.map((line) => String(line['custom_id'])).sort(), 'every custom_id exactly once')
+})
