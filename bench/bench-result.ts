@@ -2,7 +2,12 @@ import { Type, type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 
 /** The engines the benchmarks compare. */
-export const BenchEngine = Type.Union([Type.Literal('native'), Type.Literal('wasm-main'), Type.Literal('wasm-compat')])
+export const BenchEngine = Type.Union([
+  Type.Literal('native'),
+  Type.Literal('wasm-simd'),
+  Type.Literal('wasm-main'),
+  Type.Literal('wasm-compat'),
+])
 /** The engines the benchmarks compare. */
 export type BenchEngine = Static<typeof BenchEngine>
 

@@ -1,5 +1,6 @@
 // Engine benchmark: the wasm builds against native llama.cpp on the same synthetic models, strictly one run at a time.
-// usage: npx tsx bench/engine.ts [--models 135m,360m] [--threads 1,2] [--engines native,wasm-main,wasm-compat]
+// usage: npx tsx bench/engine.ts [--models 135m,360m,135m-q4_0] [--threads 1,2]
+//        [--engines native,wasm-simd,wasm-main,wasm-compat]
 //        [--reps 3] [--warmup 1] [--gen 128] [--json results.jsonl] [--max-load 1.0] [--no-wait]
 import { execFile } from 'node:child_process'
 import { appendFile } from 'node:fs/promises'
@@ -15,11 +16,14 @@ import { REPO_ROOT } from './paths.js'
 import { PROMPT_TOKENS } from './prompt.js'
 import { waitForQuiet } from './quiet.js'
 import { formatBenchTable, type BenchRow } from './report-table.js'
+import type { QuantType } from './quant-blocks.js'
 import { SYNTH_PRESETS, type SynthPreset } from './synth-llama.js'
 import { ensureSynthModel } from './synth-models.js'
 
 /** One configuration: a model file (by preset), an engine, a thread count and the repetition counts. */
 export type EngineBenchConfig = {
+  /** The model's name in the table: the preset, with its quantization unless Q8_0 (135m, 135m-q4_0). */
+  label?: string
   preset: SynthPreset
   model: string
   engine: BenchEngine
@@ -30,17 +34,17 @@ export type EngineBenchConfig = {
   promptTokens: number
 }
 
-const ENGINES: readonly BenchEngine[] = ['native', 'wasm-main', 'wasm-compat']
+const ENGINES: readonly BenchEngine[] = ['native', 'wasm-simd', 'wasm-main', 'wasm-compat']
 const run = promisify(execFile)
 
 /**
- * WASM side (filled in by the engine work): runs bench/wasm-run.ts in its own child, the main build under
- * Node 24 (JSPI + memory64) and compat under Node 20, and expects one BenchResult JSON line like native-run.ts.
- * Child arguments: --build main|compat --model FILE --threads N --reps N --warmup N --gen N --ptok N.
+ * WASM side: runs bench/wasm-run.ts in its own child, the main build under Node 24 (JSPI + memory64), simd and
+ * compat under Node 20, and expects one BenchResult JSON line like native-run.ts.
+ * Child arguments: --build simd|main|compat --model FILE --threads N --reps N --warmup N --gen N --ptok N.
  */
 export async function runWasm(config: EngineBenchConfig): Promise<BenchResult> {
   if (config.engine === 'native') throw new Error('Cannot run native through runWasm()')
-  const build = config.engine === 'wasm-main' ? 'main' : 'compat'
+  const build = config.engine.slice('wasm-'.length)
   const node = build === 'main' ? await ensureNode24() : await ensureNode20()
   return runBenchChild(node, path.join(REPO_ROOT, 'bench', 'wasm-run.ts'), {
     args: [
@@ -70,8 +74,9 @@ export async function runEngineBench(
   const rows: BenchRow[] = []
   for (const config of configs) {
     const load1 = loadavg()[0] ?? 0
-    console.error(`bench: ${config.preset} ${config.engine} ${config.threads} thread(s) (load ${load1.toFixed(2)})`)
-    const row: BenchRow = { model: config.preset, engine: config.engine, threads: config.threads, result: null }
+    const model = config.label ?? config.preset
+    console.error(`bench: ${model} ${config.engine} ${config.threads} thread(s) (load ${load1.toFixed(2)})`)
+    const row: BenchRow = { model, engine: config.engine, threads: config.threads, result: null }
     try {
       row.result = config.engine === 'native' ? await runNative(config) : await runWasm(config)
     } catch (error) {
@@ -84,7 +89,7 @@ export async function runEngineBench(
   return rows
 }
 
-/** The Node 20 binary for the compat build: $OXILLAMA_NODE20, this process's node if it is 20, else `node` on PATH. */
+/** The Node 20 binary for the simd and compat builds: $OXILLAMA_NODE20, this process's node if it is 20, else `node` on PATH. */
 async function ensureNode20(): Promise<string> {
   const candidate = process.env.OXILLAMA_NODE20 ?? (process.versions.node.startsWith('20.') ? process.execPath : 'node')
   const version = (await run(candidate, ['--version'])).stdout.trim()
@@ -103,7 +108,7 @@ function list<T extends string>(value: string, allowed: readonly T[], flag: stri
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      models: { type: 'string', default: '135m,360m' },
+      models: { type: 'string', default: '135m,360m,135m-q4_0' },
       threads: { type: 'string', default: '1,2' },
       engines: { type: 'string', default: ENGINES.join(',') },
       reps: { type: 'string', default: '3' },
@@ -114,15 +119,22 @@ async function main(): Promise<void> {
       'no-wait': { type: 'boolean', default: false },
     },
   })
-  const presets = list(values.models, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
+  // a model is a preset, Q8_0 unless it names its type: 135m, 135m-q4_0
+  const models = values.models.split(',').map((name) => {
+    const [preset = '', type = 'q8_0'] = name.split('-')
+    list(preset, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
+    list(type, ['q8_0', 'q4_0'] as const, '--models type')
+    return { name, preset: preset as SynthPreset, type: type as QuantType }
+  })
   const engines = list(values.engines, ENGINES, '--engines')
   const threads = values.threads.split(',').map(Number)
   const configs: EngineBenchConfig[] = []
-  for (const preset of presets) {
-    const model = await ensureSynthModel(preset, 'q8_0')
+  for (const { name, preset, type } of models) {
+    const model = await ensureSynthModel(preset, type)
     for (const t of threads) {
       for (const engine of engines) {
         configs.push({
+          label: name,
           preset,
           model,
           engine,

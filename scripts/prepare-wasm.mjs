@@ -1,6 +1,8 @@
-// Prepares the engine's assets under wasm/ from the pinned @wllama packages: the worker scripts as real .cjs
-// files (emscripten starts pthreads from a file path; blob:/data: URLs do not work in worker_threads) and the .wasm
-// files. Nothing from the packages is modified; the worker script only gets a small Node prelude.
+// Prepares the engine's assets under wasm/ from the pinned @wllama packages and our own SIMD build (wasm/simd/, made
+// by scripts/build-wasm.mjs and committed): the worker scripts as real .cjs files (emscripten starts pthreads from a
+// file path; blob:/data: URLs do not work in worker_threads) and the .wasm files. Nothing from the packages is
+// modified; the worker script only gets a small Node prelude. The simd glue (emscripten 3.1.6) gets three small
+// string patches, each checked to match exactly once (see SIMD_GLUE_PATCHES).
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -14,7 +16,24 @@ const compatDir = path.dirname(require.resolve('@wllama/wllama-compat/package.js
 const BUILDS = {
   main: { glue: path.join(wllamaDir, 'src/wasm/wllama.js'), wasm: path.join(wllamaDir, 'esm/wasm/wllama.wasm') },
   compat: { glue: path.join(compatDir, 'wasm/wllama.js'), wasm: path.join(compatDir, 'wasm/wllama.wasm') },
+  simd: {
+    glue: path.join(root, 'wasm/simd/wllama.js'),
+    wasm: path.join(root, 'wasm/simd/wllama.wasm'),
+    worker: path.join(root, 'wasm/simd/wllama.worker.js'),
+  },
 }
+// Emscripten 3.1.6 differs from the 4.x glue that wllama's worker code expects:
+const SIMD_GLUE_PATCHES = [
+  // it starts pthreads from a separate worker.js found through locateFile, which wllama's locateFile refuses
+  ['locateFile("wllama.worker.js")', "require('node:path').join(__dirname, 'worker-simd.cjs')"],
+  // with a pool size of 0 (one thread) nothing ever removes the "wasm-instantiate" run dependency, so it never starts
+  [
+    'var numWorkersToLoad=PThread.unusedWorkers.length;',
+    'var numWorkersToLoad=PThread.unusedWorkers.length;if(!numWorkersToLoad)removeRunDependency("wasm-instantiate");',
+  ],
+]
+// its loader prefers fetch() for the .wasm path when a global fetch exists (Node 18+), and fetch cannot read files
+const NO_FETCH = 'var fetch = undefined;\n'
 const WORKER_CODE = path.join(wllamaDir, 'src/workers-code/llama-cpp.js')
 
 // Node 20 has no global navigator; the glue reads navigator.hardwareConcurrency.
@@ -39,14 +58,29 @@ export function prepareWasm(outDir = path.join(root, 'wasm')) {
   const worker = fs.readFileSync(WORKER_CODE, 'utf8')
   const written = []
   for (const [name, build] of Object.entries(BUILDS)) {
-    const glue = fs.readFileSync(build.glue, 'utf8')
+    let glue = fs.readFileSync(build.glue, 'utf8')
+    let noFetch = ''
+    if (name === 'simd') {
+      glue = patchOnce(glue, SIMD_GLUE_PATCHES, build.glue)
+      noFetch = NO_FETCH
+      write(path.join(outDir, 'worker-simd.cjs'), NAV_SHIM + fs.readFileSync(build.worker, 'utf8'), written)
+    }
     // Same trick as wllama's worker.ts: rename the glue's "var Module" so it binds to llama-cpp.js's config object.
-    const engine = `${PRELUDE}function wModuleInit() {\n${JSPI_STUB}${glue.replace('var Module', 'var ___Module')};\nreturn Module;\n}\n${worker}`
+    const engine = `${PRELUDE}function wModuleInit() {\n${JSPI_STUB}${noFetch}${glue.replace('var Module', 'var ___Module')};\nreturn Module;\n}\n${worker}`
     write(path.join(outDir, `engine-${name}.cjs`), engine, written)
     write(path.join(outDir, `pthread-${name}.cjs`), NAV_SHIM + glue, written)
     write(path.join(outDir, `wllama-${name}.wasm`), fs.readFileSync(build.wasm), written)
   }
   return written
+}
+
+function patchOnce(text, patches, file) {
+  for (const [from, to] of patches) {
+    const count = text.split(from).length - 1
+    if (count !== 1) throw new Error(`Cannot patch ${file}: '${from}' occurs ${count} times, expected once`)
+    text = text.replace(from, to)
+  }
+  return text
 }
 
 function write(file, content, written) {

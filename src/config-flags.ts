@@ -117,9 +117,9 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'engine-build',
-    value: 'main|compat|auto',
+    value: 'simd|main|compat|auto',
     group: 'Engine',
-    help: 'llama.cpp build: main (JSPI), compat (no JSPI) or chosen for this Node (default: auto)',
+    help: 'llama.cpp build: simd (wasm SIMD), main (memory64) or compat; auto: simd, main for a 2 GiB+ file (default: auto)',
   },
   {
     name: 'chat-template',

@@ -1,4 +1,4 @@
-import { chooseEngineBuild } from './host/build-detect.js'
+import { chooseBuildForModel } from './host/build-detect.js'
 import { EngineError } from './errors.js'
 import { loadModel, type LoadedModel, type LoadSettings } from './host/load.js'
 import { checkModel, type ModelInfo } from './gguf/model-check.js'
@@ -60,9 +60,8 @@ export class Engine {
   #restartTimer: NodeJS.Timeout | null = null
   #ready: Promise<void> | null = null
 
-  private constructor(config: EngineConfig) {
+  private constructor(config: EngineConfig, chosen: { build: EngineBuild; reason: string }) {
     this.config = config
-    const chosen = chooseEngineBuild(config.build)
     this.build = chosen.build
     this.buildReason = chosen.reason
     this.#scheduler = new Scheduler({
@@ -74,13 +73,12 @@ export class Engine {
 
   /** Starts the engine and loads the model; rejects with a clear error when it cannot. */
   static async start(config: EngineConfig): Promise<Engine> {
-    const engine = new Engine(config)
-    // the header is checked first: a bad file gets a clear error instead of a C++ failure deep in the load
-    const info = await checkModel(config.modelPath, {
-      build: engine.build,
-      nCtx: config.ctxSize,
-      nParallel: config.parallel,
-    })
+    // the header is checked first: a bad file gets a clear error instead of a C++ failure deep in the load; a file
+    // too big for the wasm32 builds moves auto to the memory64 build
+    const { choice, info } = await chooseBuildForModel(config.build, (build) =>
+      checkModel(config.modelPath, { build, nCtx: config.ctxSize, nParallel: config.parallel }),
+    )
+    const engine = new Engine(config, choice)
     engine.#info = info
     engine.#tokenizer = createTokenizer(info.header, { warn: (message) => config.logger.warn(message) })
     await engine.#spawn(config.abortOnFirstResult === true)

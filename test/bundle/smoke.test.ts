@@ -11,6 +11,10 @@ const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json')
   .version
 // What scripts/build.mjs puts beside the bundle: the engine assets and the files PGlite loads relative to it
 const SIDECARS = [
+  'wasm/engine-simd.cjs',
+  'wasm/pthread-simd.cjs',
+  'wasm/worker-simd.cjs',
+  'wasm/wllama-simd.wasm',
   'wasm/engine-main.cjs',
   'wasm/pthread-main.cjs',
   'wasm/wllama-main.wasm',

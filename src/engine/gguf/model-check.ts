@@ -28,8 +28,8 @@ export class ModelFileError extends Error {
   }
 }
 
-/** Which wllama build will run the model and with what context. */
-export type CheckModelOptions = { build: 'main' | 'compat'; nCtx: number; nParallel?: number }
+/** Which engine build will run the model and with what context. */
+export type CheckModelOptions = { build: 'simd' | 'main' | 'compat'; nCtx: number; nParallel?: number }
 
 /** What checkModel() learned about a loadable model. */
 export type ModelInfo = {
@@ -53,7 +53,7 @@ export type ModelInfo = {
   header: GgufHeader
 }
 
-/** Largest single file the compat build (Node 20/22, 32-bit file offsets in its FS layer) can mount. */
+/** Largest single file the wasm32 builds (simd, compat: 32-bit file offsets in their FS layer) can mount. */
 export const COMPAT_FILE_LIMIT = 2 * 1024 ** 3
 /** The wasm32 heap ceiling. */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3
@@ -103,11 +103,11 @@ export async function checkModel(path: string, options: CheckModelOptions): Prom
   }
   for (let i = 0; i < headers.length; i++) {
     const size = (headers[i] as GgufHeader).fileSize
-    if (options.build === 'compat' && size >= COMPAT_FILE_LIMIT) {
+    if (options.build !== 'main' && size >= COMPAT_FILE_LIMIT) {
       throw new ModelFileError(
         'too_big_for_build',
         paths[i] as string,
-        `the file is ${gib(size)} and the compat build cannot open files of 2 GiB or more; ` +
+        `the file is ${gib(size)} and the wasm32 builds (${options.build}) cannot open files of 2 GiB or more; ` +
           'use the main build (Node 24 or newer) or split it into smaller shards with llama-gguf-split --split-max-size 1G',
       )
     }

@@ -1,27 +1,101 @@
 import type { EngineBuild } from './protocol.js'
 
-/** Which builds this runtime can run, found by feature tests rather than version numbers. */
-export function detectEngineBuild(): { build: EngineBuild; reason: string } {
+type Choice = { build: EngineBuild; reason: string }
+
+// (module (func (result v128) (v128.const i32x4 0 0 0 0))): validates only where the runtime has wasm SIMD
+const SIMD_PROBE = new Uint8Array([
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b,
+  0x03,
+  0x02,
+  0x01,
+  0x00,
+  0x0a,
+  0x16,
+  0x01,
+  0x14,
+  0x00,
+  0xfd,
+  0x0c,
+  ...new Array<number>(16).fill(0),
+  0x0b,
+])
+
+/** Whether this runtime validates a wasm module holding a v128 instruction (feature test, not a version guess). */
+export function hasWasmSimd(): boolean {
+  try {
+    return WebAssembly.validate(SIMD_PROBE)
+  } catch {
+    return false
+  }
+}
+
+/** Whether this runtime can run wllama's main build (JSPI + shared memory64), and why not when it cannot. */
+export function detectMainBuild(): { ok: boolean; reason: string } {
   const wasm = WebAssembly as unknown as { Suspending?: unknown }
-  if (typeof wasm.Suspending !== 'function') return { build: 'compat', reason: 'no JSPI (WebAssembly.Suspending)' }
+  if (typeof wasm.Suspending !== 'function') return { ok: false, reason: 'no JSPI (WebAssembly.Suspending)' }
   try {
     // the main build shares an i64-addressed memory with its pthreads
     const Memory = WebAssembly.Memory as unknown as new (d: object) => WebAssembly.Memory
     new Memory({ address: 'i64', initial: 1n, maximum: 2n, shared: true })
   } catch {
-    return { build: 'compat', reason: 'no shared memory64' }
+    return { ok: false, reason: 'no shared memory64' }
   }
-  return { build: 'main', reason: 'JSPI and memory64 available' }
+  return { ok: true, reason: 'JSPI and memory64 available' }
 }
 
-/** Resolves --engine-build (auto|main|compat) to a build, refusing main where the runtime cannot run it. */
-export function chooseEngineBuild(requested: EngineBuild | 'auto'): { build: EngineBuild; reason: string } {
-  const detected = detectEngineBuild()
-  if (requested === 'auto') return detected
-  if (requested === 'main' && detected.build !== 'main') {
-    throw new Error(
-      `Cannot use the main engine build: this runtime has ${detected.reason}; use --engine-build compat or Node 24+`,
-    )
+/** The build for a model that fits a wasm32 heap and file offsets: simd wherever wasm SIMD validates. */
+export function detectEngineBuild(): Choice {
+  if (hasWasmSimd()) return { build: 'simd', reason: 'wasm SIMD available' }
+  return { build: 'compat', reason: 'no wasm SIMD' }
+}
+
+/** Resolves --engine-build (auto|simd|main|compat) to a build, refusing one the runtime cannot run. */
+export function chooseEngineBuild(requested: EngineBuild | 'auto'): Choice {
+  if (requested === 'auto') return detectEngineBuild()
+  if (requested === 'main') {
+    const main = detectMainBuild()
+    if (!main.ok) {
+      throw new Error(
+        `Cannot use the main engine build: this runtime has ${main.reason}; use --engine-build simd or Node 24+`,
+      )
+    }
+  }
+  if (requested === 'simd' && !hasWasmSimd()) {
+    throw new Error('Cannot use the simd engine build: this runtime has no wasm SIMD; use --engine-build compat')
   }
   return { build: requested, reason: 'forced by --engine-build' }
+}
+
+/**
+ * Picks the build for one model: `check(build)` validates the model for a build and throws a ModelFileError with
+ * code too_big_for_build when a file is too big for the wasm32 builds; auto then moves to the memory64 main build
+ * where the runtime has it, and says why.
+ */
+export async function chooseBuildForModel<T>(
+  requested: EngineBuild | 'auto',
+  check: (build: EngineBuild) => Promise<T>,
+): Promise<{ choice: Choice; info: T }> {
+  const choice = chooseEngineBuild(requested)
+  try {
+    return { choice, info: await check(choice.build) }
+  } catch (error) {
+    const tooBig = (error as { code?: unknown }).code === 'too_big_for_build'
+    if (requested !== 'auto' || !tooBig || !detectMainBuild().ok) throw error
+    const reason = `model file of 2 GiB or more: too big for the wasm32 ${choice.build} build, so memory64`
+    return { choice: { build: 'main', reason }, info: await check('main') }
+  }
 }

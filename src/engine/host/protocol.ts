@@ -24,5 +24,8 @@ export type WorkerEvent =
 /** The wllama_action names this host calls. */
 export type GlueAction = 'load' | 'completion' | 'embedding' | 'get_result' | 'cancel'
 
-/** The engine build: main needs JSPI + memory64; compat is wasm32 + Asyncify. */
-export type EngineBuild = 'main' | 'compat'
+/**
+ * The engine build: simd is ours (wasm/simd: wasm32 + Asyncify with ggml's wasm SIMD kernels, scripts/build-wasm.mjs);
+ * main is wllama's JSPI + memory64 build; compat is wllama's wasm32 + Asyncify build (generic scalar kernels).
+ */
+export type EngineBuild = 'simd' | 'main' | 'compat'

@@ -63,7 +63,7 @@ export class WorkerHost {
     const runOptions = {
       pathConfig: { 'wllama.wasm': assets.wasm },
       nbThread: this.threads > 1 ? this.threads : 0,
-      compat: this.build === 'compat',
+      compat: this.build !== 'main', // wasm32 (number pointers) for simd and compat
     }
     const worker = new Worker(assets.engineScript, { workerData: { runOptions }, stdout: false, stderr: false })
     this.#worker = worker

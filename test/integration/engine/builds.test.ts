@@ -30,22 +30,55 @@ t.test('compat build on this Node: completion and chat, then shutdown exits the 
   t.equal(compat.interrupted, 'The engine was shut down', 'a stream in flight at shutdown ends with a clear error')
 })
 
+t.test(
+  'simd build (ggml wasm SIMD kernels) is the default: same greedy text as the generic compat build',
+  async (t) => {
+    // stories260K is F32: the SIMD f32 dot sums in another order than the scalar one, yet greedy picks agree
+    const simd = await runChild(process.execPath, ['auto', '1'])
+    t.equal(simd.build, 'simd', 'auto picks the simd build where wasm SIMD validates')
+    t.equal(simd.completion, compat.completion)
+    t.equal(simd.chat, compat.chat)
+    t.equal(simd.interrupted, 'The engine was shut down')
+  },
+)
+
 t.test('two threads: same greedy text, clean exit', async (t) => {
   const two = await runChild(process.execPath, ['auto', '2'])
+  t.equal(two.build, 'simd')
   t.equal(two.completion, compat.completion)
   t.equal(two.chat, compat.chat)
 })
 
 t.test('main build (JSPI + memory64) on Node 24 from npm: same text as compat', async (t) => {
   const node24 = await ensureNode24()
-  const main = await runChild(node24, ['auto', '1'])
-  t.equal(main.build, 'main', 'auto picks the main build where JSPI and memory64 exist')
-  t.match(main.node, /^v24\./)
+  const auto = await runChild(node24, ['auto', '1'])
+  t.equal(auto.build, 'simd', 'auto picks simd on Node 24 too: the model fits wasm32')
+  t.match(auto.node, /^v24\./)
+  t.equal(auto.completion, compat.completion)
+  const main = await runChild(node24, ['main', '1'])
+  t.equal(main.build, 'main', '--engine-build main is honoured where JSPI and memory64 exist')
   t.equal(main.completion, compat.completion)
   t.equal(main.chat, compat.chat)
   const forced = await runChild(node24, ['compat', '1'])
   t.equal(forced.build, 'compat', '--engine-build compat is honoured on Node 24')
   t.equal(forced.completion, compat.completion)
+})
+
+t.test('auto moves a model file too big for wasm32 to the main build on Node 24, and says why', async (t) => {
+  const node24 = await ensureNode24()
+  // chooseBuildForModel with a check that refuses every wasm32 build as checkModel does for a 2 GiB file
+  const script = `
+    import { chooseBuildForModel } from './src/engine/host/build-detect.ts'
+    const check = async (build) => {
+      if (build !== 'main') throw Object.assign(new Error('too big'), { code: 'too_big_for_build' })
+      return 'checked for main'
+    }
+    console.log(JSON.stringify(await chooseBuildForModel('auto', check)))`
+  const { stdout } = await run(node24, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT })
+  const picked = JSON.parse(stdout) as { choice: { build: string; reason: string }; info: string }
+  t.equal(picked.choice.build, 'main')
+  t.match(picked.choice.reason, /2 GiB or more: too big for the wasm32 simd build, so memory64/)
+  t.equal(picked.info, 'checked for main')
 })
 
 t.test('forcing the main build where the runtime lacks JSPI fails with a clear error', async (t) => {

@@ -188,7 +188,7 @@ t.test('checkModel() size limits on sparse synthetic files', async (t) => {
     checkModel(twoGiB, { build: 'compat', nCtx: 4096 }),
     'too_big_for_build',
     twoGiB,
-    /2\.1\d GiB.*compat build.*main build \(Node 24 or newer\).*llama-gguf-split/,
+    /2\.1\d GiB.*wasm32 builds \(compat\).*main build \(Node 24 or newer\).*llama-gguf-split/,
   )
 
   const big = await sparseModel('big.gguf', [1.8, 1.8])

@@ -1,0 +1,167 @@
+// Builds the SIMD engine (wasm/simd/wllama.js, wllama.wasm, wllama.worker.js) from pinned inputs with Debian's emscripten 3.1.6:
+//
+//   llama.cpp  the source node-llama-cpp 3.22.1 ships in its npm package (llama/gitRelease.bundle, one commit),
+//              fetched with `npm pack` into .cache/wasm-build/ (git-ignored)
+//   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with wasm/patches/*.patch
+//   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, Asyncify, pthreads, JS exceptions) with
+//              ggml's wasm SIMD kernels on (-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm, -msimd128)
+//
+// usage: node scripts/build-wasm.mjs [--jobs N] [--out DIR] [--work DIR]
+// Needs emcc (apt-get install emscripten), cmake, make, git, npm. Run it under `nice` on a shared machine.
+import { execFileSync, spawnSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const require = createRequire(import.meta.url)
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The pinned inputs; a change here is a new engine. */
+export const INPUTS = {
+  nodeLlamaCpp: { version: '3.22.1', tgzSha256: 'a0d9dd80eacd2ab1cfe71aee57ac8a806487fd70b3d2a38fbec637752d9e5c5f' },
+  llamaCppCommit: 'de3ff815ea7d559ee917f063901b8986f038abc6',
+  wllama: { version: '3.8.1' },
+  emscripten: '3.1.6',
+}
+
+const CMAKE_FLAGS = [
+  '-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm', // without it ggml falls back to GGML_CPU_GENERIC: no SIMD kernels
+  '-DLLAMA_WASM_MEM64=OFF',
+  '-DGGML_WEBGPU=OFF',
+  '-DGGML_OPENMP=OFF',
+  '-DLLAMA_BUILD_TESTS=OFF',
+  '-DLLAMA_BUILD_EXAMPLES=OFF',
+  '-DLLAMA_BUILD_TOOLS=OFF',
+  '-DLLAMA_BUILD_SERVER=OFF',
+  '-DLLAMA_BUILD_HTML=OFF',
+  '-DLLAMA_CURL=OFF',
+  '-DLLAMA_OPENSSL=OFF',
+  '-DCMAKE_BUILD_TYPE=Release',
+]
+
+// emscripten 3.1.6 writes the pthread entry point as a separate worker.js
+const OUTPUTS = ['wllama.js', 'wllama.wasm', 'wllama.worker.js']
+
+const { values: opts } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)) },
+    out: { type: 'string', default: path.join(root, 'wasm', 'simd') },
+    work: { type: 'string', default: path.join(root, '.cache', 'wasm-build') },
+  },
+})
+
+function run(cmd, args, options = {}) {
+  console.log(`$ ${cmd} ${args.join(' ')}`)
+  const res = spawnSync(cmd, args, { stdio: 'inherit', ...options, env: { ...process.env, ...options.env } })
+  if (res.status !== 0) throw new Error(`${cmd} failed with status ${res.status}`)
+}
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')
+}
+
+function checkEmscripten() {
+  const out = execFileSync('emcc', ['--version'], { encoding: 'utf8', env: emEnv() })
+  const version = /(\d+\.\d+\.\d+)/.exec(out)?.[1]
+  if (version !== INPUTS.emscripten) {
+    console.warn(
+      `warning: emcc ${version}, pinned ${INPUTS.emscripten}: the output will differ from the committed build`,
+    )
+  }
+  return version
+}
+
+// Debian's emscripten finds acorn and friends only through NODE_PATH
+function emEnv() {
+  return { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs' }
+}
+
+/** llama.cpp at the pinned commit, from the node-llama-cpp tarball's git bundle. */
+function prepareLlamaCpp(work) {
+  const { version, tgzSha256 } = INPUTS.nodeLlamaCpp
+  const tgz = path.join(work, `node-llama-cpp-${version}.tgz`)
+  if (!fs.existsSync(tgz)) run('npm', ['pack', `node-llama-cpp@${version}`, '--pack-destination', work])
+  if (sha256(tgz) !== tgzSha256) throw new Error(`${tgz} does not have the pinned sha256 ${tgzSha256}`)
+  const dir = path.join(work, 'llama.cpp')
+  const head = () => execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
+  if (fs.existsSync(dir) && head() === INPUTS.llamaCppCommit) return dir
+  fs.rmSync(dir, { recursive: true, force: true })
+  const unpack = path.join(work, 'node-llama-cpp')
+  fs.rmSync(unpack, { recursive: true, force: true })
+  fs.mkdirSync(unpack)
+  run('tar', ['xzf', tgz, '-C', unpack, 'package/llama/gitRelease.bundle'])
+  run('git', ['clone', '--quiet', path.join(unpack, 'package/llama/gitRelease.bundle'), dir])
+  run('git', ['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', INPUTS.llamaCppCommit])
+  if (head() !== INPUTS.llamaCppCommit) throw new Error(`llama.cpp is not at ${INPUTS.llamaCppCommit}`)
+  return dir
+}
+
+/** wllama's cpp/ glue, freshly copied and patched. */
+function prepareGlue(work) {
+  const wllamaDir = path.dirname(require.resolve('@wllama/wllama/package.json'))
+  const { version } = JSON.parse(fs.readFileSync(path.join(wllamaDir, 'package.json'), 'utf8'))
+  if (version !== INPUTS.wllama.version)
+    throw new Error(`@wllama/wllama ${version} installed, pinned ${INPUTS.wllama.version}`)
+  const dir = path.join(work, 'wllama-cpp')
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.cpSync(path.join(wllamaDir, 'cpp'), dir, { recursive: true })
+  const patches = fs
+    .readdirSync(path.join(root, 'wasm', 'patches'))
+    .filter((f) => f.endsWith('.patch'))
+    .sort()
+  for (const patch of patches) {
+    // not git apply: inside this repository's work tree it resolves paths against the repo root and skips them
+    run('patch', ['-p1', '--forward', '--batch', '-i', path.join(root, 'wasm', 'patches', patch)], { cwd: dir })
+  }
+  return dir
+}
+
+function build() {
+  const started = Date.now()
+  const work = path.resolve(opts.work)
+  fs.mkdirSync(work, { recursive: true })
+  const emcc = checkEmscripten()
+  const llamaDir = prepareLlamaCpp(work)
+  const glueDir = prepareGlue(work)
+  const buildDir = path.join(work, 'build-simd')
+  const env = emEnv()
+  run(
+    'emcmake',
+    [
+      'cmake',
+      '-S',
+      path.join(root, 'wasm', 'build'),
+      '-B',
+      buildDir,
+      `-DLLAMA_CPP_DIR=${llamaDir}`,
+      `-DWLLAMA_CPP_DIR=${glueDir}`,
+      ...CMAKE_FLAGS,
+    ],
+    { env },
+  )
+  run('emmake', ['make', '-C', buildDir, `-j${opts.jobs}`, 'wllama'], { env })
+  const out = path.resolve(opts.out)
+  fs.mkdirSync(out, { recursive: true })
+  for (const name of OUTPUTS) fs.copyFileSync(path.join(buildDir, name), path.join(out, name))
+  const info = {
+    inputs: INPUTS,
+    emcc,
+    cmake_flags: CMAKE_FLAGS,
+    patches: fs
+      .readdirSync(path.join(root, 'wasm', 'patches'))
+      .filter((f) => f.endsWith('.patch'))
+      .sort(),
+    sha256: Object.fromEntries(OUTPUTS.map((name) => [name, sha256(path.join(out, name))])),
+  }
+  fs.writeFileSync(path.join(out, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`)
+  console.log(
+    `built ${path.relative(root, out)}/{${OUTPUTS.join(',')}} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  )
+  console.log(`sha256 wllama.wasm ${info.sha256['wllama.wasm']}`)
+}
+
+build()
