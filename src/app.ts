@@ -145,6 +145,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     chatTemplate,
     logger,
     onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
+    signal,
     ...options.engine,
   })
   progress?.finish()

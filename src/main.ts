@@ -1,6 +1,7 @@
 import { createApp, type App } from './app.js'
 import { bundledPglite } from './bundle-assets.js'
 import { ConfigError, HELP_TEXT, parseConfig, splitCommand, type Config } from './config.js'
+import { createGate, type Gate } from './http/gate.js'
 import { createLogger, type Logger } from './http/logger.js'
 import { pull } from './pull.js'
 import { startHttpServer, type HttpServer } from './transports/start.js'
@@ -8,6 +9,8 @@ import { VERSION } from './version.js'
 
 // Streams in flight get this long to finish after SIGINT/SIGTERM before they are cancelled
 const GRACE_MS = 5000
+// The process ends at most this long after the grace period, whatever it is still doing (the promise: grace + 2 s)
+const HARD_STOP_MS = 1500
 
 const NO_MODEL = `oxillama-server: no model given.
   Pass a GGUF file:        --model path/to/model.gguf   (or an http(s) URL to one)
@@ -15,6 +18,18 @@ const NO_MODEL = `oxillama-server: no model given.
   For example: npm start -- --model ../shared/models/stories260K.gguf --chat-template chatml
 Run with --help for every option.
 `
+
+/** The running server and what its stop needs to know. */
+type Running = {
+  server: HttpServer
+  gate: Gate
+  logger: Logger
+  /** The app once createApp() has settled (null if it failed). */
+  app: Promise<App | null>
+  /** What the stop is doing now, for the log line if it overruns. */
+  phase: string
+  stopping: boolean
+}
 
 async function main(): Promise<void> {
   const { command, args } = splitCommand(process.argv.slice(2))
@@ -41,8 +56,10 @@ async function main(): Promise<void> {
   // the access log is batched per event-loop turn; whatever is left goes out as the process exits
   const logger = createLogger({ level: config.logLevel, stream: process.stderr, batch: true })
   process.on('exit', () => logger.flush())
-  const app = await createApp({ config, logger, ...bundledPglite() })
-  const server = await startHttpServer(app.http, {
+  // Listen before anything loads: a port in use ends the process (exit 1) before the store or the model is touched.
+  // Until the app exists the gate answers 503.
+  const gate = createGate({ logger, maxBodyBytes: config.maxBody })
+  const server = await startHttpServer(gate.http, {
     transport: config.transport,
     host: config.host,
     port: config.port,
@@ -51,16 +68,32 @@ async function main(): Promise<void> {
   logger.info(
     `oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`,
   )
-  const stop = { requested: false }
-  onSignals(app, server, logger, stop)
+  const starting = createApp({ config, logger, ...bundledPglite() })
+  const running: Running = {
+    server,
+    gate,
+    logger,
+    app: starting.catch(() => null),
+    phase: 'opening the store',
+    stopping: false,
+  }
+  onSignals(running)
   // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
   process.on('unhandledRejection', (error) =>
     logger.error(`Unhandled rejection: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   )
+  const app = await starting.catch((error: Error) => {
+    if (!running.stopping) fail(running, error)
+    return null
+  })
+  if (!app) return
+  gate.open(app.http)
+  running.phase = 'loading the model'
   // A stop during the load ends it (app.close()), which is no failure and no readiness to announce
   app.ready.then(
     () => {
-      if (stop.requested) return
+      if (running.stopping) return
+      running.phase = 'serving'
       const engine = app.deps.model.engine
       process.stdout.write(
         `oxillama-server ready on ${server.url}: model ${app.deps.model.id}, engine ${engine?.build} build (${engine?.buildReason}), ` +
@@ -68,33 +101,79 @@ async function main(): Promise<void> {
       )
     },
     (error: Error) => {
-      if (stop.requested) return
-      stop.requested = true // a signal now only hurries the exit: it must not turn this failure into exit code 0
-      process.stderr.write(`oxillama-server: ${error.message}\n`)
-      shutdown(app, server, logger, 1).catch(() => process.exit(1))
+      if (!running.stopping) fail(running, error)
     },
   )
 }
 
-function onSignals(app: App, server: HttpServer, logger: Logger, stop: { requested: boolean }): void {
+/** The store or the model failed: say why and stop with exit code 1 (a signal now only hurries the exit). */
+function fail(running: Running, error: Error): void {
+  process.stderr.write(`oxillama-server: ${error.message}\n`)
+  stop(running, 1, 0)
+}
+
+function onSignals(running: Running): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stop.requested) process.exit(1) // a second signal: stop waiting
-      stop.requested = true
-      logger.info(`${signal}: stopping (up to ${GRACE_MS / 1000} s for requests in flight)`)
-      shutdown(app, server, logger, 0).catch((error: Error) => {
-        logger.error(`Shutdown failed: ${error.message}`)
-        process.exit(1)
-      })
+      if (running.stopping) return hardExit(running, `a second ${signal}`)
+      running.logger.info(`${signal}: stopping (up to ${GRACE_MS / 1000} s for requests in flight)`)
+      stop(running, 0, GRACE_MS)
     })
   }
 }
 
-async function shutdown(app: App, server: HttpServer, logger: Logger, code: number): Promise<void> {
-  await server.close({ graceMs: GRACE_MS })
-  await app.close()
-  logger.info('stopped')
-  process.exitCode = code
+/**
+ * Stops in order: /health turns 503, no new connections, requests in flight get `graceMs`, then the app (run
+ * queue, engine, store) closes and the process exits with `code`. A deadline ends the process if any step hangs.
+ */
+function stop(running: Running, code: number, graceMs: number): void {
+  running.stopping = true
+  setTimeout(
+    () => hardExit(running, `still ${running.phase} ${(graceMs + HARD_STOP_MS) / 1000} s after the stop`),
+    graceMs + HARD_STOP_MS,
+  ).unref()
+  running.gate.stopping()
+  ;(async () => {
+    running.phase = `waiting for ${running.server.active} requests in flight`
+    await running.server.close({ graceMs })
+    running.phase = 'closing the engine and the store'
+    const app = await running.app
+    await app?.close()
+    running.phase = 'waiting for V8 to finish a WebAssembly compilation'
+    await backgroundIdle()
+    running.logger.info('stopped')
+    process.exit(code)
+  })().catch((error: Error) => {
+    running.logger.error(`Stop failed: ${error.message}`)
+    hardExit(running, 'the stop failed')
+  })
+}
+
+/**
+ * Resolves once this process stops using CPU. With every worker and timer closed, what still runs is V8 finishing a
+ * WebAssembly compilation on its own threads, which process.exit() would wait for, blocked, out of reach of any
+ * deadline; waiting here keeps the deadline armed.
+ */
+async function backgroundIdle(): Promise<void> {
+  let last = process.cpuUsage()
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = process.cpuUsage()
+    const usedMs = (now.user + now.system - last.user - last.system) / 1000
+    last = now
+    if (usedMs < 10) return
+  }
+}
+
+/**
+ * Ends the process now. process.exit() would first join V8's threads, which can take seconds while one finishes a
+ * compilation, so the process kills itself instead; as PID 1 of a PID namespace (a container's init ignores
+ * signals it has no handler for, SIGKILL included) only process.exit() remains.
+ */
+function hardExit(running: Running, reason: string): void {
+  running.logger.error(`Exiting at once: ${reason}`)
+  if (process.pid !== 1) process.kill(process.pid, 'SIGKILL')
+  process.exit(1)
 }
 
 main().catch((error: Error) => {

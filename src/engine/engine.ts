@@ -26,6 +26,8 @@ export interface EngineConfig extends LoadSettings {
   abortOnFirstResult?: boolean
   /** Called as the engine reads the model files (bytes read so far, total bytes). */
   onLoadProgress?: (read: number, total: number) => void
+  /** Aborting it during start() ends the start at once: the worker is terminated, start() rejects. */
+  signal?: AbortSignal
 }
 
 /** What the GGUF header says about the model (the header itself left out). */
@@ -175,13 +177,21 @@ export class Engine {
       onDeath: (e) => this.#onDeath(e),
       onRead,
     })
+    // A stop during the start must not wait for the wasm to compile and the model to load: terminate the worker
+    const signal = this.config.signal
+    const abort = () => void host.close().catch(() => {})
+    signal?.addEventListener('abort', abort)
     try {
+      signal?.throwIfAborted()
       await host.start()
       const settings = abortOnFirstResult ? { ...this.config, poolingType: 'test_stack_trace_abort' } : this.config
       this.#model = await loadModel(host, info.paths, settings)
+      signal?.throwIfAborted()
     } catch (error) {
       await host.close().catch(() => {})
-      throw error
+      throw signal?.aborted ? signal.reason : error
+    } finally {
+      signal?.removeEventListener('abort', abort)
     }
     if (this.#state === 'closed') {
       await host.close()

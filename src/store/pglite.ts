@@ -18,20 +18,22 @@ export type PgliteStoreOptions = {
   assetsDir?: string
   /** PostgreSQL shared_buffers. PGlite's default is 128MB of wasm memory; 16MB keeps RSS ~140 MB lower. */
   sharedBuffers?: string
+  /** How long a data directory that looks locked is tried again (default 5 s; see acquireDataLock()). */
+  lockWaitMs?: number
 }
 
 /** The asset files PGlite needs at run time, which a bundle must ship beside it (or pass via `assetsDir`). */
 export const PGLITE_ASSET_FILES = ['pglite.wasm', 'initdb.wasm', 'pglite.data'] as const
 
 /**
- * Opens (creating and migrating if needed) the store in `<dataDir>/pglite`, locked by `<dataDir>/store.lock`.
+ * Opens (creating and migrating if needed) the store in `<dataDir>/pglite`, locked by a socket in `<dataDir>/lock`.
  * Durability: PGlite's NodeFS writes through to the OS on every write() and a commit writes its WAL before
  * the query returns, so an acknowledged write survives the process being killed; it is not fsynced
  * (PGlite runs with fsync off), so an OS crash or power loss may lose the last commits.
  */
 export async function openPgliteStore(dataDir: string, options: PgliteStoreOptions = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true })
-  const release = await acquireDataLock(path.join(dataDir, 'store.lock'))
+  const release = await acquireDataLock(dataDir, options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs })
   let db: PGlite | undefined
   try {
     db = await PGlite.create({

@@ -195,9 +195,15 @@ export function startNodeServer(
     options.logger.debug('Bad HTTP request', { error })
   })
   return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Cannot listen on ${options.host}:${options.port}: the port is in use`, { cause: error })
+          : error,
+      ),
+    )
+    server.listen({ port: options.port, host: options.host, exclusive: true }, () => {
+      server.removeAllListeners('error')
       resolve({
         port: (server.address() as AddressInfo).port,
         get active() {

@@ -31,7 +31,7 @@ type UwsRequest = {
 }
 type UwsApp = {
   any(pattern: string, handler: (res: UwsResponse, req: UwsRequest) => void): UwsApp
-  listen(host: string, port: number, cb: (listenSocket: unknown) => void): UwsApp
+  listen(host: string, port: number, options: number, cb: (listenSocket: unknown) => void): UwsApp
   close?(): UwsApp
 }
 /** The uWebSockets.js module as loaded by `loadUws()`. */
@@ -45,6 +45,8 @@ export type UwsModule = {
 export type UwsLoad = { ok: true; uws: UwsModule; from: string } | { ok: false; reason: string }
 
 const PACKAGES = ['uWebSockets.js', 'uwebsockets']
+// ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT in uWebSockets.js's index.d.ts
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1
 
 /** Loads uWebSockets.js: the upstream package if installed, else the pinned `uwebsockets` distribution. */
 export function loadUws(logger: Logger): UwsLoad {
@@ -265,9 +267,14 @@ export function startUwsServer(
     })
   })
   return new Promise((resolve, reject) => {
-    server.listen(options.host, options.port, (listenSocket) => {
+    // Exclusive: without it uWS sets SO_REUSEPORT and a second server on a port in use shares it instead of failing
+    server.listen(options.host, options.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket)
-        return reject(new Error(`Cannot listen on ${options.host}:${options.port} with uWebSockets.js`))
+        return reject(
+          new Error(
+            `Cannot listen on ${options.host}:${options.port}: the port is in use or the address is not available`,
+          ),
+        )
       resolve({
         port: uws.us_socket_local_port(listenSocket),
         get active() {

@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
+import { spawn } from 'node:child_process'
 import t from 'tap'
 import { openPgliteStore } from '../../../src/store/pglite.js'
+import { REPO_ROOT } from '../../helpers/paths.js'
 import { openTempStore, runInitFor, tempDir } from '../../helpers/store.js'
+
+const STORE_WRITER = path.join(REPO_ROOT, 'test', 'helpers', 'store-writer.ts')
 
 t.test('reopening a data directory keeps every object and does not re-run migrations', async (t) => {
   const dir = await tempDir(t)
@@ -37,8 +41,12 @@ t.test('reopening a data directory keeps every object and does not re-run migrat
 t.test('a second open of a directory in use fails with locked; after close it opens', async (t) => {
   const dir = await tempDir(t)
   const store = await openPgliteStore(dir)
-  t.equal((await readFile(path.join(dir, 'store.lock'), 'utf8')).trim(), String(process.pid))
-  await t.rejects(openPgliteStore(dir), { name: 'StoreError', code: 'locked' })
+  t.equal((await readdir(path.join(dir, 'lock'))).filter((name) => name.endsWith('.sock')).length, 1, 'one lock socket')
+  await t.rejects(openPgliteStore(dir, { lockWaitMs: 200 }), {
+    name: 'StoreError',
+    code: 'locked',
+    message: new RegExp(`is in use by another server \\(process ${process.pid} on `),
+  })
   await store.close()
   await store.close() // twice is fine
   await t.rejects(store.threads.get('thread_x'), { name: 'StoreError', code: 'closed' })
@@ -81,3 +89,29 @@ t.test('concurrent run creates on one thread: exactly one wins, the rest conflic
   t.ok(results.every((r) => r.status === 'fulfilled' || (r.reason as { code?: string }).code === 'conflict'))
   t.equal((await store.runs.list(thread.id)).data.length, 1)
 })
+
+t.test(
+  'a lock left by a killed process is taken over at once; a live holder in another process is refused',
+  async (t) => {
+    const dir = await tempDir(t)
+    const holder = spawn(process.execPath, ['--import', 'tsx', STORE_WRITER, dir, '1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    t.teardown(() => holder.kill('SIGKILL'))
+    let out = ''
+    holder.stdout.setEncoding('utf8')
+    await new Promise<void>((resolve) =>
+      holder.stdout.on('data', (text: string) => ((out += text), /done\n/.test(out) && resolve())),
+    )
+    await t.rejects(openPgliteStore(dir, { lockWaitMs: 300 }), {
+      code: 'locked',
+      message: new RegExp(`process ${holder.pid} `),
+    })
+    holder.kill('SIGKILL')
+    await new Promise((resolve) => holder.once('exit', resolve))
+    const store = await openPgliteStore(dir)
+    t.teardown(() => store.close())
+    const thread = /thread (\S+)/.exec(out)?.[1] ?? ''
+    t.ok(await store.threads.get(thread), "the dead holder's acknowledged thread is there")
+  },
+)
