@@ -29,6 +29,8 @@ type Running = {
   /** What the stop is doing now, for the log line if it overruns. */
   phase: string
   stopping: boolean
+  /** Set once the app is closed (nothing left to lose): the exit code to end with. */
+  closedWith: number | null
 }
 
 async function main(): Promise<void> {
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     app: starting.catch(() => null),
     phase: 'opening the store',
     stopping: false,
+    closedWith: null,
   }
   onSignals(running)
   // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
@@ -139,9 +142,10 @@ function stop(running: Running, code: number, graceMs: number): void {
     running.phase = 'closing the engine and the store'
     const app = await running.app
     await app?.close()
+    running.closedWith = code
+    running.logger.info('stopped')
     running.phase = 'waiting for V8 to finish a WebAssembly compilation'
     await backgroundIdle()
-    running.logger.info('stopped')
     process.exit(code)
   })().catch((error: Error) => {
     running.logger.error(`Stop failed: ${error.message}`)
@@ -166,11 +170,16 @@ async function backgroundIdle(): Promise<void> {
 }
 
 /**
- * Ends the process now. process.exit() would first join V8's threads, which can take seconds while one finishes a
- * compilation, so the process kills itself instead; as PID 1 of a PID namespace (a container's init ignores
- * signals it has no handler for, SIGKILL included) only process.exit() remains.
+ * Ends the process now. Once the app is closed nothing is left to lose: process.exit() with the stop's code, which
+ * still waits for V8's compile threads (logged). Before that, process.exit() could block on them out of reach of
+ * any deadline, so the process kills itself; as PID 1 of a PID namespace (a container's init ignores signals it has
+ * no handler for, SIGKILL included) only process.exit() remains.
  */
 function hardExit(running: Running, reason: string): void {
+  if (running.closedWith !== null) {
+    running.logger.warn(`Exiting: ${reason}; V8 may hold the exit until its compilation ends`)
+    process.exit(running.closedWith)
+  }
   running.logger.error(`Exiting at once: ${reason}`)
   if (process.pid !== 1) process.kill(process.pid, 'SIGKILL')
   process.exit(1)
