@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatRequest, ToolChoice, ToolDefinition } from '../engine/types.js'
 import { BadRequestError } from '../http/errors.js'
 import type { ChatCompletionCreateParams } from '../schemas/chat.js'
+import { samplingOf } from './sampling-input.js'
 
 type Part = { type: string; text?: string; refusal?: string }
 
@@ -79,16 +80,7 @@ export function toEngineChat(body: ChatCompletionCreateParams, hasImageInput: bo
     logprobs: body.logprobs ?? null,
     top_logprobs: body.top_logprobs ?? null,
     max_tokens: body.max_completion_tokens ?? body.max_tokens ?? null,
-    temperature: body.temperature,
-    top_p: body.top_p,
-    top_k: body.top_k,
-    min_p: body.min_p,
-    seed: body.seed,
-    stop: body.stop,
-    presence_penalty: body.presence_penalty,
-    frequency_penalty: body.frequency_penalty,
-    repeat_penalty: body.repeat_penalty,
-    logit_bias: body.logit_bias,
+    ...samplingOf(body),
     n: body.n,
     ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),
     ...(body.ignore_eos ? { ignore_eos: true } : {}),

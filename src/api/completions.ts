@@ -11,6 +11,7 @@ import { checkModelName, requireEngine, type ApiDeps } from './deps.js'
 import { chunkErrorEvent, chunkEvents, openStream } from './chunk-stream.js'
 import { collectCompletion, completionChunks, type CompletionReplyOptions } from './completion-reply.js'
 import { replyHead } from './reply-head.js'
+import { samplingOf } from './sampling-input.js'
 
 // OpenAI's legacy completions stop at 16 tokens unless told otherwise
 const DEFAULT_MAX_TOKENS = 16
@@ -33,16 +34,7 @@ export function registerCompletions(router: Router, deps: ApiDeps): void {
       const request: Omit<CompletionRequest, 'prompt'> = {
         max_tokens: body.max_tokens ?? DEFAULT_MAX_TOKENS,
         logprobs: body.logprobs ?? null,
-        temperature: body.temperature,
-        top_p: body.top_p,
-        top_k: body.top_k,
-        min_p: body.min_p,
-        seed: body.seed,
-        stop: body.stop,
-        presence_penalty: body.presence_penalty,
-        frequency_penalty: body.frequency_penalty,
-        repeat_penalty: body.repeat_penalty,
-        logit_bias: body.logit_bias,
+        ...samplingOf(body),
         n,
         response_format: body.response_format as CompletionRequest['response_format'],
         ...(body.grammar !== undefined ? { grammar: body.grammar } : {}),

@@ -98,6 +98,26 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
+/** A sink that passes everything through and counts the bytes written (for the access log). */
+function countingSink(sink: ByteSink): ByteSink & { readonly bytes: number } {
+  let bytes = 0
+  return {
+    get aborted() {
+      return sink.aborted
+    },
+    get bytes() {
+      return bytes
+    },
+    write(chunk) {
+      bytes += chunk.byteLength
+      return sink.write(chunk)
+    },
+    drained: () => sink.drained(),
+    end: () => sink.end(),
+    destroy: () => sink.destroy(),
+  }
+}
+
 /** Creates the application that transports (and tests, through `handle()`) drive. */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { router, logger, maxBodyBytes } = options
@@ -184,19 +204,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       headers: headersOf(c, SSE_HEADERS, reply.headers, c.replyHeaders),
       events,
       async pipe(sink) {
-        let bytes = 0
-        const counting: ByteSink = {
-          get aborted() {
-            return sink.aborted
-          },
-          write(chunk) {
-            bytes += chunk.byteLength
-            return sink.write(chunk)
-          },
-          drained: () => sink.drained(),
-          end: () => sink.end(),
-          destroy: () => sink.destroy(),
-        }
+        const counting = countingSink(sink)
         try {
           await pump(events, counting)
         } catch (error) {
@@ -204,7 +212,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
           logger.error('Stream failed', { request_id: requestId, error })
         } finally {
           if (reply.onDisconnect) incoming.signal.removeEventListener('abort', onAbort)
-          accessLog(c, 200, bytes, sink.aborted ? ' aborted' : note)
+          accessLog(c, 200, counting.bytes, sink.aborted ? ' aborted' : note)
         }
       },
     }
@@ -216,19 +224,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       headers: headersOf(c, { 'content-type': reply.contentType }, reply.headers, c.replyHeaders),
       chunks: reply.chunks,
       async pipe(sink) {
-        let bytes = 0
-        const counting: ByteSink = {
-          get aborted() {
-            return sink.aborted
-          },
-          write(chunk) {
-            bytes += chunk.byteLength
-            return sink.write(chunk)
-          },
-          drained: () => sink.drained(),
-          end: () => sink.end(),
-          destroy: () => sink.destroy(),
-        }
+        const counting = countingSink(sink)
         let note = ''
         try {
           await pumpBytes(reply.chunks, counting)
@@ -236,7 +232,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
           note = ' failed'
           logger.error('Stream failed', { request_id: c.requestId, error })
         } finally {
-          accessLog(c, 200, bytes, sink.aborted ? ' aborted' : note)
+          accessLog(c, 200, counting.bytes, sink.aborted ? ' aborted' : note)
         }
       },
     }
