@@ -188,9 +188,17 @@ export class Router {
     return allow.size === 0 ? { kind: 'not-found' } : { kind: 'wrong-method', allow: [...allow] }
   }
 
-  /** True when the route for this method and path reads its body as a stream (`streamBody`). */
+  /**
+   * True when the route for this method and path reads its body as a stream (`streamBody`). Never throws: a path that
+   * cannot be matched (bad percent-encoding) reads its body whole and gets its 400 from `handle()`.
+   */
   streamsBody(method: string, path: string): boolean {
-    const match = this.match(method, path)
+    let match: ReturnType<Router['match']>
+    try {
+      match = this.match(method, path)
+    } catch {
+      return false
+    }
     return match.kind === 'found' && match.route.schemas.streamBody === true
   }
 

@@ -175,3 +175,18 @@ t.test('Router.match() lists every method of the literal and parameter routes a 
   t.same(router.match('POST', '/v1/models'), { kind: 'wrong-method', allow: ['GET'] })
   t.same(router.match('POST', '/v1/models/'), { kind: 'wrong-method', allow: ['GET'] }, 'trailing slash too')
 })
+
+t.test('Router.streamsBody() never throws: a path with bad percent-encoding reads its body whole', async (t) => {
+  const router = new Router()
+  router.post('/v1/files/:file_id', { streamBody: true }, () => ({}))
+  t.equal(router.streamsBody('POST', '/v1/files/abc'), true)
+  let refused: unknown = null
+  try {
+    router.match('POST', '/v1/files/%E0%A4%A')
+  } catch (error) {
+    refused = error
+  }
+  t.ok(refused instanceof ApiError && refused.status === 400, 'match() refuses the segment')
+  t.equal(router.streamsBody('POST', '/v1/files/%E0%A4%A'), false)
+  t.equal(router.streamsBody('GET', '/v1/files/abc'), false)
+})
