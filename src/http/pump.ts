@@ -19,8 +19,18 @@ export interface ByteSink {
  * goes, it stops pulling and calls `return()` on the iterator so the producer's `finally` runs. A producer that
  * throws rejects the returned promise after destroying the sink.
  */
-export async function pump(events: AsyncIterable<SseEvent>, sink: ByteSink): Promise<void> {
-  const iterator = events[Symbol.asyncIterator]()
+export function pump(events: AsyncIterable<SseEvent>, sink: ByteSink): Promise<void> {
+  return pumpEncoded(events, sink, encodeSse)
+}
+
+/** Streams raw chunks into a sink with backpressure; the iterator's `finally` runs when the client goes. */
+export function pumpBytes(chunks: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
+  return pumpEncoded(chunks, sink, (chunk) => chunk)
+}
+
+// The one loop behind pump() and pumpBytes(): pull, encode, write, wait while buffered, return() on abort
+async function pumpEncoded<T>(items: AsyncIterable<T>, sink: ByteSink, encode: (item: T) => Uint8Array): Promise<void> {
+  const iterator = items[Symbol.asyncIterator]()
   let closed = false // the iterator finished or threw: it needs no return()
   try {
     while (!sink.aborted) {
@@ -34,33 +44,7 @@ export async function pump(events: AsyncIterable<SseEvent>, sink: ByteSink): Pro
         return
       }
       if (sink.aborted) return
-      if (!sink.write(encodeSse(result.value))) await sink.drained()
-    }
-  } catch (error) {
-    if (!sink.aborted) sink.destroy()
-    throw error
-  } finally {
-    if (!closed) await iterator.return?.()
-  }
-}
-
-/** Streams raw chunks into a sink with backpressure; the iterator's `finally` runs when the client goes. */
-export async function pumpBytes(chunks: AsyncIterable<Uint8Array>, sink: ByteSink): Promise<void> {
-  const iterator = chunks[Symbol.asyncIterator]()
-  let closed = false
-  try {
-    while (!sink.aborted) {
-      const result = await iterator.next().catch((error: unknown) => {
-        closed = true
-        throw error
-      })
-      if (result.done) {
-        closed = true
-        if (!sink.aborted) sink.end()
-        return
-      }
-      if (sink.aborted) return
-      if (!sink.write(result.value)) await sink.drained()
+      if (!sink.write(encode(result.value))) await sink.drained()
     }
   } catch (error) {
     if (!sink.aborted) sink.destroy()
