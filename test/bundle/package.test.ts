@@ -6,7 +6,8 @@ import t from 'tap'
 import { startModelFileServer } from '../helpers/model-file-server.js'
 import { modelPath, REPO_ROOT } from '../helpers/paths.js'
 import { bundleEnv } from '../helpers/bundle-server.js'
-import { bundleArgs, exerciseServer, startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
+import { bundleArgs } from '../helpers/bundle-server.js'
+import { exerciseServer, startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
 
 // The package as users get it: `npm pack` (its prepack builds dist/), installed into an empty folder and globally,
 // started with `npx oxillama-server start ...`; `pull` downloads into the cache from a local file server

@@ -3,8 +3,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type OpenAI from 'openai'
-import { BUNDLE_NAME, spawnBundle, startBundleServer, type BundleServer, type Exit } from '../helpers/bundle-server.js'
-import { modelPath, REPO_ROOT } from '../helpers/paths.js'
+import {
+  BUNDLE_NAME,
+  bundleArgs,
+  spawnBundle,
+  startBundleServer,
+  type BundleServer,
+  type Exit,
+} from '../helpers/bundle-server.js'
+import { REPO_ROOT } from '../helpers/paths.js'
 
 // The bundled server as users run it: `node dist/oxillama-server.cjs`, a real process, the openai SDK as client
 const DIST = path.join(REPO_ROOT, 'dist')
@@ -147,22 +154,7 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
 
     t.test('SIGINT while the model loads stops the load and exits 0 without an error', async (t) => {
       const dataDir = tempDir(t, 'oxillama-data-')
-      const proc = spawnBundle(
-        dir,
-        [
-          '--model',
-          modelPath('stories260K.gguf'),
-          '--chat-template',
-          'chatml',
-          '--port',
-          '0',
-          '--threads',
-          '1',
-          '--data-dir',
-          dataDir,
-        ],
-        dataDir,
-      )
+      const proc = spawnBundle(dir, bundleArgs(dataDir), dataDir)
       t.teardown(() => {
         proc.child.kill('SIGKILL')
       })

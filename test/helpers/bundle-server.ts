@@ -71,19 +71,7 @@ export async function startBundleServer(
   dataDir: string,
   options: { args?: string[]; timeoutMs?: number } = {},
 ): Promise<BundleServer> {
-  const args = [
-    '--model',
-    modelPath('stories260K.gguf'),
-    '--chat-template',
-    'chatml',
-    '--port',
-    '0',
-    '--threads',
-    '1',
-    '--data-dir',
-    dataDir,
-    ...(options.args ?? []),
-  ]
+  const args = [...bundleArgs(dataDir), ...(options.args ?? [])]
   const proc = spawnBundle(dir, args, dataDir)
   const kill = async (): Promise<Exit> => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL')
@@ -132,4 +120,20 @@ export async function startBundleServer(
     kill,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 }),
   }
+}
+
+/** Flags that start the bundle on stories260K in a data dir, on any free port. */
+export function bundleArgs(dataDir: string): string[] {
+  return [
+    '--model',
+    modelPath('stories260K.gguf'),
+    '--chat-template',
+    'chatml',
+    '--port',
+    '0',
+    '--threads',
+    '1',
+    '--data-dir',
+    dataDir,
+  ]
 }

@@ -109,22 +109,6 @@ export async function startMatrixServer(
   }
 }
 
-/** Flags that start the bundle on stories260K in a data dir, on any free port. */
-export function bundleArgs(dataDir: string): string[] {
-  return [
-    '--model',
-    modelPath('stories260K.gguf'),
-    '--chat-template',
-    'chatml',
-    '--port',
-    '0',
-    '--threads',
-    '1',
-    '--data-dir',
-    dataDir,
-  ]
-}
-
 /** The environment the examples read (README): the model, template, one thread, any port and a data dir. */
 export function exampleEnv(dataDir: string): Record<string, string> {
   return {

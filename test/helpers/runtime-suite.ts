@@ -3,8 +3,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import { REPO_ROOT } from './paths.js'
+import { bundleArgs } from './bundle-server.js'
 import {
-  bundleArgs,
   exampleApp,
   exampleEnv,
   exerciseServer,
