@@ -29,7 +29,7 @@ export function registerModels(router: Router, deps: ApiDeps): void {
   )
 
   // llama-server's health contract: 200 once the model is ready, 503 while it loads (or after it failed)
-  router.get('/health', { response: Health, summary: 'Readiness of the model, slots and queues' }, () => {
+  router.get('/health', { response: Health, summary: 'Readiness of the model, slots and queues', public: true }, () => {
     const { state, engine } = deps.model
     if (state === 'ready' && engine) {
       const stats = engine.stats

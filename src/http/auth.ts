@@ -10,16 +10,19 @@ function sameBytes(presented: Uint8Array, expected: Uint8Array): boolean {
   return diff === 0
 }
 
-function mask(key: string): string {
-  return key.length <= 8 ? '***' : `${key.slice(0, 3)}***${key.slice(-2)}`
+/** A key as logs and error messages show it: `sk-...abcd`; a key under 12 characters shows nothing. */
+export function maskKey(key: string): string {
+  return key.length < 12 ? '***' : `${key.slice(0, 3)}...${key.slice(-4)}`
 }
 
-/** Builds the bearer-key check for `/v1` paths; it throws a 401 AuthenticationError (`invalid_api_key`). */
-export function createApiKeyCheck(keys: readonly string[]): (authorization: string | undefined) => void {
-  const expected = keys.map((key) => encoder.encode(key))
+/** The configured key a request presented: the key itself (the rate limiter's identity) and its masked form. */
+export type ApiKeyMatch = { readonly key: string; readonly masked: string }
+
+/** Builds the bearer-key check; it returns the matched key or throws a 401 AuthenticationError (`invalid_api_key`). */
+export function createApiKeyCheck(keys: readonly string[]): (authorization: string | undefined) => ApiKeyMatch {
+  const expected = keys.map((key) => ({ bytes: encoder.encode(key), match: { key, masked: maskKey(key) } }))
   return (authorization) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
-    const token = match?.[1]
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1]
     if (token === undefined) {
       throw new AuthenticationError(
         "You didn't provide an API key. You need to provide your API key in an Authorization header " +
@@ -27,8 +30,10 @@ export function createApiKeyCheck(keys: readonly string[]): (authorization: stri
       )
     }
     const presented = encoder.encode(token)
-    let ok = false
-    for (const key of expected) ok = sameBytes(presented, key) || ok // no early exit: every key is compared
-    if (!ok) throw new AuthenticationError(`Incorrect API key provided: ${mask(token)}.`)
+    let found: ApiKeyMatch | null = null
+    // no early exit: every key is compared, so the time does not tell which one (or whether one) matched
+    for (const key of expected) if (sameBytes(presented, key.bytes)) found = key.match
+    if (!found) throw new AuthenticationError(`Incorrect API key provided: ${maskKey(token)}.`)
+    return found
   }
 }

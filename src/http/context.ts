@@ -1,4 +1,6 @@
+import type { ApiKeyMatch } from './auth.js'
 import type { BodyStream } from './body-stream.js'
+import type { Admission } from './rate-limit.js'
 import type { HttpRequest, IncomingRequest } from './request.js'
 import type { RawContext, Route } from './router.js'
 
@@ -61,6 +63,10 @@ export class RequestContext implements RawContext {
   route: Route | null = null
   /** Headers a handler set with `header()`; null until it sets one. */
   replyHeaders: Record<string, string> | null = null
+  /** The API key the request presented, once checked. */
+  key: ApiKeyMatch | null = null
+  /** What the rate limiter charged; its headers go on every reply. */
+  admission: Admission | null = null
   #request: HttpRequest | null = null
 
   constructor(incoming: IncomingRequest, requestId: string, origin: string | null, started: number) {

@@ -3,8 +3,9 @@ import { RequestContext } from './context.js'
 import { corsHeaders, preflightHeaders } from './cors.js'
 import { ApiError, InternalServerError } from './errors.js'
 import { withHeartbeat } from './heartbeat.js'
-import type { Logger } from './logger.js'
+import type { Logger, RequestLog } from './logger.js'
 import { pump, pumpBytes, type ByteSink } from './pump.js'
+import { RateLimiter, type Admission, type RateLimitOptions } from './rate-limit.js'
 import { BytesReply, JsonReply, SseReply, TextReply } from './reply.js'
 import { createRequestIds } from './request-id.js'
 import { pathOf, type IncomingRequest } from './request.js'
@@ -15,8 +16,17 @@ import { withErrorEvent } from './stream-errors.js'
 /** Options of `createHttpApp()`. */
 export type HttpAppOptions = {
   router: Router
-  /** When non-empty, every path starting with `/v1` needs `Authorization: Bearer <one of these>`. */
+  /**
+   * When non-empty, every request needs `Authorization: Bearer <one of these>`, except CORS preflights and the routes
+   * declared `public` (`/health`) or listed in `publicRoutes`.
+   */
   apiKeys?: readonly string[]
+  /** Route patterns as registered (`/v1/models`) that need no key; each must name a route. */
+  publicRoutes?: readonly string[]
+  /** Request and token limits per key (per client address without keys); in-process requests are not limited. */
+  rateLimit?: RateLimitOptions | null
+  /** Called once per finished request, after its access-log line (metrics). */
+  onRequestDone?: (entry: RequestLog) => void
   /** CORS is off unless an origin (or `*`) is given; with several, a request's Origin is echoed when listed. */
   corsOrigin?: string | readonly string[] | null
   maxBodyBytes: number
@@ -118,6 +128,26 @@ function countingSink(sink: ByteSink): ByteSink & { readonly bytes: number } {
   }
 }
 
+/**
+ * A request's tokens before it runs: its body at 4 bytes a token (JSON overhead makes this generous) plus the output
+ * it asks for at most (`max_tokens`, `max_completion_tokens` or `max_output_tokens`, times `n`).
+ */
+function estimateTokens(raw: Uint8Array | null, body: unknown): number {
+  const input = Math.ceil((raw?.byteLength ?? 0) / 4)
+  if (typeof body !== 'object' || body === null) return input
+  const { max_tokens, max_completion_tokens, max_output_tokens, n } = body as Record<string, unknown>
+  const cap = max_completion_tokens ?? max_tokens ?? max_output_tokens
+  const output = typeof cap === 'number' ? cap * (typeof n === 'number' ? n : 1) : 0
+  return input + output
+}
+
+/** A JSON reply that reports its `usage` (chat, completions, embeddings, responses) replaces the estimate. */
+function settleUsage(limiter: RateLimiter, admission: Admission, body: unknown): void {
+  const usage = (body as { usage?: { total_tokens?: unknown } | null } | null)?.usage
+  const total = usage?.total_tokens
+  if (typeof total === 'number') limiter.settle(admission, total)
+}
+
 /** Creates the application that transports (and tests, through `handle()`) drive. */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { router, logger, maxBodyBytes } = options
@@ -132,15 +162,33 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
   const corsByOrigin = new Map(origins.map((origin) => [origin, corsHeaders(origin)]))
   const checkKey = options.apiKeys && options.apiKeys.length > 0 ? createApiKeyCheck(options.apiKeys) : null
+  const publicPaths = new Set(options.publicRoutes ?? [])
+  for (const path of publicPaths) {
+    if (!router.routes().some((route) => route.path === path))
+      throw new TypeError(`Cannot make '${path}' public: no route has this path`)
+  }
+  const isPublic = (route: Route) => route.schemas.public === true || publicPaths.has(route.path)
+  const limits = options.rateLimit
+  const limiter = limits && (limits.requests > 0 || limits.tokens > 0) ? new RateLimiter(limits) : null
+  const onRequestDone = options.onRequestDone
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const requestIds = createRequestIds()
   const mapError = options.mapError ?? (() => null)
 
-  function accessLog(c: RequestContext, status: number, bytes: number, note: string): void {
-    const { method, url } = c.incoming
-    logger.info(
-      `${method} ${pathOf(url)} ${status} ${Math.round(performance.now() - c.started)}ms ${bytes}B ${c.requestId}${note}`,
-    )
+  function accessLog(c: RequestContext, status: number, bytes: number, outcome: RequestLog['outcome']): void {
+    const entry: RequestLog = {
+      method: c.incoming.method,
+      path: pathOf(c.incoming.url),
+      route: c.route?.path ?? null,
+      status,
+      durationMs: Math.round(performance.now() - c.started),
+      bytes,
+      requestId: c.requestId,
+      key: c.key?.masked ?? null,
+      outcome,
+    }
+    logger.request(entry)
+    onRequestDone?.(entry)
   }
 
   /** The ApiError a thrown value stands for; an unexpected one is logged with the request id and becomes a 500. */
@@ -148,11 +196,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (error instanceof ApiError) return error
     const mapped = mapError(error, c.route)
     if (mapped) return mapped
-    logger.error('Unhandled error', { request_id: c.requestId, error })
+    logger.error('Unhandled error', { req_id: c.requestId, error })
     return new InternalServerError()
   }
 
-  /** Reply headers in order of precedence (later wins): the reply's own, the handler's, the request id, CORS. */
+  /**
+   * Reply headers in order of precedence (later wins): the reply's own, the handler's, the rate limits, the request
+   * id, CORS.
+   */
   function headersOf(
     c: RequestContext,
     base: Readonly<Record<string, string>>,
@@ -162,6 +213,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const headers: Record<string, string> = { ...base }
     if (own) Object.assign(headers, own)
     if (fromHandler) Object.assign(headers, fromHandler)
+    if (c.admission) Object.assign(headers, c.admission.headers)
     headers['x-request-id'] = c.requestId
     if (c.origin) Object.assign(headers, corsByOrigin.get(c.origin) ?? corsHeaders(c.origin))
     return headers
@@ -174,7 +226,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     text: string,
   ): HttpBodyResponse {
     headers['openai-processing-ms'] = String(Math.round(performance.now() - c.started))
-    accessLog(c, status, utf8Length(text), c.incoming.aborted ? ' aborted' : '')
+    accessLog(c, status, utf8Length(text), c.incoming.aborted ? 'aborted' : '')
     return { status, headers, body: text }
   }
 
@@ -186,11 +238,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 
   function streamReply(c: RequestContext, reply: SseReply): HttpStreamResponse {
     const { incoming, requestId } = c
-    let note = ''
+    let outcome: RequestLog['outcome'] = ''
     const frame = reply.errorEvent
     const source = frame
       ? withErrorEvent(reply.events, frame, (error) => {
-          note = ' error'
+          outcome = 'error'
           return apiErrorOf(error, c)
         })
       : reply.events
@@ -208,11 +260,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         try {
           await pump(events, counting)
         } catch (error) {
-          note = ' failed'
-          logger.error('Stream failed', { request_id: requestId, error })
+          outcome = 'failed'
+          logger.error('Stream failed', { req_id: requestId, error })
         } finally {
           if (reply.onDisconnect) incoming.signal.removeEventListener('abort', onAbort)
-          accessLog(c, 200, counting.bytes, sink.aborted ? ' aborted' : note)
+          accessLog(c, 200, counting.bytes, sink.aborted ? 'aborted' : outcome)
         }
       },
     }
@@ -225,14 +277,14 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       chunks: reply.chunks,
       async pipe(sink) {
         const counting = countingSink(sink)
-        let note = ''
+        let outcome: RequestLog['outcome'] = ''
         try {
           await pumpBytes(reply.chunks, counting)
         } catch (error) {
-          note = ' failed'
-          logger.error('Stream failed', { request_id: c.requestId, error })
+          outcome = 'failed'
+          logger.error('Stream failed', { req_id: c.requestId, error })
         } finally {
-          accessLog(c, 200, counting.bytes, sink.aborted ? ' aborted' : note)
+          accessLog(c, 200, counting.bytes, sink.aborted ? 'aborted' : outcome)
         }
       },
     }
@@ -254,23 +306,26 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       const problem = route.inspectReply(body)
       if (problem) {
         logger.error(`Reply of ${route.method} ${route.path} does not match its schema: ${problem.message}`, {
-          request_id: c.requestId,
+          req_id: c.requestId,
         })
         throw new InternalServerError(`Reply does not match the response schema: ${problem.message}`, {
           param: problem.param,
         })
       }
     }
+    if (c.admission && limiter) settleUsage(limiter, c.admission, body)
     const headers = headersOf(c, { 'content-type': JSON_TYPE }, reply?.headers ?? null, c.replyHeaders)
     return bodyReply(c, status, headers, JSON.stringify(body))
   }
 
-  /** Authenticates, routes, validates and calls the handler; what it returns, or a promise of it. */
+  /** Routes, authenticates, validates, admits and calls the handler; what it returns, or a promise of it. */
   function dispatch(c: RequestContext): unknown {
     const { incoming } = c
     const path = pathOf(incoming.url)
-    if (checkKey && path.startsWith('/v1') && incoming.method !== 'OPTIONS') checkKey(incoming.headers.authorization)
     const match = router.match(incoming.method, path)
+    // an unknown path needs a key too: without one, nothing tells which routes exist
+    if (checkKey && incoming.method !== 'OPTIONS' && !(match.kind === 'found' && isPublic(match.route)))
+      c.key = checkKey(incoming.headers.authorization)
     if (match.kind === 'not-found') throw new ApiError(404, `Invalid URL (${incoming.method} ${path})`)
     if (match.kind === 'wrong-method') {
       throw new ApiError(405, `Invalid method for URL (${incoming.method} ${path})`, {
@@ -282,6 +337,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     c.params = input.params
     c.query = input.query
     c.body = input.body
+    // in-process requests (a batch's lines, which carry a lane) were counted when their work was created
+    if (limiter && incoming.lane === undefined && match.route.schemas.public !== true) {
+      const caller = c.key ? `key:${c.key.key}` : `ip:${incoming.remoteAddress ?? 'unknown'}`
+      c.admission = limiter.admit(caller, estimateTokens(incoming.body, input.body))
+    }
     return match.route.handler(c)
   }
 

@@ -1,15 +1,42 @@
+import { hostname } from 'node:os'
+
+/** One finished request, as the access log (and the app's `onRequestDone` hook) sees it. */
+export type RequestLog = {
+  readonly method: string
+  /** The path as sent, percent-encoded, without the query. */
+  readonly path: string
+  /** The matched route's pattern (`/v1/threads/:thread_id`), or null when none matched. */
+  readonly route: string | null
+  readonly status: number
+  readonly durationMs: number
+  /** Body bytes sent. */
+  readonly bytes: number
+  readonly requestId: string
+  /** The API key presented, masked (`sk-...abcd`); null without keys. */
+  readonly key: string | null
+  /** How a reply that started ended badly: the client left, the stream ended on an error, or it broke. */
+  readonly outcome: '' | 'aborted' | 'error' | 'failed'
+}
+
 /** The logger every layer writes to. */
 export type Logger = {
   debug(msg: string, fields?: object): void
   info(msg: string, fields?: object): void
   warn(msg: string, fields?: object): void
   error(msg: string, fields?: object): void
+  /** The access log: one info line per finished request. */
+  request(entry: RequestLog): void
 }
+
+/** How lines are written: `<ISO time> <LEVEL> <msg> key=value` text, or JSON lines as pino writes them. */
+export type LogFormat = 'text' | 'json'
 
 /** Log levels from quietest to noisiest; `silent` writes nothing. */
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug'
 
 const RANKS: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 }
+// pino's numeric levels, which pino-pretty and log pipelines read
+const PINO_LEVELS: Record<Exclude<LogLevel, 'silent'>, number> = { error: 50, warn: 40, info: 30, debug: 20 }
 
 /** Where log lines go (`process.stderr` fits). */
 export type LogStream = { write(text: string): unknown }
@@ -45,6 +72,41 @@ function formatLine(
   return `${line}${stacks}\n`
 }
 
+function jsonValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify({ type: value.name, message: value.message, stack: value.stack })
+  if (typeof value === 'bigint') return `"${value}"`
+  try {
+    return JSON.stringify(value) ?? 'null'
+  } catch {
+    return '"[unserializable]"'
+  }
+}
+
+/** A pino line: level, time, pid and hostname first, then the fields, `msg` last. */
+function formatJson(head: string, msg: string, fields: object | undefined): string {
+  let line = head
+  if (fields !== undefined) {
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined) line += `,${JSON.stringify(key)}:${jsonValue(value)}`
+  }
+  return `${line},"msg":${JSON.stringify(msg)}}\n`
+}
+
+function textRequest(stamp: string, entry: RequestLog): string {
+  const { method, path, status, durationMs, bytes, requestId, outcome, key } = entry
+  return `${stamp} INFO  ${method} ${path} ${status} ${durationMs}ms ${bytes}B ${requestId}${outcome === '' ? '' : ` ${outcome}`}${key === null ? '' : ` key=${key}`}\n`
+}
+
+function jsonRequest(head: string, entry: RequestLog): string {
+  const { method, route, status, durationMs, bytes, requestId, outcome, key } = entry
+  let line = `${head},"req_id":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"route":${route === null ? 'null' : JSON.stringify(route)}`
+  if (route === null) line += `,"path":${JSON.stringify(entry.path)}`
+  line += `,"status":${status},"duration_ms":${durationMs},"bytes":${bytes}`
+  if (key !== null) line += `,"key":${JSON.stringify(key)}`
+  if (outcome !== '') line += `,"outcome":"${outcome}"`
+  return `${line},"msg":"request completed"}\n`
+}
+
 /** Is `value` one of the log levels? */
 export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(RANKS, value)
@@ -65,14 +127,18 @@ export type LoggerOptions = {
    * warnings and errors flush the batch and go out at once. Call `flush()` before exiting.
    */
   batch?: boolean
+  /** Text lines (default) or JSON lines as pino writes them. */
+  format?: LogFormat
 }
 
 const BATCH_LIMIT = 64 * 1024
 
-/** Creates a leveled logger writing plain text lines (`<ISO time> <LEVEL> <msg> key=value ...`). */
+/** Creates a leveled logger writing text lines (`<ISO time> <LEVEL> <msg> key=value ...`) or pino's JSON lines. */
 export function createLogger(options: LoggerOptions): FlushableLogger {
   const rank = RANKS[options.level]
   const { stream } = options
+  const json = options.format === 'json'
+  const processFields = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`
   let stampMs = Number.NaN
   let stamp = ''
   let pending = ''
@@ -84,22 +150,35 @@ export function createLogger(options: LoggerOptions): FlushableLogger {
     pending = ''
     stream.write(text)
   }
+  const write = (line: string, batched: boolean) => {
+    pending += line
+    if (!batched || pending.length >= BATCH_LIMIT) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+  // the text time stamp, made once per millisecond however many lines
+  const stampNow = () => {
+    const now = Date.now()
+    if (now !== stampMs) {
+      stampMs = now
+      stamp = new Date(now).toISOString()
+    }
+    return stamp
+  }
+  const head = (level: Exclude<LogLevel, 'silent'>) =>
+    `{"level":${PINO_LEVELS[level]},"time":${Date.now()}${processFields}`
   const at = (level: Exclude<LogLevel, 'silent'>) => {
     if (RANKS[level] > rank) return () => {}
     const batched = options.batch === true && (level === 'info' || level === 'debug')
-    return (msg: string, fields?: object) => {
-      const now = Date.now()
-      if (now !== stampMs) {
-        stampMs = now
-        stamp = new Date(now).toISOString() // one per millisecond, however many lines
-      }
-      pending += formatLine(stamp, level, msg, fields)
-      if (!batched || pending.length >= BATCH_LIMIT) flush()
-      else if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-    }
+    return (msg: string, fields?: object) =>
+      write(json ? formatJson(head(level), msg, fields) : formatLine(stampNow(), level, msg, fields), batched)
   }
-  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), flush }
+  const request =
+    RANKS.info > rank
+      ? () => {}
+      : (entry: RequestLog) =>
+          write(json ? jsonRequest(head('info'), entry) : textRequest(stampNow(), entry), options.batch === true)
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), request, flush }
 }

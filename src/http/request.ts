@@ -14,6 +14,8 @@ export type IncomingRequest = {
   stream?: BodyStream | undefined
   /** The engine scheduler lane of an in-process request (Batches send `batch`); transports never set it. */
   lane?: string | undefined
+  /** The client's IP address (keyless rate limits); transports read it only when asked. In-process: undefined. */
+  readonly remoteAddress?: string | undefined
   /** Aborts when the client goes away. Transports make it on first read (see `LazySignal`): most requests never ask. */
   readonly signal: AbortSignal
   /** True once the client has gone; reading it makes no signal. */

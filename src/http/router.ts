@@ -25,6 +25,8 @@ export type RouteSchemas = {
   streamBody?: true
   /** One line for the API description. */
   summary?: string
+  /** Answered without an API key and never rate limited (`/health`, which load balancers poll). */
+  public?: true
   /**
    * The body field that holds the request's main input (`messages`, `prompt`, `input`): the app's error hook names
    * it for errors about the input as a whole, such as a prompt longer than the context.

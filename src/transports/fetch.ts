@@ -64,6 +64,9 @@ export function createFetchTransport(app: HttpApp): FetchTransport {
         get aborted() {
           return controller.signal.aborted
         },
+        get remoteAddress() {
+          return remoteAddressOf(server, request)
+        },
       }
       const response = await app.handle(incoming)
       if ('body' in response) {
@@ -128,6 +131,16 @@ function collectHeaders(headers: Headers): Record<string, string> {
 }
 
 // Bun.serve ends a response idle for 10 s unless told otherwise; a prompt can take longer than that
+/** The client's address: Deno passes `{ remoteAddr }` as the handler's second argument, Bun its server. */
+function remoteAddressOf(server: unknown, request: Request): string | undefined {
+  const info = server as {
+    remoteAddr?: { hostname?: unknown }
+    requestIP?: (request: Request) => { address?: unknown } | null
+  } | null
+  const address = typeof info?.requestIP === 'function' ? info.requestIP(request)?.address : info?.remoteAddr?.hostname
+  return typeof address === 'string' ? address : undefined
+}
+
 function noIdleTimeout(server: unknown, request: Request): void {
   const timeout = (server as { timeout?: unknown } | null | undefined)?.timeout
   if (typeof timeout === 'function') timeout.call(server, request, 0)

@@ -35,12 +35,18 @@ class NodeRequest extends LazySignal implements IncomingRequest {
   readonly headers: Record<string, string>
   body: Uint8Array | null = null
   stream: BodyStream | undefined = undefined
+  readonly #req: http.IncomingMessage
 
   constructor(req: http.IncomingMessage) {
     super()
     this.method = (req.method ?? 'GET').toUpperCase()
     this.url = req.url ?? '/'
     this.headers = collectHeaders(req)
+    this.#req = req
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#req.socket.remoteAddress
   }
 }
 

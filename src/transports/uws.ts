@@ -18,6 +18,7 @@ type UwsResponse = {
   cork(cb: () => void): UwsResponse
   onWritable(handler: (offset: number) => boolean): UwsResponse
   onAborted(handler: () => void): UwsResponse
+  getRemoteAddressAsText(): ArrayBuffer
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): UwsResponse
   pause(): void
   resume(): void
@@ -45,6 +46,7 @@ export type UwsModule = {
 export type UwsLoad = { ok: true; uws: UwsModule; from: string } | { ok: false; reason: string }
 
 const PACKAGES = ['uWebSockets.js', 'uwebsockets']
+const textDecoder = new TextDecoder()
 // ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT in uWebSockets.js's index.d.ts
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1
 
@@ -112,6 +114,7 @@ class Exchange extends LazySignal implements IncomingRequest {
   finished = false
   wake: (() => void) | null = null
   readonly #open: Set<Exchange>
+  #address: string | undefined = undefined
 
   constructor(res: UwsResponse, req: UwsRequest, open: Set<Exchange>) {
     super()
@@ -123,6 +126,13 @@ class Exchange extends LazySignal implements IncomingRequest {
     this.headers = copyHeaders(req)
     this.#open = open
     open.add(this)
+  }
+
+  /** The client's address, read from the socket on first use (keyless rate limits); unknown once `res` is done. */
+  get remoteAddress(): string | undefined {
+    if (this.#address === undefined && !this.finished && !this.aborted)
+      this.#address = textDecoder.decode(this.res.getRemoteAddressAsText())
+    return this.#address
   }
 
   /** The reply is complete (or refused): the server no longer counts it as open. */

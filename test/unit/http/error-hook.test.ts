@@ -127,7 +127,7 @@ t.test(
       t.same(bodyOf(response).error, { message: GENERIC_500, type: 'server_error', param: null, code: null })
       if ('body' in response) t.notMatch(response.body, /secret|at /, 'no detail, no stack')
       const log = lines.join('')
-      t.match(log, new RegExp(`ERROR Unhandled error request_id=${request.headers['x-request-id']} error="secret`))
+      t.match(log, new RegExp(`ERROR Unhandled error req_id=${request.headers['x-request-id']} error="secret`))
       t.match(log, /Error: secret internal detail\n\s+at /, 'the stack goes to the log')
     }
   },
@@ -171,7 +171,7 @@ t.test('an unexpected stream error becomes a generic error event and is logged w
   t.ok(ended)
   t.notMatch(text, /secret/)
   const log = lines.join('')
-  t.match(log, /ERROR Unhandled error request_id=stream-9 error="secret internal detail"/)
+  t.match(log, /ERROR Unhandled error req_id=stream-9 error="secret internal detail"/)
   t.match(log, /GET \/v1\/stream\/unexpected 200 \d+ms \d+B stream-9 error\n/, 'the access log notes the error')
 })
 

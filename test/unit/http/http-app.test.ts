@@ -38,7 +38,8 @@ function build(options: Partial<HttpAppOptions> = {}) {
     return { id: c.params.id, object: 'item' as const, n: 1 }
   })
   router.post('/v1/items/:id/copy', {}, () => json(201, { copied: true }, { location: '/v1/items/2' }))
-  router.get('/health', {}, () => text(200, 'ok'))
+  router.get('/health', { public: true }, () => text(200, 'ok'))
+  router.post('/tokenize', {}, () => ({ tokens: [] }))
   router.get('/v1/stream', {}, (c) =>
     sse(
       (async function* (): AsyncGenerator<SseEvent> {
@@ -188,7 +189,7 @@ t.test('any other error is logged with the request id and answered with a generi
   )
   t.notMatch(r.body, /secret/)
   const requestId = r.response.headers['x-request-id'] ?? ''
-  t.match(lines.join(''), new RegExp(`ERROR Unhandled error request_id=${requestId} error="secret internal detail"`))
+  t.match(lines.join(''), new RegExp(`ERROR Unhandled error req_id=${requestId} error="secret internal detail"`))
   t.match(lines.join(''), /Error: secret internal detail\n\s+at /, 'the stack goes to the log')
 })
 
@@ -205,7 +206,7 @@ t.test('validateReplies turns a reply that breaks its schema into a 500 naming t
   t.equal((await lenient.call('GET', '/v1/items/wrong')).response.status, 200)
 })
 
-t.test('API keys guard /v1 paths only, in constant form', async (t) => {
+t.test('API keys guard every route but public ones, in constant form', async (t) => {
   const { call } = build({ apiKeys: ['sk-first-key-123', 'sk-second-key-456'] })
   let r = await call('GET', '/v1/items/a')
   checkError(t, r.response, r.json(), envelope(401, /You didn't provide an API key/, { code: 'invalid_api_key' }))
@@ -214,7 +215,7 @@ t.test('API keys guard /v1 paths only, in constant form', async (t) => {
     t,
     r.response,
     r.json(),
-    envelope(401, 'Incorrect API key provided: sk-***99.', { code: 'invalid_api_key' }),
+    envelope(401, 'Incorrect API key provided: sk-...-999.', { code: 'invalid_api_key' }),
   )
   t.equal(
     (await call('GET', '/v1/items/a', { headers: { authorization: 'Bearer sk-second-key-456' } })).response.status,
@@ -230,7 +231,20 @@ t.test('API keys guard /v1 paths only, in constant form', async (t) => {
     'a prefix is not the key',
   )
   t.equal((await call('GET', '/health')).response.status, 200, '/health stays open')
-  t.equal((await call('GET', '/v1/nothing')).response.status, 401, 'auth comes before routing on /v1')
+  t.equal((await call('POST', '/health')).response.status, 401, 'only the public route itself is open')
+  t.equal((await call('POST', '/tokenize')).response.status, 401, 'routes outside /v1 need a key too')
+  t.equal((await call('GET', '/v1/nothing')).response.status, 401, 'an unknown path needs a key')
+  t.equal((await call('GET', '/nothing')).response.status, 401, 'outside /v1 too')
+  const short = build({ apiKeys: ['k1'] })
+  const masked = await short.call('GET', '/v1/items/a', { headers: { authorization: 'Bearer k2' } })
+  t.equal((masked.json() as { error: { message: string } }).error.message, 'Incorrect API key provided: ***.')
+})
+
+t.test('publicRoutes opens listed routes without a key and refuses a path no route has', async (t) => {
+  const { call } = build({ apiKeys: ['sk-key-000000'], publicRoutes: ['/v1/items/:id'] })
+  t.equal((await call('GET', '/v1/items/a')).response.status, 200)
+  t.equal((await call('POST', '/v1/items', { json: { n: 1 } })).response.status, 401, 'other routes still need one')
+  t.throws(() => build({ apiKeys: ['k'], publicRoutes: ['/v1/item'] }), /Cannot make '\/v1\/item' public/)
 })
 
 t.test('CORS is off by default and complete when an origin is set', async (t) => {

@@ -65,3 +65,72 @@ t.test(
     t.equal(writes.length, 3, 'nothing is written twice')
   },
 )
+
+t.test(
+  'createLogger({ format: json }) writes pino lines: numeric level, epoch time, pid, hostname, msg last',
+  async (t) => {
+    const lines: string[] = []
+    const logger = createLogger({ level: 'debug', format: 'json', stream: { write: (s: string) => lines.push(s) } })
+    const before = Date.now()
+    logger.debug('d')
+    logger.info('Listening', { url: 'http://127.0.0.1:8080', n: 3, skip: undefined, big: 2n })
+    logger.warn('w')
+    logger.error('Failed', { req_id: 'req_1', error: new TypeError('boom "quoted"\nline') })
+    const parsed = lines.map((line) => {
+      t.ok(line.endsWith('}\n') && !line.slice(0, -1).includes('\n'), 'one line each')
+      return JSON.parse(line) as Record<string, unknown>
+    })
+    t.same(
+      parsed.map((p) => p.level),
+      [20, 30, 40, 50],
+    )
+    t.same(Object.keys(parsed[1] ?? {}), ['level', 'time', 'pid', 'hostname', 'url', 'n', 'big', 'msg'])
+    t.match(parsed[1], { msg: 'Listening', url: 'http://127.0.0.1:8080', n: 3, big: '2', pid: process.pid })
+    t.ok((parsed[1]?.time as number) >= before, 'time in epoch ms')
+    t.match(parsed[3], {
+      msg: 'Failed',
+      req_id: 'req_1',
+      error: { type: 'TypeError', message: 'boom "quoted"\nline', stack: /TypeError: boom/ },
+    })
+  },
+)
+
+t.test(
+  'createLogger() writes request lines as text or as JSON with the route pattern and the masked key',
+  async (t) => {
+    const entry = {
+      method: 'GET',
+      path: '/v1/threads/thread_abc',
+      route: '/v1/threads/:thread_id',
+      status: 200,
+      durationMs: 4,
+      bytes: 120,
+      requestId: 'req_9',
+      key: 'sk-...abcd',
+      outcome: '' as const,
+    }
+    const text: string[] = []
+    createLogger({ level: 'info', stream: { write: (s: string) => text.push(s) } }).request(entry)
+    t.match(text[0], /Z INFO  GET \/v1\/threads\/thread_abc 200 4ms 120B req_9 key=sk-\.\.\.abcd\n$/)
+    const json: string[] = []
+    const logger = createLogger({ level: 'info', format: 'json', stream: { write: (s: string) => json.push(s) } })
+    logger.request(entry)
+    logger.request({ ...entry, route: null, path: '/nope', key: null, status: 404, outcome: 'aborted' })
+    t.match(JSON.parse(json[0] ?? ''), {
+      level: 30,
+      req_id: 'req_9',
+      method: 'GET',
+      route: '/v1/threads/:thread_id',
+      status: 200,
+      duration_ms: 4,
+      bytes: 120,
+      key: 'sk-...abcd',
+      msg: 'request completed',
+    })
+    t.notOk('path' in JSON.parse(json[0] ?? ''), 'a matched request logs its route, not its path')
+    t.match(JSON.parse(json[1] ?? ''), { route: null, path: '/nope', status: 404, outcome: 'aborted' })
+    const quiet: string[] = []
+    createLogger({ level: 'warn', format: 'json', stream: { write: (s: string) => quiet.push(s) } }).request(entry)
+    t.same(quiet, [], 'request lines are info')
+  },
+)
