@@ -35,6 +35,8 @@ export interface AppOptions {
   /** Download progress and load progress stream; null for none. */
   progressStream?: NodeJS.WritableStream | null
   modelSource?: Partial<ModelSourceOptions>
+  /** The rate limits' window (default one minute; tests shorten it). */
+  rateLimitWindowMs?: number
 }
 
 /** The composed server: HTTP app, dependencies, and the model load in progress. */
@@ -87,6 +89,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     maxBodyBytes: config.maxBody,
     apiKeys: config.apiKeys,
+    publicRoutes: config.publicRoutes,
+    rateLimit: {
+      requests: config.rateLimitRpm,
+      tokens: config.rateLimitTpm,
+      ...(options.rateLimitWindowMs !== undefined ? { windowMs: options.rateLimitWindowMs } : {}),
+    },
     corsOrigin: config.corsOrigins,
     mapError: toApiError,
     ...(options.validateReplies ? { validateReplies: true } : {}),

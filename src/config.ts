@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { editDistance, envName, findFlag, FLAGS, formatHelp, suggestFlag, type FlagSpec } from './config-flags.js'
@@ -33,8 +34,14 @@ export interface Config {
   chatTemplate?: string | undefined
   /** Path of a Jinja template file (read by main). */
   chatTemplateFile?: string | undefined
-  /** Accepted bearer keys; empty means no authentication. */
+  /** Accepted bearer keys (from --api-key and --api-key-file); empty means no authentication. */
   apiKeys: string[]
+  /** Routes (as registered, such as /v1/models) answered without a key, besides /health. */
+  publicRoutes: string[]
+  /** Requests per minute per key (per client address without keys); 0 means no limit. */
+  rateLimitRpm: number
+  /** Tokens per minute per key (per client address without keys); 0 means no limit. */
+  rateLimitTpm: number
   transport: TransportChoice
   /** Largest request body in bytes. */
   maxBody: number
@@ -46,6 +53,7 @@ export interface Config {
   /** Where downloaded models are kept (default <data-dir>/models). */
   cacheDir: string
   logLevel: LogLevel
+  logFormat: 'text' | 'json'
   help: boolean
   version: boolean
 }
@@ -169,7 +177,10 @@ export function parseConfig(
     engineBuild: choice(get('engine-build'), ['simd', 'main', 'compat', 'auto'] as const) ?? 'auto',
     chatTemplate: chatTemplate(get('chat-template')),
     chatTemplateFile: text(get('chat-template-file')),
-    apiKeys: names(list('api-key'), 'key'),
+    apiKeys: [...new Set([...names(list('api-key'), 'key'), ...keyFile(get('api-key-file'))])],
+    publicRoutes: publicRoutes(list('public-routes')),
+    rateLimitRpm: integer(get('rate-limit-rpm'), 0, 1e9) ?? 0,
+    rateLimitTpm: integer(get('rate-limit-tpm'), 0, 1e12) ?? 0,
     transport: choice(get('transport'), ['auto', 'uws', 'node'] as const) ?? 'auto',
     maxBody: byteSize(get('max-body')) ?? 10 * 1024 * 1024,
     maxFileSize: byteSize(get('max-file-size')) ?? 512 * 1024 * 1024,
@@ -177,6 +188,7 @@ export function parseConfig(
     dataDir,
     cacheDir: text(get('cache-dir')) ?? path.join(dataDir, 'models'),
     logLevel: choice(get('log-level'), ['error', 'warn', 'info', 'debug'] as const) ?? 'info',
+    logFormat: choice(get('log-format'), ['text', 'json'] as const) ?? 'text',
     help: given.has('help'),
     version: given.has('version'),
   }
@@ -378,6 +390,37 @@ function names(sources: Source[], what: string): string[] {
     }
   }
   return [...found]
+}
+
+/** The keys of --api-key-file: one a line, blank lines and `#` comments skipped; a file without keys is an error. */
+function keyFile(source: Source | undefined): string[] {
+  const file = text(source)
+  if (source === undefined || file === undefined) return []
+  let content: string
+  try {
+    content = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`${source.label}: cannot read '${file}': ${(error as Error).message}`, source.label)
+  }
+  const keys = content
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+  // an empty file would silently turn authentication off
+  if (keys.length === 0) throw new ConfigError(`${source.label}: no keys in '${file}'`, source.label)
+  const spaced = keys.findIndex((key) => /\s/.test(key))
+  if (spaced !== -1) throw new ConfigError(`${source.label}: key ${spaced + 1} in '${file}' has a space`, source.label)
+  return keys
+}
+
+function publicRoutes(sources: Source[]): string[] {
+  const routes = names(sources, 'route')
+  const bad = routes.find((route) => !route.startsWith('/'))
+  if (bad !== undefined) {
+    const source = sources.find((s) => s.value.includes(bad)) ?? { value: bad, label: '--public-routes' }
+    throw new ConfigError(`${source.label}: each route must start with '/', got '${bad}'`, source.label)
+  }
+  return routes
 }
 
 function corsOrigins(sources: Source[]): string[] {

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     return
   }
   // the access log is batched per event-loop turn; whatever is left goes out as the process exits
-  const logger = createLogger({ level: config.logLevel, stream: process.stderr, batch: true })
+  const logger = createLogger({ level: config.logLevel, stream: process.stderr, batch: true, format: config.logFormat })
   process.on('exit', () => logger.flush())
   // Listen before anything loads: a port in use ends the process (exit 1) before the store or the model is touched.
   // Until the app exists the gate answers 503.
@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   logger.info(
     `oxillama-server ${VERSION} listening on ${server.url} (transport ${server.transport}); loading the model`,
   )
-  const starting = createApp({ config, logger, ...bundledPglite() })
+  // JSON logs: no progress bar between the lines a log pipeline parses
+  const progress = config.logFormat === 'json' ? { progressStream: null } : {}
+  const starting = createApp({ config, logger, ...bundledPglite(), ...progress })
   const running: Running = {
     server,
     gate,

@@ -25,8 +25,16 @@ export type ServerOptions = {
   host?: string
   /** Port of `listen()`, 0 for any free port (default 8080). */
   port?: number
-  /** Bearer key(s) every /v1 request must carry (default: none). */
+  /** Bearer key(s) every request but /health must carry (default: none). */
   apiKey?: string | string[]
+  /** A file of bearer keys, one a line (`#` comments and blank lines skipped). */
+  apiKeyFile?: string
+  /** Routes that need no key besides /health, such as '/v1/models'. */
+  publicRoutes?: string | string[]
+  /** Requests per minute per key (per client address without keys); 0 for none (default). */
+  rateLimitRpm?: number
+  /** Tokens per minute per key (per client address without keys); 0 for none (default). */
+  rateLimitTpm?: number
   /** The HTTP server of `listen()` under Node; Deno and Bun use their own with 'auto'. */
   transport?: 'auto' | 'uws' | 'node'
   /** Largest request body: bytes, or a size such as '10mb' (default 10mb). */
@@ -49,6 +57,8 @@ export type ServerOptions = {
   /** Where downloaded models are kept (default <dataDir>/models). */
   cacheDir?: string
   logLevel?: 'error' | 'warn' | 'info' | 'debug'
+  /** Text lines (default) or JSON lines as pino writes them. */
+  logFormat?: 'text' | 'json'
 }
 
 /** Options of `listen()`; unset ones come from the server's options. */
@@ -88,7 +98,7 @@ const DEFAULT_GRACE_MS = 5000
  */
 export async function createServer(options: ServerOptions): Promise<OxillamaServer> {
   const config = configFromOptions(options as Record<string, unknown>)
-  const logger = createLogger({ level: config.logLevel, stream: process.stderr })
+  const logger = createLogger({ level: config.logLevel, stream: process.stderr, format: config.logFormat })
   const app = await createApp({ config, logger, ...bundledPglite() })
   const transport = createFetchTransport(app.http)
   const listeners = new Set<HttpServer>()

@@ -15,6 +15,10 @@ const EVERY_OPTION: Required<ServerOptions> = {
   host: '127.0.0.1',
   port: 0,
   apiKey: 'k',
+  apiKeyFile: 'keys.txt',
+  publicRoutes: '/v1/models',
+  rateLimitRpm: 60,
+  rateLimitTpm: 10000,
   transport: 'auto',
   maxBody: '1mb',
   maxFileSize: '2mb',
@@ -30,6 +34,7 @@ const EVERY_OPTION: Required<ServerOptions> = {
   dataDir: 'd',
   cacheDir: 'c',
   logLevel: 'info',
+  logFormat: 'json',
 }
 
 t.test('ServerOptions has one option per flag, named in camelCase, besides --help and --version', async (t) => {

@@ -37,6 +37,9 @@ t.test('parseConfig() with no arguments gives the documented defaults and no mod
     chatTemplate: undefined,
     chatTemplateFile: undefined,
     apiKeys: [],
+    publicRoutes: [],
+    rateLimitRpm: 0,
+    rateLimitTpm: 0,
     transport: 'auto',
     maxBody: 10 * 1024 * 1024,
     maxFileSize: 512 * 1024 * 1024,
@@ -44,6 +47,7 @@ t.test('parseConfig() with no arguments gives the documented defaults and no mod
     dataDir: './data',
     cacheDir: 'data/models',
     logLevel: 'info',
+    logFormat: 'text',
     help: false,
     version: false,
   })
@@ -82,6 +86,10 @@ t.test('parseConfig() reads every flag in both --flag value and --flag=value for
     'data-dir': ['/tmp/d', 'dataDir', '/tmp/d'],
     'cache-dir': ['/tmp/c', 'cacheDir', '/tmp/c'],
     'log-level': ['debug', 'logLevel', 'debug'],
+    'log-format': ['json', 'logFormat', 'json'],
+    'public-routes': ['/v1/models', 'publicRoutes', ['/v1/models']],
+    'rate-limit-rpm': ['60', 'rateLimitRpm', 60],
+    'rate-limit-tpm': ['90000', 'rateLimitTpm', 90000],
   }
   for (const [flag, [value, key, expected]] of Object.entries(values)) {
     t.same(parse([`--${flag}`, value])[key], expected, `--${flag} ${value}`)
@@ -325,4 +333,32 @@ t.test('HELP_TEXT lists every flag with its short forms and mentions the environ
     [],
     'no line longer than 160 characters',
   )
+})
+
+t.test(
+  'parseConfig() reads --api-key-file: one key a line, comments and blank lines skipped, merged with --api-key',
+  async (t) => {
+    const dir = t.testdir({
+      'keys.txt': '# team keys\nsk-alpha-0001\n\n  sk-beta-0002  \r\n# old: sk-gone\nsk-alpha-0001\n',
+      'empty.txt': '# nothing yet\n\n',
+      'spaced.txt': 'sk-one two\n',
+    })
+    t.same(parse(['--api-key-file', `${dir}/keys.txt`]).apiKeys, ['sk-alpha-0001', 'sk-beta-0002'])
+    t.same(parse(['--api-key', 'k0', `--api-key-file=${dir}/keys.txt`]).apiKeys, [
+      'k0',
+      'sk-alpha-0001',
+      'sk-beta-0002',
+    ])
+    t.same(parse([], { OXILLAMA_API_KEY_FILE: `${dir}/keys.txt` }).apiKeys, ['sk-alpha-0001', 'sk-beta-0002'])
+    rejects(t, ['--api-key-file', `${dir}/missing.txt`], /^--api-key-file: cannot read '.*missing\.txt': ENOENT/)
+    rejects(t, ['--api-key-file', `${dir}/empty.txt`], /^--api-key-file: no keys in '.*empty\.txt'$/)
+    rejects(t, ['--api-key-file', `${dir}/spaced.txt`], /key 1 in '.*spaced\.txt' has a space/)
+  },
+)
+
+t.test('parseConfig() takes --public-routes as paths and refuses one without a leading slash', async (t) => {
+  t.same(parse(['--public-routes', '/v1/models,/v1/models/:model']).publicRoutes, ['/v1/models', '/v1/models/:model'])
+  rejects(t, ['--public-routes', 'v1/models'], /--public-routes: each route must start with '\/', got 'v1\/models'/)
+  rejects(t, ['--rate-limit-rpm', '-1'], /--rate-limit-rpm: must be a whole number from 0/)
+  rejects(t, ['--log-format', 'yaml'], /--log-format: must be one of text, json/)
 })
