@@ -43,6 +43,8 @@ export interface AppOptions {
 export interface App {
   readonly http: HttpApp
   readonly deps: ApiDeps
+  /** The route table the app serves (tests walk it; API descriptions read it). */
+  readonly router: Router
   /** Resolves once the model is loaded and runs are being served; rejects if the model cannot load. */
   readonly ready: Promise<void>
   /** Stops a model load in progress (an engine that is starting is closed once up), then the run queue, engine and store. */
@@ -112,6 +114,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     http,
     deps,
+    router,
     ready,
     close() {
       closing ??= (async () => {

@@ -34,7 +34,7 @@ function toyRouter(streams: Map<string, StreamState>): Router {
     id: c.params.id,
     q: c.request.rawQuery,
   }))
-  router.get('/health', {}, () => ({ status: 'ok' }))
+  router.get('/health', { public: true }, () => ({ status: 'ok' }))
   router.get(
     '/v1/events',
     { query: Type.Object({ count: Type.Integer({ minimum: 1 }), size: Type.Integer({ default: 10 }) }) },
@@ -237,6 +237,24 @@ for (const transport of TRANSPORTS) {
     t.equal(response.status, 405)
     t.equal(response.headers.get('allow'), 'POST')
     t.equal((await errorOf(response)).message, 'Invalid method for URL (GET /v1/echo)')
+  })
+
+  t.test(`${transport}: without keys, rate limits count per client address`, async (t) => {
+    const { server } = await start(t, transport, { rateLimit: { requests: 2, tokens: 0 } })
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/v1/items/a`)
+      statuses.push(response.status)
+      if (i === 2) {
+        t.equal(response.headers.get('x-ratelimit-remaining-requests'), '0')
+        t.match(response.headers.get('retry-after') ?? '', /^\d+$/)
+        t.equal((await errorOf(response)).code, 'rate_limit_exceeded')
+      } else await response.arrayBuffer()
+    }
+    t.same(statuses, [200, 200, 429], 'the address read from the socket is the caller')
+    const health = await fetch(`${server.url}/health`)
+    t.equal(health.status, 200, '/health is never limited')
+    await health.arrayBuffer()
   })
 
   t.test(`${transport}: API keys guard /v1 and leave /health open`, async (t) => {
