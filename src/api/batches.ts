@@ -70,6 +70,7 @@ export function registerBatches(router: Router, deps: ApiDeps): void {
         request_counts: { total: 0, completed: 0, failed: 0 },
         metadata: c.body.metadata ?? null,
       })
+      c.chargeTokens(Math.ceil(input.bytes / 4)) // the lines' input, counted now: the lines themselves are not limited
       runner.start(batch.id)
       return batch
     },

@@ -67,6 +67,8 @@ export class RequestContext implements RawContext {
   key: ApiKeyMatch | null = null
   /** What the rate limiter charged; its headers go on every reply. */
   admission: Admission | null = null
+  /** Set by the app with the admission: adds tokens to the caller's charge. */
+  charge: ((tokens: number) => void) | null = null
   #request: HttpRequest | null = null
 
   constructor(incoming: IncomingRequest, requestId: string, origin: string | null, started: number) {
@@ -90,6 +92,10 @@ export class RequestContext implements RawContext {
 
   get signal(): AbortSignal {
     return this.incoming.signal
+  }
+
+  chargeTokens(tokens: number): void {
+    this.charge?.(tokens)
   }
 
   header(name: string, value: string): void {

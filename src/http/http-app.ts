@@ -340,7 +340,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     // in-process requests (a batch's lines, which carry a lane) were counted when their work was created
     if (limiter && incoming.lane === undefined && match.route.schemas.public !== true) {
       const caller = c.key ? `key:${c.key.key}` : `ip:${incoming.remoteAddress ?? 'unknown'}`
-      c.admission = limiter.admit(caller, estimateTokens(incoming.body, input.body))
+      const admission = limiter.admit(caller, estimateTokens(incoming.body, input.body))
+      c.admission = admission
+      c.charge = (tokens) => limiter.charge(admission, tokens)
     }
     return match.route.handler(c)
   }

@@ -94,10 +94,15 @@ export class RateLimiter {
 
   /** Replaces an admission's token estimate by the tokens actually used (a refund when fewer). */
   settle(admission: Admission, used: number): void {
-    if (this.#limits.tokens === 0 || used === admission.tokens) return
+    this.charge(admission, used - admission.tokens)
+  }
+
+  /** Adds tokens to an admitted request's caller (negative: a refund); never refuses, as the request is admitted. */
+  charge(admission: Admission, tokens: number): void {
+    if (this.#limits.tokens === 0 || tokens === 0) return
     const now = this.#now()
     const state = this.#take(admission.caller, now)
-    state.tokens = Math.max(now, state.tokens + (used - admission.tokens) * this.#interval.tokens)
+    state.tokens = Math.max(now, state.tokens + tokens * this.#interval.tokens)
   }
 
   /** The caller's state, moved to the most recently seen end; idle callers at the other end are forgotten. */

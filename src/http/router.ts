@@ -47,6 +47,11 @@ export type Context<S extends RouteSchemas> = {
   readonly requestId: string
   /** Sets a reply header (name lower-cased) on success replies. */
   header(name: string, value: string): void
+  /**
+   * Counts the tokens of background work the request starts (a batch's input) against its caller's rate limit. It
+   * never refuses: the request is already admitted; later requests wait instead. Does nothing without limits.
+   */
+  chargeTokens(tokens: number): void
 }
 
 /** A plain object (200 JSON, typed by the response schema) or a reply built with json(), text() or sse(). */

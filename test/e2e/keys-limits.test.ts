@@ -127,7 +127,11 @@ for (const transport of TRANSPORTS) {
         completion_window: '24h',
       })
       await s.app.deps.batches?.settled(batch.id)
-      const done = await d.batches.retrieve(batch.id)
+      const { data: done, response } = await d.batches.retrieve(batch.id).withResponse()
+      t.ok(
+        Number(response.headers.get('x-ratelimit-remaining-tokens')) <= TPM - Math.ceil(input.bytes / 4),
+        "the batch's input was counted against the key when the batch was created",
+      )
       t.match(done, { status: 'completed', request_counts: { total: 2, completed: 2, failed: 0 } })
       const output = await fileLines(d, done.output_file_id as string)
       t.same(
