@@ -37,7 +37,8 @@ export function registerChat(router: Router, deps: ApiDeps): void {
       const stream: AsyncGenerator<ChatCompletionChunk> = legacy ? legacyChunks(chunks) : chunks
       // each choice opens with a role-only chunk sent before the engine has read the prompt: wait past it
       const opened = await openStream(stream, isOpening)
-      return sse(chunkEvents(opened, stream, c.body.stream_options?.include_usage === true), {
+      const includeUsage = c.body.stream_options?.include_usage === true
+      return sse(chunkEvents(opened, stream, { includeUsage, onUsage: (total) => c.usedTokens(total) }), {
         errorEvent: chunkErrorEvent,
       })
     },

@@ -22,19 +22,28 @@ export async function openStream<T>(
   }
 }
 
+/** Options of `chunkEvents()`. */
+export type ChunkEventsOptions = {
+  /** Send the usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean
+  /** Told the usage chunk's `total_tokens`, sent or not (the rate limiter settles the request's estimate with it). */
+  onUsage?: (totalTokens: number) => void
+}
+
 /**
  * Streams chat or completion chunks as SSE `data:` events and a final `[DONE]`. The engine ends every stream with a
  * usage chunk (no choices), sent only with `stream_options.include_usage`, when the other chunks carry `usage: null`
  * as OpenAI's do. An error after the stream started becomes its last event through the app's error hook and
  * `chunkErrorEvent`.
  */
-export async function* chunkEvents<T extends { choices: unknown[] }>(
+export async function* chunkEvents<T extends { choices: unknown[]; usage?: { total_tokens: number } | null }>(
   opened: OpenedStream<T>,
   rest: AsyncGenerator<T>,
-  includeUsage: boolean,
+  { includeUsage, onUsage }: ChunkEventsOptions,
 ): AsyncGenerator<SseEvent> {
   const event = (chunk: T): SseEvent | null => {
     const isUsage = chunk.choices.length === 0
+    if (isUsage && chunk.usage) onUsage?.(chunk.usage.total_tokens)
     if (isUsage && !includeUsage) return null
     return { data: JSON.stringify(includeUsage && !isUsage ? { ...chunk, usage: null } : chunk) }
   }

@@ -46,7 +46,8 @@ export function registerCompletions(router: Router, deps: ApiDeps): void {
       if (!body.stream) return await collectCompletion(events, head, reply)
       const chunks = completionChunks(events, head, reply)
       const opened = await openStream(chunks) // errors before the first chunk still get a proper status code
-      return sse(chunkEvents(opened, chunks, body.stream_options?.include_usage === true), {
+      const includeUsage = body.stream_options?.include_usage === true
+      return sse(chunkEvents(opened, chunks, { includeUsage, onUsage: (total) => c.usedTokens(total) }), {
         errorEvent: chunkErrorEvent,
       })
     },

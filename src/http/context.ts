@@ -98,6 +98,10 @@ export class RequestContext implements RawContext {
     this.charge?.(tokens)
   }
 
+  usedTokens(total: number): void {
+    if (this.admission) this.charge?.(total - this.admission.tokens)
+  }
+
   header(name: string, value: string): void {
     const lower = name.toLowerCase()
     if (!HEADER_NAME.test(lower) || BAD_HEADER_VALUE.test(value))

@@ -52,6 +52,11 @@ export type Context<S extends RouteSchemas> = {
    * never refuses: the request is already admitted; later requests wait instead. Does nothing without limits.
    */
   chargeTokens(tokens: number): void
+  /**
+   * The tokens the request used in the end, when its reply streams (a JSON reply's `usage` is read by the app): they
+   * replace the rate limiter's estimate made at admission. Does nothing without limits.
+   */
+  usedTokens(total: number): void
 }
 
 /** A plain object (200 JSON, typed by the response schema) or a reply built with json(), text() or sse(). */

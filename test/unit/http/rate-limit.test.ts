@@ -5,6 +5,7 @@ import { createHttpApp } from '../../../src/http/http-app.js'
 import { createLogger } from '../../../src/http/logger.js'
 import { formatReset, RateLimiter } from '../../../src/http/rate-limit.js'
 import { createIncomingRequest, type CreateRequestOptions } from '../../../src/http/request.js'
+import { sse } from '../../../src/http/reply.js'
 import { Router } from '../../../src/http/router.js'
 
 function clock(start = 1_000_000) {
@@ -102,6 +103,14 @@ function limitedApp(options: { keys?: string[] }) {
   router.post('/v1/chat', { body: Type.Object({ max_tokens: Type.Optional(Type.Integer()) }) }, () => ({
     usage: { total_tokens: 10 },
   }))
+  router.post('/v1/stream', { body: Type.Object({ max_tokens: Type.Integer() }) }, (c) =>
+    sse(
+      (async function* () {
+        yield { data: 'x' }
+        c.usedTokens(7) // as chunkEvents() reports the usage chunk
+      })(),
+    ),
+  )
   const app = createHttpApp({
     router,
     maxBodyBytes: 1 << 20,
@@ -138,6 +147,15 @@ t.test(
     t.notOk('x-ratelimit-limit-requests' in line.headers)
   },
 )
+
+t.test("a streamed reply's reported usage replaces its estimate", async (t) => {
+  const call = limitedApp({})
+  const streamed = await call('POST', '/v1/stream', { json: { max_tokens: 800 }, address: '10.0.0.3' })
+  t.equal(streamed.headers['x-ratelimit-remaining-tokens'], '195', 'charged 5 + 800 at admission')
+  if ('events' in streamed) for await (const _ of streamed.events);
+  const next = await call('POST', '/v1/chat', { json: {}, address: '10.0.0.3' })
+  t.equal(next.headers['x-ratelimit-remaining-tokens'], '992', 'the stream cost 7 in the end')
+})
 
 t.test('without keys the app limits each client address', async (t) => {
   const call = limitedApp({})
