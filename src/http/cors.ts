@@ -19,8 +19,11 @@ const ALLOWED_HEADERS = [
   'x-stainless-poll-helper',
   'x-stainless-custom-poll-interval',
 ]
-const EXPOSED_HEADERS =
-  'x-request-id, openai-poll-after-ms, openai-processing-ms, retry-after, retry-after-ms, x-should-retry'
+const EXPOSED_HEADERS = [
+  'x-request-id, openai-poll-after-ms, openai-processing-ms, retry-after, retry-after-ms, x-should-retry',
+  'x-ratelimit-limit-requests, x-ratelimit-remaining-requests, x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens, x-ratelimit-remaining-tokens, x-ratelimit-reset-tokens',
+].join(', ')
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** CORS headers for every reply when an origin is configured. */

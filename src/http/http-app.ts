@@ -5,7 +5,7 @@ import { ApiError, InternalServerError } from './errors.js'
 import { withHeartbeat } from './heartbeat.js'
 import type { Logger, RequestLog } from './logger.js'
 import { pump, pumpBytes, type ByteSink } from './pump.js'
-import { RateLimiter, type Admission, type RateLimitOptions } from './rate-limit.js'
+import { estimateTokens, RateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { BytesReply, JsonReply, SseReply, TextReply } from './reply.js'
 import { createRequestIds } from './request-id.js'
 import { pathOf, type IncomingRequest } from './request.js'
@@ -126,26 +126,6 @@ function countingSink(sink: ByteSink): ByteSink & { readonly bytes: number } {
     end: () => sink.end(),
     destroy: () => sink.destroy(),
   }
-}
-
-/**
- * A request's tokens before it runs: its body at 4 bytes a token (JSON overhead makes this generous) plus the output
- * it asks for at most (`max_tokens`, `max_completion_tokens` or `max_output_tokens`, times `n`).
- */
-function estimateTokens(raw: Uint8Array | null, body: unknown): number {
-  const input = Math.ceil((raw?.byteLength ?? 0) / 4)
-  if (typeof body !== 'object' || body === null) return input
-  const { max_tokens, max_completion_tokens, max_output_tokens, n } = body as Record<string, unknown>
-  const cap = max_completion_tokens ?? max_tokens ?? max_output_tokens
-  const output = typeof cap === 'number' ? cap * (typeof n === 'number' ? n : 1) : 0
-  return input + output
-}
-
-/** A JSON reply that reports its `usage` (chat, completions, embeddings, responses) replaces the estimate. */
-function settleUsage(limiter: RateLimiter, admission: Admission, body: unknown): void {
-  const usage = (body as { usage?: { total_tokens?: unknown } | null } | null)?.usage
-  const total = usage?.total_tokens
-  if (typeof total === 'number') limiter.settle(admission, total)
 }
 
 /** Creates the application that transports (and tests, through `handle()`) drive. */
@@ -313,7 +293,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         })
       }
     }
-    if (c.admission && limiter) settleUsage(limiter, c.admission, body)
+    if (c.admission && limiter) limiter.settleReply(c.admission, body)
     const headers = headersOf(c, { 'content-type': JSON_TYPE }, reply?.headers ?? null, c.replyHeaders)
     return bodyReply(c, status, headers, JSON.stringify(body))
   }

@@ -44,6 +44,19 @@ export function formatReset(ms: number): string {
 }
 
 /**
+ * A request's tokens before it runs: its body at 4 bytes a token (JSON overhead makes this generous) plus the output
+ * it asks for at most (`max_tokens`, `max_completion_tokens` or `max_output_tokens`, times `n`).
+ */
+export function estimateTokens(raw: Uint8Array | null, body: unknown): number {
+  const input = Math.ceil((raw?.byteLength ?? 0) / 4)
+  if (typeof body !== 'object' || body === null) return input
+  const { max_tokens, max_completion_tokens, max_output_tokens, n } = body as Record<string, unknown>
+  const cap = max_completion_tokens ?? max_tokens ?? max_output_tokens
+  const output = typeof cap === 'number' ? cap * (typeof n === 'number' ? n : 1) : 0
+  return input + output
+}
+
+/**
  * Per-caller request and token limits as token buckets, each kept as one number (the generic cell rate algorithm):
  * a caller may spend a whole window's allowance at once, which then refills evenly over the window. O(1) per
  * request; memory is bounded, as a caller whose buckets are full again is forgotten (it would start full anyway).
@@ -95,6 +108,12 @@ export class RateLimiter {
   /** Replaces an admission's token estimate by the tokens actually used (a refund when fewer). */
   settle(admission: Admission, used: number): void {
     this.charge(admission, used - admission.tokens)
+  }
+
+  /** A JSON reply that reports its `usage` (chat, completions, embeddings, responses) replaces the estimate. */
+  settleReply(admission: Admission, body: unknown): void {
+    const total = (body as { usage?: { total_tokens?: unknown } | null } | null)?.usage?.total_tokens
+    if (typeof total === 'number') this.settle(admission, total)
   }
 
   /** Adds tokens to an admitted request's caller (negative: a refund); never refuses, as the request is admitted. */
