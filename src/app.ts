@@ -11,6 +11,7 @@ import { createProgress } from './acquire/progress.js'
 import { createHttpApp, type HttpApp } from './http/http-app.js'
 import type { Logger } from './http/logger.js'
 import { Router } from './http/router.js'
+import { ServerMetrics } from './metrics/server-metrics.js'
 import { modelNames } from './model-names.js'
 import { modelSourceOptions } from './pull.js'
 import { RunEvents } from './runs/events.js'
@@ -18,6 +19,7 @@ import { RunQueue } from './runs/queue.js'
 import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
+import { VERSION } from './version.js'
 
 /** Options of createApp(): the parsed config plus what tests override. */
 export interface AppOptions {
@@ -55,10 +57,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options
   if (!config.model && !config.hfRepo)
     throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
-  const store = await openPgliteStore(
-    config.dataDir,
-    options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
-  )
+  const metrics = new ServerMetrics({ version: VERSION })
+  const store = await openPgliteStore(config.dataDir, {
+    ...(options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {}),
+    onQuery: metrics.storeQuery,
+  })
   const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
@@ -79,6 +82,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     blobs,
     maxFileBytes: config.maxFileSize,
     batches: null,
+    metrics,
+    version: VERSION,
   }
   const router = new Router()
   registerRoutes(router, deps)
@@ -89,6 +94,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     apiKeys: config.apiKeys,
     corsOrigin: config.corsOrigins,
     mapError: toApiError,
+    onRequestDone: metrics.requestDone,
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
@@ -146,6 +152,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     logger,
     onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
     signal,
+    observer: deps.metrics.engine,
     ...options.engine,
   })
   progress?.finish()

@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
 import { registerFiles } from './files.js'
 import { registerMessages } from './messages.js'
+import { registerMetrics } from './metrics.js'
 import { registerModels } from './models.js'
 import { registerResponses } from './responses.js'
 import { registerRunSteps } from './run-steps.js'
@@ -33,4 +34,5 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerFiles(router, deps)
   registerUploads(router, deps)
   registerBatches(router, deps)
+  registerMetrics(router, deps)
 }

@@ -135,6 +135,8 @@ export interface RunStore {
   update(threadId: string, id: string, patch: RunPatch, options?: RunUpdateOptions): Promise<Run>
   /** Runs in any of these statuses across all threads, oldest first (restart recovery). */
   listByStatus(statuses: readonly RunStatus[]): Promise<Run[]>
+  /** How many runs are in each status, across all threads (statuses with none left out). */
+  countByStatus(): Promise<Partial<Record<RunStatus, number>>>
   /** The thread's run in an ACTIVE_RUN_STATUSES status, if any. */
   activeRun(threadId: string): Promise<Run | null>
   hasActiveRun(threadId: string): Promise<boolean>
