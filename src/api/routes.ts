@@ -10,6 +10,7 @@ import { registerFiles } from './files.js'
 import { registerMessages } from './messages.js'
 import { registerMetrics } from './metrics.js'
 import { registerModels } from './models.js'
+import { registerOpenApi } from './openapi.js'
 import { registerResponses } from './responses.js'
 import { registerRunSteps } from './run-steps.js'
 import { registerRuns } from './runs.js'
@@ -35,4 +36,5 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerUploads(router, deps)
   registerBatches(router, deps)
   registerMetrics(router, deps)
+  registerOpenApi(router, deps)
 }
