@@ -97,6 +97,17 @@ export class Counter extends Family<Value> {
     this.series(values).value += by
   }
 
+  /** The series with these label values, bound: for a hot path that adds to the same series again and again. */
+  child(values: readonly string[]): { inc(by?: number): void } {
+    const state = this.series(values)
+    return {
+      inc: (by = 1) => {
+        if (by < 0) throw new RangeError(`Cannot decrease counter '${this.name}'`)
+        state.value += by
+      },
+    }
+  }
+
   /** Sets the total of a count kept elsewhere (the engine's restarts), read at scrape time. */
   setTotal(values: readonly string[], total: number): void {
     this.series(values).value = total
@@ -148,7 +159,16 @@ export class Histogram extends Family<Buckets> {
 
   /** Records one observation in the series with these label values. */
   observe(values: readonly string[], value: number): void {
+    this.#record(this.series(values), value)
+  }
+
+  /** The series with these label values, bound: for a hot path that observes the same series again and again. */
+  child(values: readonly string[]): { observe(value: number): void } {
     const state = this.series(values)
+    return { observe: (value) => this.#record(state, value) }
+  }
+
+  #record(state: Buckets, value: number): void {
     const { buckets } = this
     let i = 0
     while (i < buckets.length && value > (buckets[i] as number)) i++

@@ -13,6 +13,8 @@ export type RequestInfo = {
 /** Token counts of a finished generation or embedding (the engine's Usage). */
 export type UsageInfo = { prompt_tokens: number; completion_tokens: number }
 
+type RequestSeries = { count: { inc(): void }; duration: { observe(value: number): void } }
+
 /** The label a request that matched no route is counted under (a label per unknown path would be unbounded). */
 export const UNMATCHED_ROUTE = 'unmatched'
 
@@ -121,11 +123,26 @@ export class ServerMetrics {
     registerProcessMetrics(r)
   }
 
+  // per route, method and status: the bound series a request adds to (three lookups of short strings, no key built)
+  #requestSeries = new Map<string, Map<string, Map<number, RequestSeries>>>()
+
   /** Counts a finished HTTP request: wire it to the HTTP app's request hook. */
   readonly requestDone = (info: RequestInfo): void => {
     const route = info.route ?? UNMATCHED_ROUTE
-    this.httpRequests.inc([info.method, route, String(info.status)])
-    this.httpDuration.observe([info.method, route], info.durationMs / 1000)
+    let byMethod = this.#requestSeries.get(route)
+    if (!byMethod) this.#requestSeries.set(route, (byMethod = new Map()))
+    let byStatus = byMethod.get(info.method)
+    if (!byStatus) byMethod.set(info.method, (byStatus = new Map()))
+    let series = byStatus.get(info.status)
+    if (!series) {
+      series = {
+        count: this.httpRequests.child([info.method, route, String(info.status)]),
+        duration: this.httpDuration.child([info.method, route]),
+      }
+      byStatus.set(info.status, series)
+    }
+    series.count.inc()
+    series.duration.observe(info.durationMs / 1000)
   }
 
   /** Times a store statement: wire it to the store's query hook. */

@@ -60,14 +60,17 @@ t.test('bad declarations and uses throw', async (t) => {
 t.test('ServerMetrics renders every family in the oxillama_ namespace or the standard process ones', async (t) => {
   const metrics = new ServerMetrics({ version: '1.2.3' })
   metrics.requestDone({ method: 'GET', route: null, status: 404, durationMs: 3 })
+  metrics.requestDone({ method: 'GET', route: null, status: 404, durationMs: 30 })
+  metrics.requestDone({ method: 'GET', route: '/health', status: 200, durationMs: 1 })
   metrics.engine.finished('interactive', { prompt_tokens: 5, completion_tokens: 7 }, { predicted_per_second: 40 })
   const families = parsePrometheus(await metrics.registry.render())
   for (const name of families.keys()) t.match(name, /^(oxillama_|process_|nodejs_)/, name)
   t.equal(sampleValue(families, 'oxillama_build_info', { version: '1.2.3' }), 1)
-  t.equal(
-    sampleValue(families, 'oxillama_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }),
-    1,
-  )
+  const unmatched = { method: 'GET', route: 'unmatched' }
+  t.equal(sampleValue(families, 'oxillama_http_requests_total', { ...unmatched, status: '404' }), 2)
+  t.equal(sampleValue(families, 'oxillama_http_requests_total', { method: 'GET', route: '/health', status: '200' }), 1)
+  t.equal(sampleValue(families, 'oxillama_http_request_duration_seconds_sum', unmatched), 0.033)
+  t.equal(sampleValue(families, 'oxillama_http_request_duration_seconds_bucket', { ...unmatched, le: '0.005' }), 1)
   t.equal(sampleValue(families, 'oxillama_prompt_tokens_total', { lane: 'interactive' }), 5)
   t.equal(sampleValue(families, 'oxillama_generated_tokens_total', { lane: 'interactive' }), 7)
   t.ok((sampleValue(families, 'process_resident_memory_bytes') ?? 0) > 0, 'RSS is read at scrape time')
