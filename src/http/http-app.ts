@@ -149,7 +149,6 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const requestIds = createRequestIds()
   const mapError = options.mapError ?? (() => null)
-
   const onRequestDone = options.onRequestDone
 
   function accessLog(c: RequestContext, status: number, bytes: number, note: string): void {

@@ -122,9 +122,14 @@ export class Counter extends Family<Value> {
   }
 }
 
-/** A value that goes up and down (queue depth, memory); usually set at scrape time. */
+/** A value that goes up and down (queue depth, memory), usually set at scrape time; without labels it starts at 0. */
 export class Gauge extends Family<Value> {
   readonly type = 'gauge'
+
+  constructor(options: MetricOptions) {
+    super(options)
+    if (this.labelNames.length === 0) this.series([])
+  }
 
   /** Sets the series with these label values. */
   set(values: readonly string[], value: number): void {
