@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
 import { createIncomingRequest, type IncomingRequest } from '../http/request.js'
@@ -7,11 +8,16 @@ import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { jsonlLines, parseLine, type BatchLine, checkInput } from './batch-input.js'
+import { usageOf } from './batch-usage.js'
 import { saveFile } from './files.js'
 
 /** Statuses a batch is still working in; after a restart each is picked up again. */
 const UNFINISHED: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'cancelling']
 const RESULT_PAGE = 500
+/** Statuses a request is sent again for: the server was busy, restarting or stopping, not the request at fault. */
+const TRANSIENT = new Set([408, 429, 502, 503, 504])
+const FIRST_BACKOFF_MS = 250
+const MAX_BACKOFF_MS = 30_000
 
 /** What the runner needs: the store and bytes, and the app's own request handler to run each line through. */
 export type BatchRunnerOptions = {
@@ -23,6 +29,8 @@ export type BatchRunnerOptions = {
   concurrency: number
   /** Headers for every in-process request (authorization when the server has API keys). */
   headers?: Record<string, string>
+  /** Resolves when the engine can take work again (after a crash, once restarted): retries wait for it. */
+  whenReady?: () => Promise<void>
   logger: Logger
 }
 
@@ -39,9 +47,15 @@ export class BatchRunner {
   #o: BatchRunnerOptions
   #tasks = new Map<string, Task>()
   #closed = false
+  #retries = 0
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options
+  }
+
+  /** Requests sent again after a transient failure, since the start (logs, tests). */
+  get retries(): number {
+    return this.#retries
   }
 
   /** Starts (or resumes) working on a batch in the background. */
@@ -193,17 +207,29 @@ export class BatchRunner {
     return current
   }
 
-  /** Runs one line through the app and records its output line; a request cut short by a stop is not recorded. */
+  /**
+   * Runs one line through the app and records its output line with its usage. A transient failure (503: engine
+   * restarting or stopping; 429, 408, 502, 504) is sent again after a back-off, unless the reply says
+   * `x-should-retry: false`; a request cut short by a stop is not recorded, so a restart runs it again.
+   */
   async #send(batch: Batch, request: BatchLine, stop: AbortSignal): Promise<void> {
-    const response = await this.#o.handle(
-      createIncomingRequest('POST', batch.endpoint, {
-        json: request.body,
-        headers: { ...this.#o.headers },
-        lane: 'batch',
-        signal: stop,
-      }),
-    )
-    if (stop.aborted) return
+    let response: HttpResponse
+    for (let attempt = 0; ; attempt++) {
+      response = await this.#o.handle(
+        createIncomingRequest('POST', batch.endpoint, {
+          json: request.body,
+          headers: { ...this.#o.headers },
+          lane: 'batch',
+          signal: stop,
+        }),
+      )
+      if (stop.aborted) return
+      if (!isTransient(response)) break
+      this.#retries++
+      await sleep(backoffMs(attempt, response.headers), undefined, { signal: stop }).catch(() => undefined)
+      await abortable(this.#o.whenReady?.() ?? Promise.resolve(), stop) // an engine restart: wait until it is back
+      if (stop.aborted) return
+    }
     let status = response.status
     let body: unknown
     if ('body' in response) {
@@ -226,7 +252,8 @@ export class BatchRunner {
       response: { status_code: status, request_id: response.headers['x-request-id'] ?? null, body },
       error: null,
     })
-    await this.#o.store.batches.recordResult(batch.id, { line: request.line, ok, output })
+    const usage = ok ? usageOf(body) : null
+    await this.#o.store.batches.recordResult(batch.id, { line: request.line, ok, output, usage })
   }
 
   /**
@@ -240,12 +267,14 @@ export class BatchRunner {
     const unfinished = final === 'completed' ? 0 : Math.max(0, total - done.size)
     const counts = batch.request_counts ?? { total, completed: 0, failed: 0 }
     const patch: Partial<Batch> = { request_counts: { ...counts, failed: counts.failed + unfinished } }
+    const seconds = await store.batches.outputExpiresAfter(batch.id)
+    const expiresAfter = seconds === null ? null : { anchor: 'created_at' as const, seconds }
     if (counts.completed > 0 && !batch.output_file_id) {
       const temp = await blobs.write(lines(this.#results(batch.id, true)))
       const file = await saveFile({ store, blobs }, temp, {
         filename: `${batch.id}_output.jsonl`,
         purpose: 'batch_output',
-        expiresAfter: null,
+        expiresAfter,
       })
       patch.output_file_id = file.id
     }
@@ -256,7 +285,7 @@ export class BatchRunner {
       const file = await saveFile({ store, blobs }, temp, {
         filename: `${batch.id}_error.jsonl`,
         purpose: 'batch_output',
-        expiresAfter: null,
+        expiresAfter,
       })
       patch.error_file_id = file.id
     }
@@ -299,4 +328,25 @@ async function* concat<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
 async function* lines(rows: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder()
   for await (const row of rows) yield encoder.encode(`${row}\n`)
+}
+
+function isTransient(response: HttpResponse): boolean {
+  return TRANSIENT.has(response.status) && response.headers['x-should-retry'] !== 'false'
+}
+
+/** Doubling from FIRST_BACKOFF_MS, at least what the reply's `retry-after-ms` / `retry-after` asks, at most MAX_BACKOFF_MS. */
+function backoffMs(attempt: number, headers: Record<string, string>): number {
+  const asked = Number(headers['retry-after-ms'] ?? Number(headers['retry-after'] ?? 0) * 1000)
+  const doubled = FIRST_BACKOFF_MS * 2 ** Math.min(attempt, 16)
+  return Math.min(MAX_BACKOFF_MS, Math.max(doubled, Number.isFinite(asked) ? asked : 0))
+}
+
+/** Waits for a promise, or no longer than until the signal aborts. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve()
+    signal.addEventListener('abort', stop, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop))
+  })
 }
