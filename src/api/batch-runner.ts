@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpResponse } from '../http/http-app.js'
 import type { Logger } from '../http/logger.js'
 import { createIncomingRequest, type IncomingRequest } from '../http/request.js'
@@ -8,16 +7,13 @@ import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { jsonlLines, parseLine, type BatchLine, checkInput } from './batch-input.js'
+import { retryDelayMs, waitToRetry } from './batch-retry.js'
 import { usageOf } from './batch-usage.js'
 import { saveFile } from './files.js'
 
 /** Statuses a batch is still working in; after a restart each is picked up again. */
 const UNFINISHED: readonly BatchStatus[] = ['validating', 'in_progress', 'finalizing', 'cancelling']
 const RESULT_PAGE = 500
-/** Statuses a request is sent again for: the server was busy, restarting or stopping, not the request at fault. */
-const TRANSIENT = new Set([408, 429, 502, 503, 504])
-const FIRST_BACKOFF_MS = 250
-const MAX_BACKOFF_MS = 30_000
 
 /** What the runner needs: the store and bytes, and the app's own request handler to run each line through. */
 export type BatchRunnerOptions = {
@@ -224,10 +220,10 @@ export class BatchRunner {
         }),
       )
       if (stop.aborted) return
-      if (!isTransient(response)) break
+      const wait = retryDelayMs(response, attempt)
+      if (wait === null) break
       this.#retries++
-      await sleep(backoffMs(attempt, response.headers), undefined, { signal: stop }).catch(() => undefined)
-      await abortable(this.#o.whenReady?.() ?? Promise.resolve(), stop) // an engine restart: wait until it is back
+      await waitToRetry(wait, stop, this.#o.whenReady)
       if (stop.aborted) return
     }
     let status = response.status
@@ -328,25 +324,4 @@ async function* concat<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
 async function* lines(rows: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder()
   for await (const row of rows) yield encoder.encode(`${row}\n`)
-}
-
-function isTransient(response: HttpResponse): boolean {
-  return TRANSIENT.has(response.status) && response.headers['x-should-retry'] !== 'false'
-}
-
-/** Doubling from FIRST_BACKOFF_MS, at least what the reply's `retry-after-ms` / `retry-after` asks, at most MAX_BACKOFF_MS. */
-function backoffMs(attempt: number, headers: Record<string, string>): number {
-  const asked = Number(headers['retry-after-ms'] ?? Number(headers['retry-after'] ?? 0) * 1000)
-  const doubled = FIRST_BACKOFF_MS * 2 ** Math.min(attempt, 16)
-  return Math.min(MAX_BACKOFF_MS, Math.max(doubled, Number.isFinite(asked) ? asked : 0))
-}
-
-/** Waits for a promise, or no longer than until the signal aborts. */
-function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const stop = () => resolve()
-    signal.addEventListener('abort', stop, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop))
-  })
 }
