@@ -19,7 +19,11 @@ import { RunQueue } from './runs/queue.js'
 import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
+import { sweepExpired } from './store/sweep.js'
 import { VERSION } from './version.js'
+
+/** How often expired files and abandoned uploads are swept (also once at startup). */
+const SWEEP_INTERVAL_MS = 10 * 60_000
 
 /** Options of createApp(): the parsed config plus what tests override. */
 export interface AppOptions {
@@ -63,6 +67,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     onQuery: metrics.storeQuery,
   })
   const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
+  const sweeper = startSweeper(store, blobs, logger)
+  await sweeper.done
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
     id: named.id,
@@ -116,6 +122,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
         await ready.catch(() => undefined) // the load must be done with the store before it closes
         await deps.batches?.close()
+        await sweeper.close()
         await deps.runs?.close()
         await model.engine?.close()
         await store.close()
@@ -185,10 +192,32 @@ async function startBatches(options: AppOptions, deps: ApiDeps, http: HttpApp, b
     blobs,
     handle: (request) => http.handle(request),
     concurrency: options.config.parallel,
+    whenReady: () => deps.model.engine?.whenReady() ?? Promise.resolve(),
     ...(key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
     logger: options.logger,
   })
   const resumed = await runner.recover()
   if (resumed) options.logger.info(`Batches after restart: ${resumed} resumed`)
   deps.batches = runner
+}
+
+/** Sweeps expired files and uploads now and every SWEEP_INTERVAL_MS; `done` is the sweep in progress. */
+function startSweeper(store: Store, blobs: FileBlobs, logger: Logger): { done: Promise<void>; close(): Promise<void> } {
+  const sweeper = { done: Promise.resolve(), close }
+  const sweep = () => {
+    sweeper.done = sweepExpired(store, blobs, Math.floor(Date.now() / 1000)).then(
+      ({ files, uploads }) => {
+        if (files.length || uploads.length)
+          logger.info(`Swept ${files.length} expired files, ${uploads.length} uploads`)
+      },
+      (error: Error) => logger.error(`Sweeping expired files failed: ${error.message}`),
+    )
+  }
+  sweep()
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS).unref()
+  async function close() {
+    clearInterval(timer)
+    await sweeper.done
+  }
+  return sweeper
 }
