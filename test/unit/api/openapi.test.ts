@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import Ajv2020 from 'ajv/dist/2020.js'
 import t from 'tap'
@@ -8,6 +11,7 @@ import { createHttpApp, type HttpBodyResponse } from '../../../src/http/http-app
 import { createLogger } from '../../../src/http/logger.js'
 import { Router, type Route } from '../../../src/http/router.js'
 import { ServerMetrics } from '../../../src/metrics/server-metrics.js'
+import { REPO_ROOT } from '../../helpers/paths.js'
 
 type Json = Record<string, unknown>
 
@@ -138,4 +142,17 @@ t.test('errors, the bearer scheme and shared schemas are components', async (t) 
   const chat = operationOf(router.routes().find((r) => r.path === '/v1/chat/completions') as Route)
   const ok = (chat.responses as Record<string, { content: Json }>)['200']
   t.ok(ok?.content['text/event-stream'], 'a route whose body has `stream` may answer with server-sent events')
+})
+
+t.test('every schema module of src/schemas feeds the named components', async (t) => {
+  const dir = path.join(REPO_ROOT, 'src', 'schemas')
+  const named = new Set<unknown>(Object.values(namedSchemas()))
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as Record<string, unknown>
+    const schemas = Object.entries(module).filter(([, v]) => typeof v === 'object' && v !== null && '~kind' in v)
+    t.ok(
+      schemas.every(([, v]) => named.has(v)),
+      `${file}: its exported schemas are components (add the module to SCHEMA_MODULES in src/api/openapi.ts)`,
+    )
+  }
 })
