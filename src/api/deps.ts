@@ -4,6 +4,7 @@ import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
 import type { FileBlobs } from '../store/file-blobs.js'
 import type { BatchRunner } from './batch-runner.js'
+import type { ServerMetrics } from '../metrics/server-metrics.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -33,6 +34,10 @@ export interface ApiDeps {
   maxFileBytes: number
   /** Runs batches; set once the model is ready. */
   batches: BatchRunner | null
+  /** The server's metrics, rendered by GET /metrics. */
+  metrics: ServerMetrics
+  /** This server's version (the API description's). */
+  version: string
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */

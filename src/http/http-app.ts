@@ -25,8 +25,6 @@ export type HttpAppOptions = {
   publicRoutes?: readonly string[]
   /** Request and token limits per key (per client address without keys); in-process requests are not limited. */
   rateLimit?: RateLimitOptions | null
-  /** Called once per finished request, after its access-log line (metrics). */
-  onRequestDone?: (entry: RequestLog) => void
   /** CORS is off unless an origin (or `*`) is given; with several, a request's Origin is echoed when listed. */
   corsOrigin?: string | readonly string[] | null
   maxBodyBytes: number
@@ -41,7 +39,15 @@ export type HttpAppOptions = {
    * the error is logged with the request id and answered 500 `server_error` with a generic message, never a stack.
    */
   mapError?: (error: unknown, route: Route | null) => ApiError | null
+  /**
+   * Called once per request as its reply ends (a stream: after its last byte), after its access-log line, e.g. for
+   * metrics; must be cheap.
+   */
+  onRequestDone?: (done: RequestDone) => void
 }
+
+/** A finished request, as `onRequestDone` gets it: the access log's entry. */
+export type RequestDone = RequestLog
 
 /**
  * A complete reply: status, lower-case headers and the body as text (JSON, plain text), which both transports
@@ -161,7 +167,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       path: pathOf(c.incoming.url),
       route: c.route?.path ?? null,
       status,
-      durationMs: Math.round(performance.now() - c.started),
+      durationMs: performance.now() - c.started,
       bytes,
       requestId: c.requestId,
       key: c.key?.masked ?? null,

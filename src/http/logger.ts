@@ -8,6 +8,7 @@ export type RequestLog = {
   /** The matched route's pattern (`/v1/threads/:thread_id`), or null when none matched. */
   readonly route: string | null
   readonly status: number
+  /** From arrival to the reply's last byte, unrounded (logs round it). */
   readonly durationMs: number
   /** Body bytes sent. */
   readonly bytes: number
@@ -94,14 +95,14 @@ function formatJson(head: string, msg: string, fields: object | undefined): stri
 
 function textRequest(stamp: string, entry: RequestLog): string {
   const { method, path, status, durationMs, bytes, requestId, outcome, key } = entry
-  return `${stamp} INFO  ${method} ${path} ${status} ${durationMs}ms ${bytes}B ${requestId}${outcome === '' ? '' : ` ${outcome}`}${key === null ? '' : ` key=${key}`}\n`
+  return `${stamp} INFO  ${method} ${path} ${status} ${Math.round(durationMs)}ms ${bytes}B ${requestId}${outcome === '' ? '' : ` ${outcome}`}${key === null ? '' : ` key=${key}`}\n`
 }
 
 function jsonRequest(head: string, entry: RequestLog): string {
   const { method, route, status, durationMs, bytes, requestId, outcome, key } = entry
   let line = `${head},"req_id":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"route":${route === null ? 'null' : JSON.stringify(route)}`
   if (route === null) line += `,"path":${JSON.stringify(entry.path)}`
-  line += `,"status":${status},"duration_ms":${durationMs},"bytes":${bytes}`
+  line += `,"status":${status},"duration_ms":${Math.round(durationMs)},"bytes":${bytes}`
   if (key !== null) line += `,"key":${JSON.stringify(key)}`
   if (outcome !== '') line += `,"outcome":"${outcome}"`
   return `${line},"msg":"request completed"}\n`

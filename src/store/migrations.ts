@@ -159,4 +159,11 @@ CREATE INDEX conversation_items_order ON conversation_items (conversation_id, cr
 CREATE INDEX conversation_items_id ON conversation_items (conversation_id, id);
 `,
   },
+  {
+    id: '006-batch-output-expiry',
+    sql: `
+-- output_expires_after.seconds of batches.create: not a field of the Batch object, so not in its body
+ALTER TABLE batches ADD COLUMN output_expires_after bigint;
+`,
+  },
 ]
