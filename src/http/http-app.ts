@@ -299,7 +299,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         })
       }
     }
-    if (c.admission && limiter) limiter.settleReply(c.admission, body)
+    // a route with an input param runs the model on this request's input: its reply's usage is this request's own
+    // (a batch's or a run's usage is not)
+    if (c.admission && limiter && route.schemas.inputParam !== undefined) limiter.settleReply(c.admission, body)
     const headers = headersOf(c, { 'content-type': JSON_TYPE }, reply?.headers ?? null, c.replyHeaders)
     return bodyReply(c, status, headers, JSON.stringify(body))
   }

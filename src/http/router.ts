@@ -29,7 +29,8 @@ export type RouteSchemas = {
   public?: true
   /**
    * The body field that holds the request's main input (`messages`, `prompt`, `input`): the app's error hook names
-   * it for errors about the input as a whole, such as a prompt longer than the context.
+   * it for errors about the input as a whole, such as a prompt longer than the context. Such a route runs the model on
+   * the request's own input, so the `usage` of its JSON reply settles the rate limiter's token estimate.
    */
   inputParam?: string
 }

@@ -100,9 +100,13 @@ t.test('RateLimiter forgets callers whose buckets are full again, and keeps at m
 function limitedApp(options: { keys?: string[] }) {
   const router = new Router()
   router.get('/health', { public: true }, () => ({ ok: true }))
-  router.post('/v1/chat', { body: Type.Object({ max_tokens: Type.Optional(Type.Integer()) }) }, () => ({
-    usage: { total_tokens: 10 },
-  }))
+  router.post(
+    '/v1/chat',
+    { body: Type.Object({ max_tokens: Type.Optional(Type.Integer()) }), inputParam: 'messages' },
+    () => ({ usage: { total_tokens: 10 } }),
+  )
+  // a batch or a run reports the usage of work done elsewhere: not this request's
+  router.get('/v1/batch', {}, () => ({ usage: { total_tokens: 500 } }))
   router.post('/v1/stream', { body: Type.Object({ max_tokens: Type.Integer() }) }, (c) =>
     sse(
       (async function* () {
@@ -127,13 +131,17 @@ function limitedApp(options: { keys?: string[] }) {
 t.test(
   'the app limits each key, sends the headers on every reply, and leaves /health and batch lines alone',
   async (t) => {
-    const call = limitedApp({ keys: ['sk-aaaa-aaaa-1', 'sk-bbbb-bbbb-2'] })
+    const call = limitedApp({ keys: ['sk-aaaa-aaaa-1', 'sk-bbbb-bbbb-2', 'sk-cccc-cccc-3'] })
     const a = { authorization: 'Bearer sk-aaaa-aaaa-1' }
     const first = await call('POST', '/v1/chat', { headers: a, json: { max_tokens: 500 } })
     t.equal(first.status, 200)
     t.match(first.headers, { 'x-ratelimit-remaining-requests': '1', 'x-ratelimit-remaining-tokens': '495' })
     const second = await call('POST', '/v1/chat', { headers: a, json: {} })
     t.equal(second.headers['x-ratelimit-remaining-tokens'], '989', 'the first was settled at its usage of 10')
+    const batch = await call('GET', '/v1/batch', { headers: { authorization: 'Bearer sk-cccc-cccc-3' } })
+    t.equal(batch.headers['x-ratelimit-remaining-tokens'], '1000')
+    const after = await call('GET', '/v1/batch', { headers: { authorization: 'Bearer sk-cccc-cccc-3' } })
+    t.equal(after.headers['x-ratelimit-remaining-tokens'], '1000', "another request's usage is not charged")
     const third = await call('POST', '/v1/chat', { headers: a, json: {} })
     t.equal(third.status, 429)
     t.match(third.headers, { 'retry-after': '30', 'x-ratelimit-remaining-requests': '0' })
