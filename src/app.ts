@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
 import { BatchRunner } from './api/batch-runner.js'
+import { ResponseRunner } from './api/response-runner.js'
 import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
@@ -79,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     blobs,
     maxFileBytes: config.maxFileSize,
     batches: null,
+    responseRunner: null,
   }
   const router = new Router()
   registerRoutes(router, deps)
@@ -111,6 +113,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await ready.catch(() => undefined) // the load must be done with the store before it closes
         await deps.batches?.close()
         await deps.runs?.close()
+        await deps.responseRunner?.close()
         await model.engine?.close()
         await store.close()
       })()
@@ -165,6 +168,11 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
   if (recovered.requeued || recovered.failed)
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
+  const responseRunner = new ResponseRunner({ store, engine, logger })
+  const background = await responseRunner.recover()
+  if (background.requeued || background.failed)
+    logger.info(`Background responses after restart: ${background.requeued} queued again, ${background.failed} failed`)
+  deps.responseRunner = responseRunner
   deps.model.state = 'ready'
 }
 

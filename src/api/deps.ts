@@ -4,6 +4,7 @@ import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
 import type { FileBlobs } from '../store/file-blobs.js'
 import type { BatchRunner } from './batch-runner.js'
+import type { ResponseRunner } from './response-runner.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -33,6 +34,8 @@ export interface ApiDeps {
   maxFileBytes: number
   /** Runs batches; set once the model is ready. */
   batches: BatchRunner | null
+  /** Runs background responses; set once the model is ready. */
+  responseRunner: ResponseRunner | null
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */
