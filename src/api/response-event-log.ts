@@ -16,6 +16,7 @@ export class ResponseEventLog {
   /** Starts from events already stored (the opening ones, or those of a response resumed after a restart). */
   constructor(stored: ResponseStreamEvent[] = []) {
     this.#events = [...stored]
+    for (const event of stored) applyToOutput(this.#output, event)
   }
 
   /** How many events the log holds: the next one's sequence number. */
