@@ -196,8 +196,8 @@ export class ResponseRunner {
       }
       throw new Error('The generation ended without a result')
     } catch (error) {
-      // cancelled (or deleted) while it ran: the cancel already wrote the response
-      if (isGone(error) || (signal.aborted && signal.reason !== SHUTDOWN)) return
+      // cancelled (or deleted) while it ran: the cancel already wrote the response; the engine stops within a step
+      if (isGone(error) || (signal.aborted && signal.reason !== SHUTDOWN)) return owned.controller.abort()
       const message = signal.aborted
         ? 'The server shut down while this response was in progress; create it again'
         : messageOf(error)
