@@ -255,8 +255,9 @@ function endOpenItems(output: ResponseOutputItem[]): ResponseOutputItem[] {
   return output.map((item) => (item.status === 'in_progress' ? { ...item, status: 'incomplete' } : item))
 }
 
+// the response itself was cancelled or deleted (a deleted conversation is a failure of the response instead)
 function isGone(error: unknown): boolean {
-  return error instanceof StoreError && (error.code === 'conflict' || error.code === 'not_found')
+  return error instanceof StoreError && error.kind === 'response' && ['conflict', 'not_found'].includes(error.code)
 }
 
 function messageOf(error: unknown): string {

@@ -200,14 +200,14 @@ for (const transport of TRANSPORTS) {
     })
 
     t.test('background + stream: numbered events from response.queued on, resumed by GET ?stream=true', async (t) => {
-      const stream = await c.responses.create({
+      const params = {
         model: MODEL,
         input: 'Once upon a time',
         max_output_tokens: 6,
         temperature: 0,
         background: true,
-        stream: true,
-      })
+      }
+      const stream = await c.responses.create({ ...params, stream: true })
       const events: OpenAI.Responses.ResponseStreamEvent[] = []
       for await (const event of stream) events.push(event)
       t.same(
@@ -229,6 +229,16 @@ for (const transport of TRANSPORTS) {
       t.same(resumed, events.slice(3), 'the stored stream after event 2, exactly as it was sent')
       const merged = await c.responses.stream({ response_id: id }).finalResponse()
       t.equal(merged.output_text, (await c.responses.retrieve(id)).output_text, 'the SDK merges the replay')
+      // a client that leaves the stream only unsubscribes: the response belongs to the runner and finishes
+      const left = await c.responses.create({ ...params, stream: true })
+      let leftId = ''
+      for await (const event of left) {
+        if (event.type === 'response.created') leftId = event.response.id
+        if (event.type === 'response.in_progress') break
+      }
+      const finished = await waitForResponse(c, leftId)
+      t.equal(finished.status, 'incomplete', 'it finished after the client left')
+      t.equal(finished.output_text, merged.output_text)
     })
 
     t.test('background cancel: a queued one never starts, a running one stops; cancel is idempotent', async (t) => {
