@@ -134,7 +134,7 @@ t.test(
     const last = numbered.at(-1)
     if (last?.type !== 'response.completed') return t.fail('completed last')
     t.same(log.output, last.response.output, 'the output the events built is the final output')
-  t.same(new ResponseEventLog(numbered).output, last.response.output, 'so does a log made from stored events')
+    t.same(new ResponseEventLog(numbered).output, last.response.output, 'so does a log made from stored events')
     const followed: number[] = []
     for await (const event of log.follow(12)) {
       followed.push(event.sequence_number)
