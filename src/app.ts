@@ -12,6 +12,7 @@ import { createProgress } from './acquire/progress.js'
 import { createHttpApp, type HttpApp } from './http/http-app.js'
 import type { Logger } from './http/logger.js'
 import { Router } from './http/router.js'
+import { ServerMetrics } from './metrics/server-metrics.js'
 import { modelNames } from './model-names.js'
 import { modelSourceOptions } from './pull.js'
 import { RunEvents } from './runs/events.js'
@@ -19,6 +20,11 @@ import { RunQueue } from './runs/queue.js'
 import { FileBlobs } from './store/file-blobs.js'
 import { openPgliteStore } from './store/pglite.js'
 import type { Store } from './store/store.js'
+import { sweepExpired } from './store/sweep.js'
+import { VERSION } from './version.js'
+
+/** How often expired files and abandoned uploads are swept (also once at startup). */
+const SWEEP_INTERVAL_MS = 10 * 60_000
 
 /** Options of createApp(): the parsed config plus what tests override. */
 export interface AppOptions {
@@ -56,11 +62,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options
   if (!config.model && !config.hfRepo)
     throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
-  const store = await openPgliteStore(
-    config.dataDir,
-    options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {},
-  )
+  const metrics = new ServerMetrics({ version: VERSION })
+  const store = await openPgliteStore(config.dataDir, {
+    ...(options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {}),
+    onQuery: metrics.storeQuery,
+  })
   const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
+  const sweeper = startSweeper(store, blobs, logger)
+  await sweeper.done
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
   const model: ModelSlot = {
     id: named.id,
@@ -81,6 +90,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxFileBytes: config.maxFileSize,
     batches: null,
     responseRunner: null,
+    metrics,
+    version: VERSION,
   }
   const router = new Router()
   registerRoutes(router, deps)
@@ -91,6 +102,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     apiKeys: config.apiKeys,
     corsOrigin: config.corsOrigins,
     mapError: toApiError,
+    onRequestDone: metrics.requestDone,
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
@@ -112,6 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         loading.abort(new Error('Cannot load the model: the server is stopping'))
         await ready.catch(() => undefined) // the load must be done with the store before it closes
         await deps.batches?.close()
+        await sweeper.close()
         await deps.runs?.close()
         await deps.responseRunner?.close()
         await model.engine?.close()
@@ -149,6 +162,7 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     logger,
     onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
     signal,
+    observer: deps.metrics.engine,
     ...options.engine,
   })
   progress?.finish()
@@ -186,10 +200,32 @@ async function startBatches(options: AppOptions, deps: ApiDeps, http: HttpApp, b
     blobs,
     handle: (request) => http.handle(request),
     concurrency: options.config.parallel,
+    whenReady: () => deps.model.engine?.whenReady() ?? Promise.resolve(),
     ...(key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
     logger: options.logger,
   })
   const resumed = await runner.recover()
   if (resumed) options.logger.info(`Batches after restart: ${resumed} resumed`)
   deps.batches = runner
+}
+
+/** Sweeps expired files and uploads now and every SWEEP_INTERVAL_MS; `done` is the sweep in progress. */
+function startSweeper(store: Store, blobs: FileBlobs, logger: Logger): { done: Promise<void>; close(): Promise<void> } {
+  const sweeper = { done: Promise.resolve(), close }
+  const sweep = () => {
+    sweeper.done = sweepExpired(store, blobs, Math.floor(Date.now() / 1000)).then(
+      ({ files, uploads }) => {
+        if (files.length || uploads.length)
+          logger.info(`Swept ${files.length} expired files, ${uploads.length} uploads`)
+      },
+      (error: Error) => logger.error(`Sweeping expired files failed: ${error.message}`),
+    )
+  }
+  sweep()
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS).unref()
+  async function close() {
+    clearInterval(timer)
+    await sweeper.done
+  }
+  return sweeper
 }

@@ -56,6 +56,8 @@ export function parseLine(text: string, line: number, endpoint: string): BatchLi
   if (!isObject(body)) return problem('missing_body', "'body' must be a JSON object.", 'body')
   if (body['stream'] === true)
     return problem('invalid_request', "'body.stream' cannot be true in a batch.", 'body.stream')
+  if (body['background'] === true)
+    return problem('invalid_request', "'body.background' cannot be true in a batch.", 'body.background')
   return { line, custom_id: customId, body }
 }
 

@@ -7,6 +7,8 @@ import { StoreError } from '../store/errors.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { jsonlLines, parseLine, type BatchLine, checkInput } from './batch-input.js'
+import { retryDelayMs, waitToRetry } from './batch-retry.js'
+import { usageOf } from './batch-usage.js'
 import { saveFile } from './files.js'
 
 /** Statuses a batch is still working in; after a restart each is picked up again. */
@@ -23,6 +25,8 @@ export type BatchRunnerOptions = {
   concurrency: number
   /** Headers for every in-process request (authorization when the server has API keys). */
   headers?: Record<string, string>
+  /** Resolves when the engine can take work again (after a crash, once restarted): retries wait for it. */
+  whenReady?: () => Promise<void>
   logger: Logger
 }
 
@@ -39,9 +43,15 @@ export class BatchRunner {
   #o: BatchRunnerOptions
   #tasks = new Map<string, Task>()
   #closed = false
+  #retries = 0
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options
+  }
+
+  /** Requests sent again after a transient failure, since the start (logs, tests). */
+  get retries(): number {
+    return this.#retries
   }
 
   /** Starts (or resumes) working on a batch in the background. */
@@ -193,17 +203,29 @@ export class BatchRunner {
     return current
   }
 
-  /** Runs one line through the app and records its output line; a request cut short by a stop is not recorded. */
+  /**
+   * Runs one line through the app and records its output line with its usage. A transient failure (503: engine
+   * restarting or stopping; 429, 408, 502, 504) is sent again after a back-off, unless the reply says
+   * `x-should-retry: false`; a request cut short by a stop is not recorded, so a restart runs it again.
+   */
   async #send(batch: Batch, request: BatchLine, stop: AbortSignal): Promise<void> {
-    const response = await this.#o.handle(
-      createIncomingRequest('POST', batch.endpoint, {
-        json: request.body,
-        headers: { ...this.#o.headers },
-        lane: 'batch',
-        signal: stop,
-      }),
-    )
-    if (stop.aborted) return
+    let response: HttpResponse
+    for (let attempt = 0; ; attempt++) {
+      response = await this.#o.handle(
+        createIncomingRequest('POST', batch.endpoint, {
+          json: request.body,
+          headers: { ...this.#o.headers },
+          lane: 'batch',
+          signal: stop,
+        }),
+      )
+      if (stop.aborted) return
+      const wait = retryDelayMs(response, attempt)
+      if (wait === null) break
+      this.#retries++
+      await waitToRetry(wait, stop, this.#o.whenReady)
+      if (stop.aborted) return
+    }
     let status = response.status
     let body: unknown
     if ('body' in response) {
@@ -226,7 +248,8 @@ export class BatchRunner {
       response: { status_code: status, request_id: response.headers['x-request-id'] ?? null, body },
       error: null,
     })
-    await this.#o.store.batches.recordResult(batch.id, { line: request.line, ok, output })
+    const usage = ok ? usageOf(body) : null
+    await this.#o.store.batches.recordResult(batch.id, { line: request.line, ok, output, usage })
   }
 
   /**
@@ -240,12 +263,14 @@ export class BatchRunner {
     const unfinished = final === 'completed' ? 0 : Math.max(0, total - done.size)
     const counts = batch.request_counts ?? { total, completed: 0, failed: 0 }
     const patch: Partial<Batch> = { request_counts: { ...counts, failed: counts.failed + unfinished } }
+    const seconds = await store.batches.outputExpiresAfter(batch.id)
+    const expiresAfter = seconds === null ? null : { anchor: 'created_at' as const, seconds }
     if (counts.completed > 0 && !batch.output_file_id) {
       const temp = await blobs.write(lines(this.#results(batch.id, true)))
       const file = await saveFile({ store, blobs }, temp, {
         filename: `${batch.id}_output.jsonl`,
         purpose: 'batch_output',
-        expiresAfter: null,
+        expiresAfter,
       })
       patch.output_file_id = file.id
     }
@@ -256,7 +281,7 @@ export class BatchRunner {
       const file = await saveFile({ store, blobs }, temp, {
         filename: `${batch.id}_error.jsonl`,
         purpose: 'batch_output',
-        expiresAfter: null,
+        expiresAfter,
       })
       patch.error_file_id = file.id
     }

@@ -1,7 +1,6 @@
 import { BadRequestError, NotFoundError, ServiceUnavailableError } from '../http/errors.js'
 import type { Router } from '../http/router.js'
 import {
-  BATCH_ID_PATTERN,
   Batch,
   BatchCreateParams,
   BatchList,
@@ -13,13 +12,15 @@ import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
 import { MAX_BATCH_INPUT_BYTES, MAX_BATCH_LINES, jsonlLines } from './batch-input.js'
 import type { BatchRunner } from './batch-runner.js'
+import { NO_USAGE } from './batch-usage.js'
 import type { ApiDeps } from './deps.js'
+import { liveFile } from './files.js'
 
-const BATCH_ID = new RegExp(BATCH_ID_PATTERN)
 const ENDPOINTS: readonly string[] = [
   '/v1/chat/completions',
   '/v1/completions',
   '/v1/embeddings',
+  '/v1/responses',
 ] satisfies BatchEndpoint[]
 const WINDOW_S = 24 * 3600
 
@@ -37,7 +38,7 @@ export function registerBatches(router: Router, deps: ApiDeps): void {
           `Unsupported endpoint '${endpoint}': this server runs batches for ${ENDPOINTS.join(', ')}.`,
           { param: 'endpoint', shouldRetry: false },
         )
-      const input = await store.files.get(inputId)
+      const input = await liveFile(deps, inputId)
       if (!input) throw new BadRequestError(`No file found with id '${inputId}'.`, { param: 'input_file_id' })
       if (input.purpose !== 'batch')
         throw new BadRequestError(`File '${inputId}' has purpose '${input.purpose}'; a batch input needs 'batch'.`, {
@@ -58,18 +59,22 @@ export function registerBatches(router: Router, deps: ApiDeps): void {
           })
       }
       const createdAt = Math.floor(Date.now() / 1000)
-      const batch = await store.batches.create({
-        id: newId('batch'),
-        object: 'batch',
-        endpoint: endpoint as BatchEndpoint,
-        input_file_id: inputId,
-        completion_window: c.body.completion_window,
-        status: 'validating',
-        created_at: createdAt,
-        expires_at: createdAt + WINDOW_S,
-        request_counts: { total: 0, completed: 0, failed: 0 },
-        metadata: c.body.metadata ?? null,
-      })
+      const batch = await store.batches.create(
+        {
+          id: newId('batch'),
+          object: 'batch',
+          endpoint: endpoint as BatchEndpoint,
+          input_file_id: inputId,
+          completion_window: c.body.completion_window,
+          status: 'validating',
+          created_at: createdAt,
+          expires_at: createdAt + WINDOW_S,
+          request_counts: { total: 0, completed: 0, failed: 0 },
+          metadata: c.body.metadata ?? null,
+          usage: NO_USAGE,
+        },
+        { outputExpiresAfterS: c.body.output_expires_after?.seconds ?? null },
+      )
       runner.start(batch.id)
       return batch
     },
@@ -96,7 +101,7 @@ export function registerBatches(router: Router, deps: ApiDeps): void {
 }
 
 async function findBatch(store: Store, id: string): Promise<Batch> {
-  const batch = BATCH_ID.test(id) ? await store.batches.get(id) : null
+  const batch = await store.batches.get(id)
   if (!batch) throw new NotFoundError('batch', id)
   return batch
 }

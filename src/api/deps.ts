@@ -5,6 +5,7 @@ import type { RunQueue } from '../runs/queue.js'
 import type { FileBlobs } from '../store/file-blobs.js'
 import type { BatchRunner } from './batch-runner.js'
 import type { ResponseRunner } from './response-runner.js'
+import type { ServerMetrics } from '../metrics/server-metrics.js'
 import type { Store } from '../store/store.js'
 
 /** The model the server serves: public id, aliases, and the engine once it has loaded. */
@@ -36,6 +37,10 @@ export interface ApiDeps {
   batches: BatchRunner | null
   /** Runs background responses; set once the model is ready. */
   responseRunner: ResponseRunner | null
+  /** The server's metrics, rendered by GET /metrics. */
+  metrics: ServerMetrics
+  /** This server's version (the API description's). */
+  version: string
 }
 
 /** The engine, or 503 while the model loads (500 if it failed to load). */

@@ -3,7 +3,6 @@ import { bytes } from '../http/reply.js'
 import type { Router } from '../http/router.js'
 import { compileStrings } from '../http/validate.js'
 import {
-  FILE_ID_PATTERN,
   FileCreateFields,
   FileDeleted,
   FileList,
@@ -16,10 +15,10 @@ import {
 import type { FileBlobs, TempBlob } from '../store/file-blobs.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
+import { sweepExpiredFiles } from '../store/sweep.js'
 import type { ApiDeps } from './deps.js'
 import { readFileForm } from './file-form.js'
 
-const FILE_ID = new RegExp(FILE_ID_PATTERN)
 /** Batch input files expire after 30 days unless the upload says otherwise, as on OpenAI. */
 const BATCH_FILE_TTL_S = 30 * 24 * 3600
 
@@ -56,7 +55,7 @@ export function registerFiles(router: Router, deps: ApiDeps): void {
 
   router.get('/v1/files', { query: FileListParams, response: FileList, summary: 'Lists files' }, async (c) => {
     const { store, blobs } = deps
-    await removeExpired(store, blobs)
+    await sweepExpiredFiles(store, blobs, nowS())
     return store.files.list(c.query)
   })
 
@@ -75,7 +74,7 @@ export function registerFiles(router: Router, deps: ApiDeps): void {
     async (c) => {
       const { store, blobs } = deps
       const id = c.params.file_id
-      if (!FILE_ID.test(id) || !(await store.files.delete(id))) throw new NotFoundError('file', id)
+      if (!(await store.files.delete(id))) throw new NotFoundError('file', id)
       await blobs.remove(id)
       return { id, object: 'file' as const, deleted: true }
     },
@@ -95,7 +94,7 @@ export async function saveFile(
   init: FileInit,
 ): Promise<FileObject> {
   const id = newId('file')
-  const createdAt = Math.floor(Date.now() / 1000)
+  const createdAt = nowS()
   const ttl = init.expiresAfter?.seconds ?? (init.purpose === 'batch' ? BATCH_FILE_TTL_S : null)
   const file: FileObject = {
     id,
@@ -116,19 +115,20 @@ export async function saveFile(
   }
 }
 
-/** The file with this id (expired ones are gone); 404 for a malformed or unknown id. */
-export async function findFile(deps: ApiDeps, id: string, param?: string): Promise<FileObject> {
-  const { store, blobs } = deps
-  const notFound = () => new NotFoundError('file', id, param ? { param } : {})
-  if (!FILE_ID.test(id)) throw notFound()
-  await removeExpired(store, blobs)
-  const file = await store.files.get(id)
-  if (!file) throw notFound()
+/** The file with this id (expired ones are gone: swept first); null for an unknown id. */
+export async function liveFile(deps: ApiDeps, id: string): Promise<FileObject | null> {
+  await sweepExpiredFiles(deps.store, deps.blobs, nowS())
+  return deps.store.files.get(id)
+}
+
+async function findFile(deps: ApiDeps, id: string): Promise<FileObject> {
+  const file = await liveFile(deps, id)
+  if (!file) throw new NotFoundError('file', id)
   return file
 }
 
-async function removeExpired(store: Store, blobs: FileBlobs): Promise<void> {
-  for (const id of await store.files.deleteExpired(Math.floor(Date.now() / 1000))) await blobs.remove(id)
+function nowS(): number {
+  return Math.floor(Date.now() / 1000)
 }
 
 /** Form fields as an object, nesting `a[b]=c` as the SDK sends nested objects (`expires_after[seconds]`). */

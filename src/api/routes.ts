@@ -8,7 +8,9 @@ import type { ApiDeps } from './deps.js'
 import { registerEmbeddings } from './embeddings.js'
 import { registerFiles } from './files.js'
 import { registerMessages } from './messages.js'
+import { registerMetrics } from './metrics.js'
 import { registerModels } from './models.js'
+import { registerOpenApi } from './openapi.js'
 import { registerResponses } from './responses.js'
 import { registerRunSteps } from './run-steps.js'
 import { registerRuns } from './runs.js'
@@ -33,4 +35,6 @@ export function registerRoutes(router: Router, deps: ApiDeps): void {
   registerFiles(router, deps)
   registerUploads(router, deps)
   registerBatches(router, deps)
+  registerMetrics(router, deps)
+  registerOpenApi(router, deps)
 }

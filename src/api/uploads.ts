@@ -1,13 +1,6 @@
 import { BadRequestError, NotFoundError } from '../http/errors.js'
 import type { Router } from '../http/router.js'
-import {
-  UPLOAD_ID_PATTERN,
-  Upload,
-  UploadCompleteParams,
-  UploadCreateParams,
-  UploadPart,
-  UploadPath,
-} from '../schemas/uploads.js'
+import { Upload, UploadCompleteParams, UploadCreateParams, UploadPart, UploadPath } from '../schemas/uploads.js'
 import { partName, type FileBlobs } from '../store/file-blobs.js'
 import { newId } from '../store/ids.js'
 import type { Store } from '../store/store.js'
@@ -15,7 +8,6 @@ import type { ApiDeps } from './deps.js'
 import { readFileForm } from './file-form.js'
 import { saveFile } from './files.js'
 
-const UPLOAD_ID = new RegExp(UPLOAD_ID_PATTERN)
 /** An upload accepts parts for an hour, as on OpenAI. */
 const UPLOAD_TTL_S = 3600
 /** The largest part, as on OpenAI. */
@@ -132,9 +124,8 @@ export function registerUploads(router: Router, deps: ApiDeps): void {
   )
 }
 
-/** The upload if it still takes parts; 404 for a malformed or unknown id, 400 once it is finished or expired. */
+/** The upload if it still takes parts; 404 for an unknown id, 400 once it is finished or expired. */
 async function pendingUpload(store: Store, id: string): Promise<Upload> {
-  if (!UPLOAD_ID.test(id)) throw new NotFoundError('upload', id)
   const upload = await store.uploads.get(id)
   if (!upload) throw new NotFoundError('upload', id)
   const status = upload.status === 'pending' && upload.expires_at <= Date.now() / 1000 ? 'expired' : upload.status

@@ -5,7 +5,7 @@ import { checkModel, type ModelInfo } from './gguf/model-check.js'
 import { pollResults, type RawResult } from './host/poll.js'
 import { Scheduler, type Lane, type LaneStats, type Slot } from './scheduler.js'
 import type { EngineBuild } from './host/protocol.js'
-import type { CallOptions } from './types.js'
+import type { CallOptions, EngineObserver } from './types.js'
 import { createTokenizer, type Tokenizer } from './tokenizer/tokenizer.js'
 import { WorkerHost, type EngineLogger } from './host/worker-host.js'
 
@@ -28,6 +28,8 @@ export interface EngineConfig extends LoadSettings {
   onLoadProgress?: (read: number, total: number) => void
   /** Aborting it during start() ends the start at once: the worker is terminated, start() rejects. */
   signal?: AbortSignal
+  /** Told of slot waits, first tokens and usage as the engine works (metrics). */
+  observer?: EngineObserver
 }
 
 /** What the GGUF header says about the model (the header itself left out). */
@@ -66,10 +68,12 @@ export class Engine {
     this.config = config
     this.build = chosen.build
     this.buildReason = chosen.reason
+    const { observer } = config
     this.#scheduler = new Scheduler({
       slots: config.parallel,
       queueSize: config.queueSize,
       ...(config.agingMs !== undefined ? { agingMs: config.agingMs } : {}),
+      ...(observer ? { onGrant: (lane: Lane, ms: number) => observer.slotGranted(lane, ms / 1000) } : {}),
     })
   }
 

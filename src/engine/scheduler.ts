@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   agingMs?: number
   /** The clock, in ms (tests). */
   now?: () => number
+  /** Called as each slot is granted, with how long its waiter waited in ms (metrics). */
+  onGrant?: (lane: Lane, waitedMs: number) => void
 }
 
 /** Work running and waiting in one lane. */
@@ -66,6 +68,7 @@ export class Scheduler {
   #queueSize: number
   #agingMs: number
   #now: () => number
+  #onGrant: ((lane: Lane, waitedMs: number) => void) | undefined
   #paused = false
   #waiting: Record<Lane, Waiter[]> = { interactive: [], background: [], batch: [] }
   #running: Record<Lane, number> = { interactive: 0, background: 0, batch: 0 }
@@ -75,6 +78,7 @@ export class Scheduler {
     this.#queueSize = options.queueSize
     this.#agingMs = options.agingMs ?? DEFAULT_AGING_MS
     this.#now = options.now ?? Date.now
+    this.#onGrant = options.onGrant
   }
 
   /** Slots in use now. */
@@ -174,6 +178,7 @@ export class Scheduler {
       if (!waiter) return
       this.#remove(waiter)
       waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      this.#onGrant?.(waiter.lane, this.#now() - waiter.since)
       waiter.resolve(this.#grant(waiter.lane))
     }
   }

@@ -163,3 +163,13 @@ export interface CallOptions {
   /** A slot taken beforehand with Engine.reserve(): used instead of waiting, released by its holder (one request at a time). */
   slot?: Slot | undefined
 }
+
+/** What the engine reports as it works, for metrics; each call must be cheap and must not throw. */
+export interface EngineObserver {
+  /** A slot was granted in the lane after waiting this long, in seconds (0 when one was free). */
+  slotGranted(lane: Lane, seconds: number): void
+  /** A generation's first token came this long after it was asked for, in seconds (slot wait included). */
+  firstToken(lane: Lane, seconds: number): void
+  /** A generation or embedding finished with this usage; timings for generations, null for embeddings. */
+  finished(lane: Lane, usage: Usage, timings: Timings | null): void
+}

@@ -31,6 +31,20 @@ export type HttpAppOptions = {
    * the error is logged with the request id and answered 500 `server_error` with a generic message, never a stack.
    */
   mapError?: (error: unknown, route: Route | null) => ApiError | null
+  /** Called once per request as its reply ends (a stream: after its last byte), e.g. for metrics; must be cheap. */
+  onRequestDone?: (done: RequestDone) => void
+}
+
+/** A finished request, as `onRequestDone` gets it. */
+export type RequestDone = {
+  method: string
+  /** The matched route's pattern (`/v1/threads/:thread_id`); null when no route matched (404, 405, preflight). */
+  route: string | null
+  status: number
+  durationMs: number
+  /** Bytes of the reply body. */
+  bytes: number
+  requestId: string
 }
 
 /**
@@ -135,12 +149,13 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const heartbeatMs = options.heartbeatMs ?? 15_000
   const requestIds = createRequestIds()
   const mapError = options.mapError ?? (() => null)
+  const onRequestDone = options.onRequestDone
 
   function accessLog(c: RequestContext, status: number, bytes: number, note: string): void {
     const { method, url } = c.incoming
-    logger.info(
-      `${method} ${pathOf(url)} ${status} ${Math.round(performance.now() - c.started)}ms ${bytes}B ${c.requestId}${note}`,
-    )
+    const durationMs = performance.now() - c.started
+    logger.info(`${method} ${pathOf(url)} ${status} ${Math.round(durationMs)}ms ${bytes}B ${c.requestId}${note}`)
+    onRequestDone?.({ method, route: c.route?.path ?? null, status, durationMs, bytes, requestId: c.requestId })
   }
 
   /** The ApiError a thrown value stands for; an unexpected one is logged with the request id and becomes a 500. */

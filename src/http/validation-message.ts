@@ -200,7 +200,7 @@ function constraintCode(error: SchemaError, value: unknown): string | null {
 /** An id that fails its format, worded as OpenAI does: "Invalid 'assistant_id': 'x'. Expected an ID that begins with 'asst'." */
 function idProblem(format: IdFormat, name: string, param: string | null, value: unknown): ValidationProblem {
   const subject = name === ROOT_NAME ? ROOT_NAME : `'${name}'`
-  const start = `${format.prefix}_`
+  const { start } = format
   if (typeof value === 'string' && !value.startsWith(start))
     return {
       message: `Invalid ${subject}: ${show(value)}. Expected an ID that begins with '${start}'.`,

@@ -1,13 +1,16 @@
 import { Type, type Static } from 'typebox'
-import { ExpiresAfter, FILE_ID_PATTERN } from './files.js'
+import { ExpiresAfter } from './files.js'
+import { BatchId, ObjectIdOf } from './ids.js'
 import { ListResponse, Metadata, Nullable, UnixTime } from './shared.js'
-
-/** The id pattern of a batch (`batch_...`). */
-export const BATCH_ID_PATTERN = '^batch_[0-9A-Za-z]{1,64}$'
 
 /** Endpoints a batch may target. */
 export const BatchEndpoint = Type.Union(
-  [Type.Literal('/v1/chat/completions'), Type.Literal('/v1/completions'), Type.Literal('/v1/embeddings')],
+  [
+    Type.Literal('/v1/chat/completions'),
+    Type.Literal('/v1/completions'),
+    Type.Literal('/v1/embeddings'),
+    Type.Literal('/v1/responses'),
+  ],
   { description: 'The endpoint every request of the batch goes to.' },
 )
 export type BatchEndpoint = Static<typeof BatchEndpoint>
@@ -42,6 +45,16 @@ export const BatchRequestCounts = Type.Object({
 })
 export type BatchRequestCounts = Static<typeof BatchRequestCounts>
 
+/** Tokens the batch's successful requests used, summed as each one is recorded. */
+export const BatchUsage = Type.Object({
+  input_tokens: Type.Integer({ minimum: 0 }),
+  input_tokens_details: Type.Object({ cached_tokens: Type.Integer({ minimum: 0 }) }),
+  output_tokens: Type.Integer({ minimum: 0 }),
+  output_tokens_details: Type.Object({ reasoning_tokens: Type.Integer({ minimum: 0 }) }),
+  total_tokens: Type.Integer({ minimum: 0 }),
+})
+export type BatchUsage = Static<typeof BatchUsage>
+
 /** A batch; the optional fields are omitted until they are known. */
 export const Batch = Type.Object({
   id: Type.String(),
@@ -65,17 +78,17 @@ export const Batch = Type.Object({
   request_counts: Type.Optional(BatchRequestCounts),
   metadata: Type.Optional(Nullable(Metadata)),
   model: Type.Optional(Type.String()),
+  usage: Type.Optional(BatchUsage),
 })
 export type Batch = Static<typeof Batch>
 
 /** Body of POST /v1/batches. */
 export const BatchCreateParams = Type.Object(
   {
-    input_file_id: Type.String({
-      pattern: FILE_ID_PATTERN,
-      description: "The input file ('file-...', purpose batch).",
+    input_file_id: ObjectIdOf('file', "The input file ('file-...', purpose batch)."),
+    endpoint: Type.String({
+      description: 'One of /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses.',
     }),
-    endpoint: Type.String({ description: 'One of /v1/chat/completions, /v1/completions, /v1/embeddings.' }),
     completion_window: Type.Literal('24h'),
     metadata: Type.Optional(Nullable(Metadata)),
     output_expires_after: Type.Optional(ExpiresAfter),
@@ -89,9 +102,7 @@ export const BatchListParams = Type.Object({
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Number of batches to return, 1 to 100.' }),
   ),
-  after: Type.Optional(
-    Type.String({ pattern: BATCH_ID_PATTERN, description: 'Batch id after which the page starts.' }),
-  ),
+  after: Type.Optional(ObjectIdOf('batch', 'Batch id after which the page starts.')),
 })
 export type BatchListParams = Static<typeof BatchListParams>
 
@@ -99,4 +110,4 @@ export type BatchListParams = Static<typeof BatchListParams>
 export const BatchList = ListResponse(Batch)
 
 /** Path of the /v1/batches/{batch_id} routes; a malformed id is the same 404 as an unknown one. */
-export const BatchPath = Type.Object({ batch_id: Type.String({ minLength: 1 }) })
+export const BatchPath = Type.Object({ batch_id: BatchId })

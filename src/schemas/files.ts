@@ -1,11 +1,6 @@
 import { Type, type Static } from 'typebox'
+import { FileId, ObjectIdOf } from './ids.js'
 import { ListResponse, UnixTime } from './shared.js'
-
-/** The id pattern of a file (`file-` and letters and digits, as the store mints them). */
-export const FILE_ID_PATTERN = '^file-[0-9A-Za-z]{1,64}$'
-
-/** A file id (`file-...`). */
-export const FileId = Type.String({ pattern: FILE_ID_PATTERN, description: "The id of a file ('file-...')." })
 
 /** What an upload is for; the server itself writes `batch_output` files. */
 export const FilePurpose = Type.Union(
@@ -79,7 +74,7 @@ export const FileListParams = Type.Object({
       description: 'Sort order by `created_at`.',
     }),
   ),
-  after: Type.Optional(Type.String({ pattern: FILE_ID_PATTERN, description: 'File id after which the page starts.' })),
+  after: Type.Optional(ObjectIdOf('file', 'File id after which the page starts.')),
   purpose: Type.Optional(Type.String({ pattern: '^[a-z_-]{1,64}$', description: 'Only files with this purpose.' })),
 })
 export type FileListParams = Static<typeof FileListParams>
@@ -87,5 +82,5 @@ export type FileListParams = Static<typeof FileListParams>
 /** A page of files. */
 export const FileList = ListResponse(FileObject)
 
-/** Path of the /v1/files/{file_id} routes: any string; a malformed id is the same 404 as an unknown one. */
-export const FilePath = Type.Object({ file_id: Type.String({ minLength: 1 }) })
+/** Path of the /v1/files/{file_id} routes; a malformed id is the same 404 as an unknown one. */
+export const FilePath = Type.Object({ file_id: FileId })

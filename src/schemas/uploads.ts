@@ -1,12 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { ExpiresAfter, FileObject, FilePurpose } from './files.js'
+import { PartId, UploadId } from './ids.js'
 import { Nullable, UnixTime } from './shared.js'
-
-/** The id pattern of an upload (`upload_...`). */
-export const UPLOAD_ID_PATTERN = '^upload_[0-9A-Za-z]{1,64}$'
-
-/** The id pattern of an upload part (`part_...`). */
-export const PART_ID_PATTERN = '^part_[0-9A-Za-z]{1,64}$'
 
 /** Status of an upload. */
 export const UploadStatus = Type.Union([
@@ -47,7 +42,7 @@ export type UploadCreateParams = Static<typeof UploadCreateParams>
 /** Body of POST /v1/uploads/{upload_id}/complete. */
 export const UploadCompleteParams = Type.Object(
   {
-    part_ids: Type.Array(Type.String({ pattern: PART_ID_PATTERN }), {
+    part_ids: Type.Array(PartId, {
       maxItems: 10_000,
       description: 'The parts, in the order their bytes join.',
     }),
@@ -69,4 +64,4 @@ export const UploadPart = Type.Object({
 export type UploadPart = Static<typeof UploadPart>
 
 /** Path of the /v1/uploads/{upload_id}/... routes; a malformed id is the same 404 as an unknown one. */
-export const UploadPath = Type.Object({ upload_id: Type.String({ minLength: 1 }) })
+export const UploadPath = Type.Object({ upload_id: UploadId })

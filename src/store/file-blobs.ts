@@ -73,6 +73,11 @@ export class FileBlobs {
     return createReadStream(path.join(this.root, name), { highWaterMark: 64 * 1024 })
   }
 
+  /** The uploads that have a folder of parts. */
+  async partFolders(): Promise<string[]> {
+    return readdir(path.join(this.root, 'parts'))
+  }
+
   /** Removes a committed name (a file, or a whole `parts/<upload>` folder); missing is fine. */
   async remove(name: string): Promise<void> {
     await rm(path.join(this.root, name), { recursive: true, force: true })

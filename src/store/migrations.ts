@@ -160,7 +160,14 @@ CREATE INDEX conversation_items_id ON conversation_items (conversation_id, id);
 `,
   },
   {
-    id: '006-background-responses',
+    id: '006-batch-output-expiry',
+    sql: `
+-- output_expires_after.seconds of batches.create: not a field of the Batch object, so not in its body
+ALTER TABLE batches ADD COLUMN output_expires_after bigint;
+`,
+  },
+  {
+    id: '007-background-responses',
     sql: `
 -- status beside the body: restart recovery finds the background responses still queued or in progress
 ALTER TABLE responses ADD COLUMN status text;

@@ -20,6 +20,8 @@ export type PgliteStoreOptions = {
   sharedBuffers?: string
   /** How long a data directory that looks locked is tried again (default 5 s; see acquireDataLock()). */
   lockWaitMs?: number
+  /** Called after each statement with the seconds it took (metrics). */
+  onQuery?: (seconds: number) => void
 }
 
 /** The asset files PGlite needs at run time, which a bundle must ship beside it (or pass via `assetsDir`). */
@@ -49,7 +51,7 @@ export async function openPgliteStore(dataDir: string, options: PgliteStoreOptio
       ],
       ...(options.assetsDir === undefined ? {} : await loadAssets(options.assetsDir)),
     })
-    const sql = sqlDatabase(db)
+    const sql = sqlDatabase(db, options.onQuery)
     await migrate(sql, MIGRATIONS)
     const opened = db
     return createSqlStore(sql, async () => {
@@ -81,15 +83,31 @@ async function loadAssets(
   }
 }
 
-function sqlDatabase(db: PGlite): SqlDatabase {
-  const client = (target: Pick<PGlite, 'query' | 'exec'>): SqlClient => ({
+function sqlDatabase(db: PGlite, onQuery: ((seconds: number) => void) | undefined): SqlDatabase {
+  const plain = (target: Pick<PGlite, 'query' | 'exec'>): SqlClient => ({
     query: (text, params) => target.query(text, params === undefined ? undefined : [...params]),
     exec: async (text) => {
       await target.exec(text)
     },
   })
+  const client = onQuery ? (target: Pick<PGlite, 'query' | 'exec'>) => timed(plain(target), onQuery) : plain
   return {
     ...client(db),
     transaction: (fn) => db.transaction((tx) => fn(client(tx))),
+  }
+}
+
+function timed(client: SqlClient, onQuery: (seconds: number) => void): SqlClient {
+  const time = async <T>(work: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    try {
+      return await work()
+    } finally {
+      onQuery((performance.now() - started) / 1000)
+    }
+  }
+  return {
+    query: (text, params) => time(() => client.query(text, params)),
+    exec: (text) => time(() => client.exec(text)),
   }
 }

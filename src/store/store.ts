@@ -28,7 +28,7 @@ import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
 import type { Thread, ThreadCreateParams, ThreadDeleted, ThreadUpdateParams } from '../schemas/threads.js'
-import type { Batch, BatchStatus } from '../schemas/batches.js'
+import type { Batch, BatchStatus, BatchUsage } from '../schemas/batches.js'
 import type { FileObject } from '../schemas/files.js'
 import type { Upload, UploadPart } from '../schemas/uploads.js'
 
@@ -143,6 +143,8 @@ export interface RunStore {
   update(threadId: string, id: string, patch: RunPatch, options?: RunUpdateOptions): Promise<Run>
   /** Runs in any of these statuses across all threads, oldest first (restart recovery). */
   listByStatus(statuses: readonly RunStatus[]): Promise<Run[]>
+  /** How many runs are in each status, across all threads (statuses with none left out). */
+  countByStatus(): Promise<Partial<Record<RunStatus, number>>>
   /** The thread's run in an ACTIVE_RUN_STATUSES status, if any. */
   activeRun(threadId: string): Promise<Run | null>
   hasActiveRun(threadId: string): Promise<boolean>
@@ -228,6 +230,8 @@ export interface UploadStore {
   parts(uploadId: string): Promise<Map<string, number>>
   /** Moves a pending upload to completed or cancelled (forgetting its parts); `conflict` if not pending. */
   finish(id: string, patch: Pick<Upload, 'status' | 'file'>): Promise<Upload>
+  /** Moves every pending upload past its `expires_at` to expired (forgetting its parts) and returns their ids. */
+  expire(now: number): Promise<string[]>
 }
 
 /** Batch fields a caller may change. */
@@ -236,17 +240,26 @@ export type BatchPatch = Partial<Omit<Batch, 'id' | 'object' | 'created_at' | 'e
 /** One finished request of a batch: its 1-based input line, whether it succeeded, and its output-file line. */
 export type BatchResult = { line: number; ok: boolean; output: string }
 
+/** A finished request as the runner records it: with the tokens it used, added to the batch's `usage`. */
+export type BatchResultInit = BatchResult & { usage: BatchUsage | null }
+
 /** Batches and their finished requests (each durable before it is counted). */
 export interface BatchStore {
-  create(batch: Batch): Promise<Batch>
+  /** `outputExpiresAfterS`: the batch's `output_expires_after.seconds`, kept beside it (not a Batch field). */
+  create(batch: Batch, options?: { outputExpiresAfterS?: number | null }): Promise<Batch>
+  /** Seconds after their creation that the batch's output and error files expire; null: the default. */
+  outputExpiresAfter(id: string): Promise<number | null>
   get(id: string): Promise<Batch | null>
   list(query?: ListQuery): Promise<ListPage<Batch>>
   /** Shallow-merges the patch; `not_found`, or `conflict` when `ifStatus` is given and does not hold. */
   update(id: string, patch: BatchPatch, options?: { ifStatus?: readonly BatchStatus[] }): Promise<Batch>
   /** Batches in any of these statuses, oldest first (restart recovery). */
   listByStatus(statuses: readonly BatchStatus[]): Promise<Batch[]>
-  /** Records a finished request and recounts `request_counts` in one transaction; a line already recorded is kept. */
-  recordResult(id: string, result: BatchResult): Promise<Batch>
+  /**
+   * Records a finished request, recounts `request_counts` and adds its usage to `usage`, in one transaction; a line
+   * already recorded is kept and not counted again.
+   */
+  recordResult(id: string, result: BatchResultInit): Promise<Batch>
   /** The input lines already finished. */
   doneLines(id: string): Promise<Set<number>>
   /** Finished requests in line order, `ok` or not, after `afterLine`, at most `limit`. */

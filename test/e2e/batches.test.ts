@@ -1,8 +1,11 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import { APIError } from 'openai'
 import t from 'tap'
 import { newId } from '../../src/store/ids.js'
+import { sweepExpired } from '../../src/store/sweep.js'
 import { startTestServer, TRANSPORTS } from '../helpers/server.js'
-import { chatLine, FINISHED, fileLines, uploadBatchInput, waitForBatch } from '../helpers/batches.js'
+import { chatLine, FINISHED, fileLines, uploadBatchInput, usageSum, waitForBatch } from '../helpers/batches.js'
 
 async function failure(call: () => Promise<unknown>): Promise<APIError> {
   try {
@@ -45,6 +48,8 @@ for (const transport of TRANSPORTS) {
       for (const stamp of ['in_progress_at', 'finalizing_at', 'completed_at'] as const) t.type(batch[stamp], 'number')
       const output = await fileLines(client, batch.output_file_id ?? '')
       t.same(output.map((l) => l['custom_id']).sort(), ['a', 'c'])
+      t.same(batch.usage, usageSum(output), 'usage sums the successful lines')
+      t.ok((batch.usage?.output_tokens ?? 0) > 0)
       for (const line of output) {
         t.match(line, {
           id: /^batch_req_/,
@@ -145,6 +150,59 @@ for (const transport of TRANSPORTS) {
       )
     })
 
+    t.test('a responses batch runs each line through POST /v1/responses; its files expire as asked', async (t) => {
+      const line = (id: string, body: Record<string, unknown> = {}) => ({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/responses',
+        body: { model: 'stories260K', input: `Tell ${id}`, max_output_tokens: 8, ...body },
+      })
+      const input = await uploadBatchInput(client, [line('r1'), line('r2', { temperature: 5 }), line('r3')])
+      const created = await client.batches.create({
+        input_file_id: input.id,
+        endpoint: '/v1/responses',
+        completion_window: '24h',
+        output_expires_after: { anchor: 'created_at', seconds: 3600 },
+      })
+      t.same(created.usage, usageSum([]), 'usage starts at zero')
+      const batch = await waitForBatch(client, created.id, finished)
+      t.match(batch, { status: 'completed', request_counts: { total: 3, completed: 2, failed: 1 } })
+      const output = await fileLines(client, batch.output_file_id ?? '')
+      t.same(output.map((l) => l['custom_id']).sort(), ['r1', 'r3'])
+      for (const l of output)
+        t.match(l, {
+          id: /^batch_req_/,
+          response: {
+            status_code: 200,
+            request_id: /^req_/,
+            body: { id: /^resp_/, object: 'response', output: Array },
+          },
+          error: null,
+        })
+      t.same(batch.usage, usageSum(output), 'usage sums input_tokens and output_tokens of the responses')
+      const errors = await fileLines(client, batch.error_file_id ?? '')
+      t.match(errors, [{ custom_id: 'r2', response: { status_code: 400, body: { error: { param: 'temperature' } } } }])
+      const files = [batch.output_file_id ?? '', batch.error_file_id ?? '']
+      for (const id of files) {
+        const file = await client.files.retrieve(id)
+        t.equal(file.expires_at, file.created_at + 3600, 'output_expires_after dates the output and error files')
+      }
+      // the periodic sweep, run as if two hours had passed: the files are gone, bytes and all
+      const { store, blobs } = s.app.deps
+      const swept = await sweepExpired(store, blobs, Math.floor(Date.now() / 1000) + 7200)
+      t.ok(files.every((id) => swept.files.includes(id)))
+      for (const id of files) {
+        t.equal((await failure(() => client.files.retrieve(id))).status, 404)
+        t.equal((await failure(() => client.files.content(id))).status, 404)
+        await t.rejects(fs.stat(path.join(s.dataDir, 'files', id)), { code: 'ENOENT' })
+      }
+      const listed = await client.files.list({ purpose: 'batch_output', limit: 100 })
+      t.notOk(
+        listed.data.some((f) => files.includes(f.id)),
+        'expired files are not listed',
+      )
+    })
+
     t.test('create refuses bad input with 400s naming the field', async (t) => {
       const notBatch = await client.files.create({ file: new File(['{}'], 'x.jsonl'), purpose: 'user_data' })
       const wrongPurpose = await failure(() =>
@@ -164,12 +222,32 @@ for (const transport of TRANSPORTS) {
       )
       t.match(unknown, { status: 400, param: 'input_file_id' })
       const input = await uploadBatchInput(client, [chatLine('a')])
-      const responses = await failure(() =>
-        client.batches.create({ input_file_id: input.id, endpoint: '/v1/responses', completion_window: '24h' }),
+      const moderations = await failure(() =>
+        client.batches.create({ input_file_id: input.id, endpoint: '/v1/moderations', completion_window: '24h' }),
       )
-      t.match(responses, { status: 400, param: 'endpoint' })
+      t.match(moderations, { status: 400, param: 'endpoint' })
+      const expiry = await failure(() =>
+        client.batches.create({
+          input_file_id: input.id,
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+          output_expires_after: { anchor: 'created_at', seconds: 60 },
+        }),
+      )
+      t.match(expiry, { status: 400, param: 'output_expires_after.seconds' })
+      const malformed = await failure(() =>
+        client.batches.create({
+          input_file_id: 'file_abc',
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+        }),
+      )
+      t.match(malformed, { status: 400, param: 'input_file_id', code: 'invalid_id_prefix' })
+      t.match(await failure(() => client.batches.list({ after: 'batch_\u0000' })), { status: 400, param: 'after' })
       t.equal((await failure(() => client.batches.retrieve('batch_000000000000000000000000'))).status, 404)
-      t.equal((await failure(() => client.batches.retrieve('nonsense'))).status, 404)
+      const nonsense = await failure(() => client.batches.retrieve('nonsense'))
+      t.match(nonsense, { status: 404, message: /No batch found with id 'nonsense'/ })
+      t.equal((await failure(() => client.batches.cancel('file-abc'))).status, 404)
     })
 
     t.test('an interactive chat is served while a 40-request batch runs; cancel keeps partial output', async (t) => {

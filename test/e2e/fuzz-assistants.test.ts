@@ -1,4 +1,4 @@
-import { APIError, BadRequestError, NotFoundError } from 'openai'
+import { APIError, BadRequestError, NotFoundError, toFile } from 'openai'
 import t, { type Test } from 'tap'
 import { registerRoutes } from '../../src/api/routes.js'
 import { Router, type Route } from '../../src/http/router.js'
@@ -27,7 +27,17 @@ const shortAnswer = {
 }
 
 /** Real objects the fuzz aims at: valid ids of each kind, for the parameters it leaves alone. */
-type Seeds = { assistant_id: string; thread_id: string; message_id: string; run_id: string; step_id: string }
+type Seeds = {
+  assistant_id: string
+  thread_id: string
+  message_id: string
+  run_id: string
+  step_id: string
+  file_id: string
+  upload_id: string
+  part_id: string
+  batch_id: string
+}
 
 async function seedObjects(s: TestServer): Promise<Seeds> {
   const { client } = s
@@ -43,12 +53,28 @@ async function seedObjects(s: TestServer): Promise<Seeds> {
   })
   const steps = await client.beta.threads.runs.steps.list(run.id, { thread_id: thread.id })
   const messages = await client.beta.threads.messages.list(thread.id)
+  const line = { custom_id: 'a', method: 'POST', url: '/v1/embeddings', body: { model: 'stories260K', input: 'a' } }
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(JSON.stringify(line)), 'in.jsonl'),
+    purpose: 'batch',
+  })
+  const upload = await client.uploads.create({ bytes: 1, filename: 'u', mime_type: 'text/plain', purpose: 'user_data' })
+  const part = await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from('u'), 'p') })
+  const batch = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/embeddings',
+    completion_window: '24h',
+  })
   return {
     assistant_id: assistant.id,
     thread_id: thread.id,
     message_id: messages.data[0]?.id ?? 'msg_missing',
     run_id: run.id,
     step_id: steps.data[0]?.id ?? 'step_missing',
+    file_id: file.id,
+    upload_id: upload.id,
+    part_id: part.id,
+    batch_id: batch.id,
   }
 }
 
@@ -76,6 +102,14 @@ function bodyTemplate(route: Route, seeds: Seeds): unknown {
     'POST /v1/threads/:thread_id/runs/:run_id': { metadata: { k: 'v' } },
     'POST /v1/threads/:thread_id/runs/:run_id/submit_tool_outputs': {
       tool_outputs: [{ tool_call_id: 'call_1', output: 'o' }],
+    },
+    'POST /v1/uploads': { bytes: 1, filename: 'f', mime_type: 'text/plain', purpose: 'user_data' },
+    'POST /v1/uploads/:upload_id/complete': { part_ids: [seeds.part_id] },
+    'POST /v1/batches': {
+      input_file_id: seeds.file_id,
+      endpoint: '/v1/embeddings',
+      completion_window: '24h',
+      metadata: { k: 'v' },
     },
   }
   return templates[`${route.method} ${route.path}`] ?? {}
@@ -244,17 +278,30 @@ async function malformedIds(t: Test, s: TestServer, seeds: Seeds): Promise<void>
   t.match({ status: key.status, param: key.param }, { status: 400, param: 'metadata' }, 'a NUL in a metadata key')
   const name = await failure(() => client.beta.assistants.create({ model: 'stories260K', name: 'a\u0000b' }))
   t.match({ status: name.status, param: name.param }, { status: 400, param: 'name' })
+  const file = await failure(() => client.files.retrieve('file_abc'))
+  t.equal(messageOf(file), "No file found with id 'file_abc'.", 'a file id with the wrong separator: 404')
+  t.equal((await failure(() => client.batches.retrieve(thread_id))).status, 404)
+  t.equal((await failure(() => client.uploads.cancel('upload_\u0000'))).status, 404)
+  const input = await failure(() =>
+    client.batches.create({ input_file_id: thread_id, endpoint: '/v1/embeddings', completion_window: '24h' }),
+  )
+  t.match({ param: input.param, code: input.code }, { param: 'input_file_id', code: 'invalid_id_prefix' })
+  t.equal(messageOf(input), `Invalid 'input_file_id': '${thread_id}'. Expected an ID that begins with 'file-'.`)
+  const part = await failure(() => client.uploads.complete(seeds.upload_id, { part_ids: ['upload_1'] }))
+  t.match({ status: part.status, param: part.param }, { status: 400, param: 'part_ids[0]' })
+  const after = await failure(() => client.files.list({ after: 'batch_1' }))
+  t.match({ status: after.status, param: after.param }, { status: 400, param: 'after' })
 }
 
 for (const transport of TRANSPORTS) {
-  t.test(`${transport}: fuzzing every Assistants route never answers 5xx`, async (t) => {
+  t.test(`${transport}: fuzzing every Assistants, Files, Uploads and Batches route never answers 5xx`, async (t) => {
     const s = await startTestServer({ transport })
     t.teardown(() => s.close())
     const seeds = await seedObjects(s)
     const table = new Router()
     registerRoutes(table, s.app.deps) // the app's own route table: routes added later are fuzzed too
-    const routes = table.routes().filter((r) => /^\/v1\/(assistants|threads)(\/|$)/.test(r.path))
-    t.ok(routes.length >= 23, `${routes.length} Assistants routes`)
+    const routes = table.routes().filter((r) => /^\/v1\/(assistants|threads|files|uploads|batches)(\/|$)/.test(r.path))
+    t.ok(routes.length >= 36, `${routes.length} Assistants, Files, Uploads and Batches routes`)
 
     await t.test('malformed ids answer as unknown ones do: 404 in the path, 400 naming the field elsewhere', (t) =>
       malformedIds(t, s, seeds),

@@ -44,3 +44,23 @@ export async function fileLines(client: OpenAI, id: string): Promise<Array<Recor
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, any>)
 }
+
+/** The usage a batch should report for these output lines: chat or Responses usage, summed as Batch.usage. */
+export function usageSum(output: Array<Record<string, any>>): OpenAI.Batches.BatchUsage {
+  const sum = { input: 0, cached: 0, output: 0, reasoning: 0, total: 0 }
+  for (const line of output) {
+    const usage = line['response']?.body?.usage ?? {}
+    sum.input += usage.input_tokens ?? usage.prompt_tokens ?? 0
+    sum.output += usage.output_tokens ?? usage.completion_tokens ?? 0
+    sum.total += usage.total_tokens ?? 0
+    sum.cached += (usage.input_tokens_details ?? usage.prompt_tokens_details)?.cached_tokens ?? 0
+    sum.reasoning += (usage.output_tokens_details ?? usage.completion_tokens_details)?.reasoning_tokens ?? 0
+  }
+  return {
+    input_tokens: sum.input,
+    input_tokens_details: { cached_tokens: sum.cached },
+    output_tokens: sum.output,
+    output_tokens_details: { reasoning_tokens: sum.reasoning },
+    total_tokens: sum.total,
+  }
+}

@@ -131,6 +131,10 @@ export const JUNK_PATH_IDS: readonly string[] = [
   'asst_',
   'thread_x-y',
   'run_abc%2Fdef',
+  'file-%00',
+  'file_abc',
+  `batch_${'a'.repeat(LONG)}`,
+  'upload_a-b',
 ]
 
 /** Query values (already percent-encoded) for `limit`, `order`, cursors and filters. */

@@ -5,8 +5,10 @@ import { REPO_ROOT } from '../helpers/paths.js'
 
 // Which src/ layers each layer may import (style.md section 2); top-level files (app, main, config) may import all.
 // `limits` is a leaf of plain constants (request bounds) that the server's layers may import; it imports nothing.
+// `metrics` is a leaf too (the Prometheus registry): app.ts feeds it from hooks, the /metrics route renders it.
 const ALLOWED: Record<string, readonly string[]> = {
   limits: [],
+  metrics: [],
   schemas: ['limits'],
   http: ['schemas', 'limits'],
   transports: ['http', 'limits'],
@@ -14,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   acquire: [], // model acquisition imports nothing from the server
   store: ['schemas', 'limits'],
   runs: ['engine', 'store', 'schemas', 'limits'],
-  api: ['http', 'schemas', 'engine', 'store', 'runs', 'limits'],
+  api: ['http', 'schemas', 'engine', 'store', 'runs', 'limits', 'metrics'],
 }
 const SRC = path.join(REPO_ROOT, 'src')
 

@@ -2,6 +2,7 @@ import type { Engine } from '../engine.js'
 import { EngineError } from '../errors.js'
 import { forcedCall, type ForcedCall } from './forced-call.js'
 import { mergeAsync } from './merge.js'
+import { observeGeneration } from './observe.js'
 import { choiceCount, formatBody, samplingBody, topLogprobsCount } from './params.js'
 import { readPieces, sumUsage } from './raw-chunks.js'
 import type { ToolCallPiece } from './tool-call-accumulator.js'
@@ -24,10 +25,18 @@ type End = { usage?: Usage | undefined; timings?: Timings | undefined }
  * Runs a chat completion and streams its events: per choice its text or tool-call pieces and a finish, then one usage
  * event summed over the choices.
  */
-export async function* chatCompletion(
+export function chatCompletion(
   engine: Engine,
   request: ChatRequest,
   options: CallOptions = {},
+): AsyncGenerator<GenerationEvent> {
+  return observeGeneration(engine, options, chatEvents(engine, request, options))
+}
+
+async function* chatEvents(
+  engine: Engine,
+  request: ChatRequest,
+  options: CallOptions,
 ): AsyncGenerator<GenerationEvent> {
   const n = choiceCount(request.n)
   const mode = toolMode(engine, request)

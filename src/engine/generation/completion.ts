@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.js'
 import { EngineError } from '../errors.js'
 import { mergeAsync } from './merge.js'
+import { observeGeneration } from './observe.js'
 import { choiceCount, completionLogprobsCount, formatBody, samplingBody } from './params.js'
 import { readPieces, sumUsage } from './raw-chunks.js'
 import type { CallOptions, CompletionRequest, FinishReason, GenerationEvent, Timings, Usage } from '../types.js'
@@ -11,10 +12,18 @@ type End = { usage?: Usage | undefined; timings?: Timings | undefined }
  * Runs a text completion and streams its events: per choice its text pieces (with the tokens' logprobs when asked
  * for, `n_probs` candidates each) and a finish, then one usage event summed over the choices.
  */
-export async function* textCompletion(
+export function textCompletion(
   engine: Engine,
   request: CompletionRequest,
   options: CallOptions = {},
+): AsyncGenerator<GenerationEvent> {
+  return observeGeneration(engine, options, completionEvents(engine, request, options))
+}
+
+async function* completionEvents(
+  engine: Engine,
+  request: CompletionRequest,
+  options: CallOptions,
 ): AsyncGenerator<GenerationEvent> {
   if (typeof request.prompt !== 'string')
     throw new EngineError('invalid_request', "'prompt' must be a string", 'prompt')

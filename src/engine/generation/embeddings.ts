@@ -1,6 +1,7 @@
 import type { Engine } from '../engine.js'
 import { EngineError } from '../errors.js'
 import type { CallOptions } from '../types.js'
+import { laneOfCall } from './observe.js'
 
 /** Pooled, L2-normalized embeddings, one per input, in input order. */
 export interface EmbeddingResult {
@@ -29,7 +30,10 @@ export async function embed(engine: Engine, inputs: string[], options: CallOptio
       )
   })
   const results = await Promise.all(inputs.map((text) => embedOne(engine, text, options)))
-  return { embeddings: results.map((r) => r.embedding), promptTokens: results.reduce((sum, r) => sum + r.tokens, 0) }
+  const promptTokens = results.reduce((sum, r) => sum + r.tokens, 0)
+  const usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens }
+  engine.config.observer?.finished(laneOfCall(options), usage, null)
+  return { embeddings: results.map((r) => r.embedding), promptTokens }
 }
 
 async function embedOne(

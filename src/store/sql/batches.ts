@@ -1,4 +1,4 @@
-import type { Batch } from '../../schemas/batches.js'
+import type { Batch, BatchUsage } from '../../schemas/batches.js'
 import type { ListPage, ListQuery } from '../../schemas/shared.js'
 import { StoreError, notFound } from '../errors.js'
 import type { BatchStore } from '../store.js'
@@ -20,14 +20,18 @@ export function sqlBatches(ctx: SqlContext): BatchStore {
     return batch
   }
   return {
-    async create(batch) {
-      await ctx.client.query('INSERT INTO batches (id, status, created_at, body) VALUES ($1, $2, $3, $4::json)', [
-        batch.id,
-        batch.status,
-        batch.created_at,
-        JSON.stringify(batch),
-      ])
+    async create(batch, options = {}) {
+      await ctx.client.query(
+        'INSERT INTO batches (id, status, created_at, body, output_expires_after) VALUES ($1, $2, $3, $4::json, $5)',
+        [batch.id, batch.status, batch.created_at, JSON.stringify(batch), options.outputExpiresAfterS ?? null],
+      )
       return batch
+    },
+
+    async outputExpiresAfter(id) {
+      const { rows } = await ctx.client.query('SELECT output_expires_after FROM batches WHERE id = $1', [id])
+      const seconds = rows[0]?.['output_expires_after']
+      return seconds === null || seconds === undefined ? null : Number(seconds)
     },
 
     async get(id) {
@@ -61,10 +65,12 @@ export function sqlBatches(ctx: SqlContext): BatchStore {
     recordResult(id, result) {
       return ctx.atomic(async (client) => {
         const current = await locked(client, id)
-        await client.query(
-          'INSERT INTO batch_results (batch_id, line, ok, output) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        const inserted = await client.query(
+          'INSERT INTO batch_results (batch_id, line, ok, output) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING line',
           [id, result.line, result.ok, result.output],
         )
+        // counted in the same transaction as the line: a restart neither loses nor repeats a request's tokens
+        const usage = inserted.rows.length > 0 && result.usage ? addUsage(current.usage, result.usage) : current.usage
         const { rows } = await client.query(
           'SELECT count(*) FILTER (WHERE ok) AS completed, count(*) FILTER (WHERE NOT ok) AS failed FROM batch_results WHERE batch_id = $1',
           [id],
@@ -77,6 +83,7 @@ export function sqlBatches(ctx: SqlContext): BatchStore {
             completed: Number(rows[0]?.['completed'] ?? 0),
             failed: Number(rows[0]?.['failed'] ?? 0),
           },
+          ...(usage ? { usage } : {}),
         }
         await save(client, next)
         return next
@@ -95,5 +102,20 @@ export function sqlBatches(ctx: SqlContext): BatchStore {
       )
       return rows.map((row) => ({ line: Number(row['line']), ok: Boolean(row['ok']), output: String(row['output']) }))
     },
+  }
+}
+
+/** The sum of two usages (the first may be missing: a batch made before usage was counted). */
+function addUsage(a: BatchUsage | undefined, b: BatchUsage): BatchUsage {
+  return {
+    input_tokens: (a?.input_tokens ?? 0) + b.input_tokens,
+    input_tokens_details: {
+      cached_tokens: (a?.input_tokens_details.cached_tokens ?? 0) + b.input_tokens_details.cached_tokens,
+    },
+    output_tokens: (a?.output_tokens ?? 0) + b.output_tokens,
+    output_tokens_details: {
+      reasoning_tokens: (a?.output_tokens_details.reasoning_tokens ?? 0) + b.output_tokens_details.reasoning_tokens,
+    },
+    total_tokens: (a?.total_tokens ?? 0) + b.total_tokens,
   }
 }

@@ -105,6 +105,11 @@ export function sqlRuns(ctx: SqlContext): RunStore {
       return bodies<Run>(rows)
     },
 
+    async countByStatus(): Promise<Partial<Record<RunStatus, number>>> {
+      const { rows } = await ctx.client.query('SELECT status, count(*)::int AS n FROM runs GROUP BY status')
+      return Object.fromEntries(rows.map((row) => [row['status'] as RunStatus, row['n'] as number]))
+    },
+
     activeRun(threadId: string): Promise<Run | null> {
       return findActive(ctx.client, threadId)
     },

@@ -61,5 +61,23 @@ export function sqlUploads(ctx: SqlContext): UploadStore {
         return next
       })
     },
+
+    async expire(now: number): Promise<string[]> {
+      return ctx.atomic(async (client) => {
+        const { rows } = await client.query(
+          "SELECT body FROM uploads WHERE status = 'pending' AND expires_at <= $1 FOR UPDATE",
+          [now],
+        )
+        const expired = bodies<Upload>(rows).map((upload): Upload => ({ ...upload, status: 'expired' }))
+        for (const upload of expired) {
+          await client.query("UPDATE uploads SET status = 'expired', body = $2::json WHERE id = $1", [
+            upload.id,
+            JSON.stringify(upload),
+          ])
+          await client.query('DELETE FROM upload_parts WHERE upload_id = $1', [upload.id])
+        }
+        return expired.map((upload) => upload.id)
+      })
+    },
   }
 }

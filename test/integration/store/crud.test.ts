@@ -305,3 +305,16 @@ t.test('transaction(): all or nothing, and nested calls join it', async (t) => {
     ids,
   )
 })
+
+t.test('runs.countByStatus() counts the runs of every thread by status', async (t) => {
+  const before = await store.runs.countByStatus()
+  const assistant = await store.assistants.create({ model: 'm' })
+  const [a, b] = [await store.threads.create(), await store.threads.create()]
+  await store.runs.create(a.id, runInitFor(assistant))
+  const started = await store.runs.create(b.id, runInitFor(assistant))
+  await store.runs.update(b.id, started.id, { status: 'in_progress' })
+  const after = await store.runs.countByStatus()
+  t.equal((after.queued ?? 0) - (before.queued ?? 0), 1)
+  t.equal((after.in_progress ?? 0) - (before.in_progress ?? 0), 1)
+  t.notOk('expired' in after && !('expired' in before), 'a status no run has is left out')
+})

@@ -26,6 +26,7 @@ t.test('parseLine() names what is wrong', async (t) => {
   t.match(parseLine(line('a'), 1, '/v1/chat/completions'), { code: 'mismatched_url', param: 'url' })
   t.match(parseLine(line('a', { body: 'x' }), 1, '/v1/embeddings'), { code: 'missing_body' })
   t.match(parseLine(line('a', { body: { stream: true } }), 1, '/v1/embeddings'), { param: 'body.stream' })
+  t.match(parseLine(line('a', { body: { background: true } }), 1, '/v1/embeddings'), { param: 'body.background' })
   t.match(parseLine(line('a'), 2, '/v1/embeddings'), { line: 2, custom_id: 'a', body: { input: 'é' } })
 })
 

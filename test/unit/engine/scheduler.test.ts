@@ -278,3 +278,25 @@ t.test('rejectAll fails the waiters of every lane; holders keep their slots', as
   holder.slot?.release()
   t.equal(s.busy, 0)
 })
+
+t.test('onGrant reports each grant with its lane and how long its waiter waited', async (t) => {
+  const clock = { now: 0 }
+  const grants: [Lane, number][] = []
+  const s = new Scheduler({
+    slots: 1,
+    queueSize: 8,
+    now: () => clock.now,
+    onGrant: (lane, ms) => grants.push([lane, ms]),
+  })
+  const log: string[] = []
+  const first = request(s, 'interactive', 'first', log)
+  await settle()
+  request(s, 'background', 'second', log)
+  clock.now = 250
+  first.slot?.release()
+  await settle()
+  t.same(grants, [
+    ['interactive', 0],
+    ['background', 250],
+  ])
+})

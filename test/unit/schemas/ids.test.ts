@@ -2,15 +2,19 @@ import t from 'tap'
 import { Compile } from 'typebox/compile'
 import {
   AssistantId,
+  BatchId,
   ConversationId,
+  FileId,
   ID_SUFFIX_MAX_LENGTH,
   idFormatOf,
   MessageId,
+  PartId,
   ResponseId,
   ObjectIdOf,
   RunId,
   StepId,
   ThreadId,
+  UploadId,
   type ObjectIdPrefix,
 } from '../../../src/schemas/ids.js'
 import { Metadata } from '../../../src/schemas/shared.js'
@@ -24,6 +28,10 @@ const SCHEMAS = {
   step: StepId,
   resp: ResponseId,
   conv: ConversationId,
+  file: FileId,
+  upload: UploadId,
+  part: PartId,
+  batch: BatchId,
 } as const
 const PREFIXES = Object.keys(SCHEMAS) as ObjectIdPrefix[]
 
@@ -61,6 +69,9 @@ t.test('an id schema refuses other prefixes, other characters and overlong ids',
   ]
   for (const id of bad) t.notOk(check.Check(id), JSON.stringify(id).slice(0, 40))
   t.notOk(check.Check(42), 'a number')
+  const file = Compile(FileId)
+  t.ok(file.Check('file-abc'), 'file ids take a dash, as OpenAI writes them')
+  t.notOk(file.Check('file_abc'))
 })
 
 t.test('idFormatOf() names the prefix and object kind of id schemas only', async (t) => {
@@ -69,6 +80,8 @@ t.test('idFormatOf() names the prefix and object kind of id schemas only', async
   t.match(idFormatOf(MessageId), { prefix: 'msg', kind: 'message' })
   t.match(idFormatOf(RunId), { prefix: 'run', kind: 'run' })
   t.match(idFormatOf(StepId), { prefix: 'step', kind: 'run step' })
+  t.match(idFormatOf(FileId), { prefix: 'file', start: 'file-', kind: 'file' })
+  t.match(idFormatOf(BatchId), { prefix: 'batch', start: 'batch_', kind: 'batch' })
   t.match(idFormatOf(ObjectIdOf('run', 'Only messages of this run.')), { prefix: 'run' }, 'with its own description')
   t.equal(idFormatOf(Metadata), undefined)
   t.equal(idFormatOf({ type: 'string', pattern: '^x$' }), undefined)
