@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiDeps, ModelSlot } from './api/deps.js'
 import { BatchRunner } from './api/batch-runner.js'
+import { ResponseRunner } from './api/response-runner.js'
 import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
@@ -92,6 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     blobs,
     maxFileBytes: config.maxFileSize,
     batches: null,
+    responseRunner: null,
     metrics,
     version: VERSION,
   }
@@ -135,6 +137,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await deps.batches?.close()
         await sweeper.close()
         await deps.runs?.close()
+        await deps.responseRunner?.close()
         await model.engine?.close()
         await store.close()
       })()
@@ -190,6 +193,11 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
   if (recovered.requeued || recovered.failed)
     logger.info(`Runs after restart: ${recovered.requeued} queued again, ${recovered.failed} failed`)
   deps.runs = runs
+  const responseRunner = new ResponseRunner({ store, engine, logger })
+  const background = await responseRunner.recover()
+  if (background.requeued || background.failed)
+    logger.info(`Background responses after restart: ${background.requeued} queued again, ${background.failed} failed`)
+  deps.responseRunner = responseRunner
   deps.model.state = 'ready'
 }
 

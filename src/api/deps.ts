@@ -4,6 +4,7 @@ import type { RunEvents } from '../runs/events.js'
 import type { RunQueue } from '../runs/queue.js'
 import type { FileBlobs } from '../store/file-blobs.js'
 import type { BatchRunner } from './batch-runner.js'
+import type { ResponseRunner } from './response-runner.js'
 import type { ServerMetrics } from '../metrics/server-metrics.js'
 import type { Store } from '../store/store.js'
 
@@ -34,6 +35,8 @@ export interface ApiDeps {
   maxFileBytes: number
   /** Runs batches; set once the model is ready. */
   batches: BatchRunner | null
+  /** Runs background responses; set once the model is ready. */
+  responseRunner: ResponseRunner | null
   /** The server's metrics, rendered by GET /metrics. */
   metrics: ServerMetrics
   /** This server's version (the API description's). */

@@ -16,6 +16,7 @@ import * as ids from '../schemas/ids.js'
 import * as messages from '../schemas/messages.js'
 import * as models from '../schemas/models.js'
 import * as responses from '../schemas/responses.js'
+import * as responsesStream from '../schemas/responses-stream.js'
 import * as runSteps from '../schemas/run-steps.js'
 import * as runs from '../schemas/runs.js'
 import * as sampling from '../schemas/sampling.js'
@@ -42,6 +43,7 @@ const SCHEMA_MODULES: readonly Record<string, unknown>[] = [
   messages,
   models,
   responses,
+  responsesStream,
   runSteps,
   runs,
   sampling,

@@ -8,30 +8,13 @@ import type {
   ResponseOutputText,
   ResponseUsage,
 } from '../schemas/responses.js'
+import type { UnnumberedEvent } from '../schemas/responses-stream.js'
 import { newId } from '../store/ids.js'
 
-type Text = Omit<ResponseOutputText, 'logprobs'> & { logprobs?: ResponseLogprob[] }
-type ItemRef = { item_id: string; output_index: number }
+type Text = ResponseOutputText
 
 /** One Responses stream event before its `sequence_number` (added where the events are framed). */
-export type ResponseStreamEvent =
-  | { type: 'response.created' | 'response.in_progress' | 'response.failed'; response: Response }
-  | { type: 'response.completed' | 'response.incomplete'; response: Response }
-  | { type: 'response.output_item.added' | 'response.output_item.done'; output_index: number; item: ResponseOutputItem }
-  | ({
-      type: 'response.content_part.added' | 'response.content_part.done'
-      content_index: number
-      part: Text
-    } & ItemRef)
-  | ({
-      type: 'response.output_text.delta'
-      content_index: number
-      delta: string
-      logprobs: ResponseLogprob[]
-    } & ItemRef)
-  | ({ type: 'response.output_text.done'; content_index: number; text: string; logprobs: ResponseLogprob[] } & ItemRef)
-  | ({ type: 'response.function_call_arguments.delta'; delta: string } & ItemRef)
-  | ({ type: 'response.function_call_arguments.done'; name: string; arguments: string } & ItemRef)
+export type ResponseStreamEvent = UnnumberedEvent
 
 /** Terminal events: the last of every stream. */
 export function isTerminal(

@@ -166,4 +166,23 @@ CREATE INDEX conversation_items_id ON conversation_items (conversation_id, id);
 ALTER TABLE batches ADD COLUMN output_expires_after bigint;
 `,
   },
+  {
+    id: '007-background-responses',
+    sql: `
+-- status beside the body: restart recovery finds the background responses still queued or in progress
+ALTER TABLE responses ADD COLUMN status text;
+UPDATE responses SET status = body->>'status';
+CREATE INDEX responses_by_status ON responses (status);
+-- the create params of a background response, so a restart can run it
+ALTER TABLE responses ADD COLUMN request json;
+
+-- the numbered stream events of a background response, for GET ?stream=true&starting_after=N
+CREATE TABLE response_events (
+  response_id text NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+  seq integer NOT NULL,
+  body json NOT NULL,
+  PRIMARY KEY (response_id, seq)
+);
+`,
+  },
 ]

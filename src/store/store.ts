@@ -15,7 +15,15 @@ import type {
   MessageStatus,
 } from '../schemas/messages.js'
 import type { Conversation, ConversationDeleted, ItemListParams } from '../schemas/conversations.js'
-import type { InputItemListParams, Response, ResponseDeleted, ResponseItem } from '../schemas/responses.js'
+import type {
+  InputItemListParams,
+  Response,
+  ResponseCreateParams,
+  ResponseDeleted,
+  ResponseItem,
+  ResponseStatus,
+} from '../schemas/responses.js'
+import type { ResponseStreamEvent } from '../schemas/responses-stream.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import type { Run, RunStatus } from '../schemas/runs.js'
 import type { ListPage, ListQuery, Metadata } from '../schemas/shared.js'
@@ -151,11 +159,28 @@ export interface RunStepStore {
   update(run: RunRef, id: string, patch: RunStepPatch): Promise<RunStep>
 }
 
+/** Response fields a caller may change. */
+export type ResponsePatch = Partial<Omit<Response, 'id' | 'object' | 'created_at'>>
+
+/** A background response still to run (or running) and the create params it runs with. */
+export type ResponseJob = { response: Response; request: ResponseCreateParams }
+
 /** Stored responses (only those created with `store` true) and their input items, in order. */
 export interface ResponseStore {
-  /** Writes a finished response and its input items in one transaction. */
-  create(response: Response, input: ResponseItem[]): Promise<void>
+  /**
+   * Writes a response and its input items in one transaction: a finished one, or a queued background one with the
+   * `request` it runs with.
+   */
+  create(response: Response, input: ResponseItem[], options?: { request?: ResponseCreateParams }): Promise<void>
   get(id: string): Promise<Response | null>
+  /** Shallow-merges the patch; `not_found`, or `conflict` when `ifStatus` is given and does not hold. */
+  update(id: string, patch: ResponsePatch, options?: { ifStatus?: readonly ResponseStatus[] }): Promise<Response>
+  /** Background responses in any of these statuses with their create params, oldest first (restart recovery). */
+  jobs(statuses: readonly ResponseStatus[]): Promise<ResponseJob[]>
+  /** Appends numbered stream events (a background response's stream); an event already stored is kept. */
+  appendEvents(id: string, events: readonly ResponseStreamEvent[]): Promise<void>
+  /** The stored stream events after `after`, in order. */
+  events(id: string, after: number): Promise<ResponseStreamEvent[]>
   /** Every input item of the response, oldest first (for chaining). */
   inputItems(id: string): Promise<ResponseItem[]>
   /** One cursor page of input items; throws `not_found` for an unknown response. */

@@ -1,6 +1,7 @@
 import OpenAI, { APIError } from 'openai'
 import t, { type Test } from 'tap'
 import { startTestServer, TRANSPORTS } from '../helpers/server.js'
+import { waitForResponse } from '../helpers/responses.js'
 import { postJson, readSseData } from '../helpers/sse.js'
 
 const MODEL = 'stories260K'
@@ -42,6 +43,12 @@ async function failure(call: Promise<unknown>): Promise<APIError | undefined> {
     throw error
   }
   return undefined
+}
+
+/** A response without the `output_text` the SDK adds on create and retrieve (not on cancel). */
+function plain(response: OpenAI.Responses.Response): Omit<OpenAI.Responses.Response, 'output_text'> {
+  const { output_text: _text, ...rest } = response
+  return rest
 }
 
 type Event = { type: string; sequence_number: number; item_id?: string; output_index?: number }
@@ -163,7 +170,116 @@ for (const transport of TRANSPORTS) {
       )
     })
 
+    t.test('background: queued at once, then polled until it finishes with the foreground text', async (t) => {
+      const queued = await c.responses.create({
+        model: MODEL,
+        input: 'Once upon a time',
+        instructions: 'Tell a story.',
+        max_output_tokens: 12,
+        temperature: 0,
+        background: true,
+      })
+      t.equal(queued.background, true)
+      t.equal(queued.status, 'queued', 'the reply comes before generation')
+      t.same(queued.output, [])
+      const done = await waitForResponse(c, queued.id)
+      t.equal(done.status, 'incomplete')
+      t.same(done.incomplete_details, { reason: 'max_output_tokens' })
+      t.equal(done.output_text, first.output_text, 'the same greedy text as the foreground response')
+      t.equal(done.usage?.output_tokens, 12)
+      await rejectsWith(t, c.responses.cancel(first.id), { status: 400 })
+      t.same(
+        plain(await c.responses.cancel(done.id)),
+        plain(done),
+        'a finished background response is returned as it is',
+      )
+      await rejectsWith(t, c.responses.create({ model: MODEL, input: 'x', background: true, store: false }), {
+        status: 400,
+        param: 'store',
+      })
+    })
+
+    t.test('background + stream: numbered events from response.queued on, resumed by GET ?stream=true', async (t) => {
+      const params = {
+        model: MODEL,
+        input: 'Once upon a time',
+        max_output_tokens: 6,
+        temperature: 0,
+        background: true,
+      }
+      const stream = await c.responses.create({ ...params, stream: true })
+      const events: OpenAI.Responses.ResponseStreamEvent[] = []
+      for await (const event of stream) events.push(event)
+      t.same(
+        events.slice(0, 3).map((e) => e.type),
+        ['response.created', 'response.queued', 'response.in_progress'],
+      )
+      t.same(
+        events.map((e) => e.sequence_number),
+        events.map((_, i) => i),
+        'sequence_number counts from 0',
+      )
+      const last = events.at(-1)
+      t.equal(last?.type, 'response.incomplete')
+      if (last?.type !== 'response.incomplete') return
+      t.equal(events[0]?.type === 'response.created' && events[0].response.status, 'queued')
+      const id = last.response.id
+      const resumed: OpenAI.Responses.ResponseStreamEvent[] = []
+      for await (const event of await c.responses.retrieve(id, { stream: true, starting_after: 2 })) resumed.push(event)
+      t.same(resumed, events.slice(3), 'the stored stream after event 2, exactly as it was sent')
+      const merged = await c.responses.stream({ response_id: id }).finalResponse()
+      t.equal(merged.output_text, (await c.responses.retrieve(id)).output_text, 'the SDK merges the replay')
+      // a client that leaves the stream only unsubscribes: the response belongs to the runner and finishes
+      const left = await c.responses.create({ ...params, stream: true })
+      let leftId = ''
+      for await (const event of left) {
+        if (event.type === 'response.created') leftId = event.response.id
+        if (event.type === 'response.in_progress') break
+      }
+      const finished = await waitForResponse(c, leftId)
+      t.equal(finished.status, 'incomplete', 'it finished after the client left')
+      t.equal(finished.output_text, merged.output_text)
+    })
+
+    t.test('background cancel: a queued one never starts, a running one stops; cancel is idempotent', async (t) => {
+      const long = { model: MODEL, input: 'Tell me a long story', max_output_tokens: 1800, background: true }
+      // both slots generate: the next background response has to wait in the queue
+      const running = [await c.responses.create(long), await c.responses.create(long)]
+      for (const r of running) await waitForResponse(c, r.id, (x) => x.status !== 'queued')
+      const waiting = await c.responses.create(long)
+      const cancelled = await c.responses.cancel(waiting.id)
+      t.equal(cancelled.status, 'cancelled', 'cancelled while queued')
+      const stopped = await Promise.all(running.map((r) => c.responses.cancel(r.id)))
+      t.same(
+        stopped.map((r) => r.status),
+        ['cancelled', 'cancelled'],
+        'cancelled while in progress',
+      )
+      await s.app.deps.responseRunner?.idle()
+      t.equal(s.app.deps.model.engine?.stats.active, 0, 'the slots are free again')
+      const after = await c.responses.retrieve(waiting.id)
+      t.equal(after.status, 'cancelled')
+      t.same(after.output, [], 'the queued one never ran')
+      for (const r of stopped) {
+        const now = await c.responses.retrieve(r.id)
+        t.equal(now.status, 'cancelled', 'the runner did not overwrite the cancel')
+        t.same(plain(await c.responses.cancel(r.id)), plain(now), 'a second cancel returns the same object')
+      }
+    })
+
     t.test('input_tokens counts what a create would read', async (t) => {
+      const engine = s.app.deps.model.engine
+      if (!engine) return t.fail('the engine is loaded')
+      // count without generation: the engine is not called at all
+      const run = engine.run.bind(engine)
+      let calls = 0
+      engine.run = (...args) => {
+        calls++
+        return run(...args)
+      }
+      t.teardown(() => {
+        engine.run = run
+      })
       const counted = await c.responses.inputTokens.count({
         model: MODEL,
         input: 'Once upon a time',
@@ -172,6 +288,7 @@ for (const transport of TRANSPORTS) {
       t.equal(counted.object, 'response.input_tokens')
       t.equal(counted.input_tokens, first.usage?.input_tokens, 'the same count as the created response')
       const chained = await c.responses.inputTokens.count({ model: MODEL, previous_response_id: first.id, input: 'x' })
+      t.equal(calls, 0, 'no engine call')
       t.ok(chained.input_tokens > (first.usage?.total_tokens ?? 0), 'a chained count includes the earlier turn')
     })
 

@@ -194,3 +194,21 @@ function* toolCallEvents(choice: number, calls: ToolCallPiece[], logprobs: Token
 function logprobsOf(logprobs: TokenLogprob[]): { logprobs?: TokenLogprob[] } {
   return logprobs.length ? { logprobs } : {}
 }
+
+/**
+ * The prompt tokens a chat request would read, counted with the tokenizer over the prompt as the engine renders it,
+ * without running the model. Null when the engine's template is not chatml (llama.cpp's default and the one this
+ * rendering copies, `CHATML_TEMPLATE_SRC` in common/chat.cpp) or the last message is an assistant prefill.
+ */
+export function countChatPrompt(engine: Engine, request: ChatRequest): number | null {
+  const metadata = engine.model.metadata
+  const hasOwnTemplate = Object.keys(metadata).some((key) => key.startsWith('tokenizer.chat_template'))
+  const template = engine.config.chatTemplate ?? (hasOwnTemplate ? null : 'chatml')
+  if (template !== 'chatml') return null
+  const mode = toolMode(engine, request)
+  const body = chatBody(engine, request, mode, mode === 'forced' ? forcedCall(request) : null)
+  const messages = body.messages as ChatMessage[]
+  if (messages.at(-1)?.role === 'assistant') return null
+  const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content ?? ''}<|im_end|>\n`).join('')
+  return engine.tokenizer.tokenize(`${turns}<|im_start|>assistant\n`, { addSpecial: true, parseSpecial: true }).length
+}

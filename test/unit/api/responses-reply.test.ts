@@ -4,6 +4,8 @@ import { toChatMessages, toEngineResponse, toResponseItems } from '../../../src/
 import { replayEvents, responseEvents, type ResponseStreamEvent } from '../../../src/api/responses-reply.js'
 import type { GenerationEvent } from '../../../src/engine/types.js'
 import { Response } from '../../../src/schemas/responses.js'
+import { ResponseStreamEvent as ResponseStreamEventSchema } from '../../../src/schemas/responses-stream.js'
+import { ResponseEventLog } from '../../../src/api/response-event-log.js'
 
 const timings = {
   prompt_n: 2,
@@ -97,6 +99,50 @@ t.test('text then a tool call: items open and close in turn, the last event hold
   const added = out[2]
   t.match(added, { type: 'response.output_item.added', item: { content: [], status: 'in_progress' } })
 })
+
+t.test(
+  'every event, live or replayed, numbered, matches its stream event schema; the log rebuilds the output',
+  async (t) => {
+    const out = await events([
+      { type: 'text', choice: 0, text: 'He' },
+      { type: 'text', choice: 0, text: 'llo' },
+      { type: 'tool_call', choice: 0, index: 0, id: 'call_1', name: 'f', arguments: '{"a"' },
+      { type: 'tool_call', choice: 0, index: 0, arguments: ':1}' },
+      { type: 'finish', choice: 0, reason: 'tool_calls' },
+      { type: 'usage', usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 }, timings },
+    ])
+    const check = Compile(ResponseStreamEventSchema)
+    const log = new ResponseEventLog()
+    for (const event of out) log.push(log.number(event))
+    const numbered = log.slice(0)
+    t.same(
+      numbered.filter((event) => !check.Check(event)),
+      [],
+      'the live events',
+    )
+    const replayed = [
+      ...replayEvents(
+        numbered.at(-1)?.type === 'response.completed' ? (numbered.at(-1) as { response: Response }).response : draft,
+      ),
+    ]
+    t.same(
+      replayed.map((event, i) => ({ ...event, sequence_number: i })).filter((event) => !check.Check(event)),
+      [],
+      'the replayed events',
+    )
+    t.notOk(check.Check({ ...numbered[0], sequence_number: -1 }), 'a sequence number is never negative')
+    const last = numbered.at(-1)
+    if (last?.type !== 'response.completed') return t.fail('completed last')
+    t.same(log.output, last.response.output, 'the output the events built is the final output')
+    t.same(new ResponseEventLog(numbered).output, last.response.output, 'so does a log made from stored events')
+    const followed: number[] = []
+    for await (const event of log.follow(12)) {
+      followed.push(event.sequence_number)
+      if (followed.length === 2) log.end()
+    }
+    t.same(followed, [13, 14], 'follow() starts after the given number and ends with the log')
+  },
+)
 
 t.test('a token cap makes the response and its item incomplete', async (t) => {
   const out = await events([
