@@ -1,15 +1,24 @@
 import { Engine, type EngineConfig } from '../../src/engine/engine.js'
 import type { EngineLogger } from '../../src/engine/host/worker-host.js'
+import type { Logger } from '../../src/http/logger.js'
 import { modelPath } from './paths.js'
 
 /** A logger that keeps lines in memory (set OXILLAMA_TEST_LOG=1 to print them). */
-export function memoryLogger(): EngineLogger & { lines: string[] } {
+export function memoryLogger(): EngineLogger & Logger & { lines: string[] } {
   const lines: string[] = []
   const log = (level: string) => (msg: string) => {
     lines.push(`${level} ${msg}`)
     if (process.env.OXILLAMA_TEST_LOG) console.error(`${level} ${msg}`)
   }
-  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+  const info = log('info')
+  return {
+    lines,
+    debug: log('debug'),
+    info,
+    warn: log('warn'),
+    error: log('error'),
+    request: (entry) => info(`${entry.method} ${entry.path} ${entry.status}`),
+  }
 }
 
 /** Starts an engine on stories260K with chatml, 1 thread, as the tests use it. */
