@@ -63,7 +63,12 @@ export function registerResponses(router: Router, deps: ApiDeps): void {
         }
         throw new ApiError(500, 'The generation ended without a result')
       }
-      return sse(frames(opened.head, opened.done ? null : stream, draft, persist))
+      // the terminal response's usage settles the rate limiter's estimate, as chat streams do with their usage chunk
+      const settle = async (response: Response) => {
+        if (response.usage) c.usedTokens(response.usage.total_tokens)
+        await persist(response)
+      }
+      return sse(frames(opened.head, opened.done ? null : stream, draft, settle))
     },
   )
 
@@ -142,6 +147,11 @@ async function rest<T>(stream: AsyncGenerator<T>): Promise<T[]> {
   return out
 }
 
+async function* chain<T>(head: T[], rest: AsyncGenerator<T> | null): AsyncGenerator<T> {
+  yield* head
+  if (rest) yield* rest
+}
+
 /**
  * Frames Responses events as SSE with `sequence_number` from 0; the terminal response is stored before it is sent,
  * so a client that reads it can retrieve it. An error after the headers ends the stream with `response.failed`.
@@ -158,9 +168,8 @@ async function* frames(
     data: JSON.stringify({ ...event, sequence_number: sequence++ }),
   })
   try {
-    for (const event of head) yield frame(event)
-    if (!rest) return
-    for await (const event of rest) {
+    // the head can hold the terminal event too (a generation that ends before any output item)
+    for await (const event of chain(head, rest)) {
       if (isTerminal(event)) await persist(event.response)
       yield frame(event)
     }

@@ -9,7 +9,13 @@ import { chatLine, fileLines, uploadBatchInput } from '../helpers/batches.js'
 import { startTestServer, TRANSPORTS } from '../helpers/server.js'
 
 // KEYS[0] is the one the batch runner sends; each test uses its own key, as limits are per key
-const KEYS = ['sk-test-auth-key-0001', 'sk-test-auth-key-0002', 'sk-test-auth-key-0003', 'sk-test-auth-key-0004']
+const KEYS = [
+  'sk-test-auth-key-0001',
+  'sk-test-auth-key-0002',
+  'sk-test-auth-key-0003',
+  'sk-test-auth-key-0004',
+  'sk-test-auth-key-0005',
+]
 const WRONG = 'sk-wrong-secret-9999'
 // A ten-minute window: one request comes back every 6 s, so none does during the test's burst, while one token
 // comes back every 100 ms for the retry test
@@ -175,6 +181,28 @@ for (const transport of TRANSPORTS) {
         [429, 200],
       )
       t.ok(Number(statuses[0]?.wait) >= 1000, `the 429 asked for ${statuses[0]?.wait} ms`)
+    })
+
+    t.test('a streamed response replaces its admission estimate with its usage', async (t) => {
+      const sdk = client(KEYS[4] as string)
+      // metadata weighs ~2,100 tokens in the byte estimate but none in the prompt
+      const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'm'.repeat(512)]))
+      const stream = await sdk.responses.create({
+        model: 'stories260K',
+        input: 'Once upon a time',
+        max_output_tokens: 8,
+        stream: true,
+        metadata,
+      })
+      let total = 0
+      for await (const event of stream)
+        if (event.type === 'response.completed' || event.type === 'response.incomplete')
+          total = event.response.usage?.total_tokens ?? 0
+      t.ok(total > 0 && total < 200, `the response used ${total} tokens`)
+      const after = await sdk.models.list().withResponse()
+      const left = Number(after.response.headers.get('x-ratelimit-remaining-tokens'))
+      // unsettled, ~2,100 would be gone; refill only adds to what is left
+      t.ok(left >= TPM - total - 10, `${left} tokens left after a ${total}-token response`)
     })
 
     t.test('the JSON logs parse line by line, carry the request fields and never a whole key', async (t) => {
