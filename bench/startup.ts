@@ -85,7 +85,7 @@ export async function startOnce(options: {
     const { peak, now } = await rss(pid)
     const sample: StartupSample = { readyMs, cpuS, peakMib: peak, settledMib: now }
     if (options.chatTokens) {
-      await chat(url, options.chatTokens)
+      await chat(url, path.basename(options.model, '.gguf'), options.chatTokens)
       await new Promise((r) => setTimeout(r, 1000))
       sample.afterChatMib = (await rss(pid)).now
       sample.peakMib = (await rss(pid)).peak
@@ -98,12 +98,12 @@ export async function startOnce(options: {
 }
 
 /** One greedy chat completion of `tokens` tokens. */
-async function chat(url: string, tokens: number): Promise<void> {
+async function chat(url: string, model: string, tokens: number): Promise<void> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      model: 'm',
+      model,
       messages: [{ role: 'user', content: 'Tell me a story about a dog.' }],
       max_tokens: tokens,
       temperature: 0,
@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     '| dist | build | threads | data dir | ready s | CPU s to ready | peak RSS MiB | settled RSS MiB |',
     '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |',
   ]
-  for (const build of values.builds.split(',')) {
+  // --reps 0: only the comparison with native
+  for (const build of Number(values.reps) > 0 ? values.builds.split(',') : []) {
     for (const threads of values.threads.split(',').map(Number)) {
       const samples = new Map(
         dists.map(([label]) => [label, { fresh: [] as StartupSample[], existing: [] as StartupSample[] }]),
