@@ -35,6 +35,20 @@ const SIMD_GLUE_PATCHES = [
 // its loader prefers fetch() for the .wasm path when a global fetch exists (Node 18+), and fetch cannot read files
 const NO_FETCH = 'var fetch = undefined;\n'
 const WORKER_CODE = path.join(wllamaDir, 'src/workers-code/llama-cpp.js')
+// The model's bytes go straight from the file into the wasm heap: each read request carries the destination and the
+// (shared) wasm memory, and the host answers with the byte count after reading in place. Without it every byte
+// passed through a fresh ArrayBuffer per read, and malloc kept about a model's size of them after the load.
+// A runtime that cannot post the memory falls back to the copying answer (an ArrayBuffer), which still works.
+const WORKER_PATCHES = [
+  [
+    "postMessage({ verb: 'fs.read_req', args: [name, offset, req_size] });",
+    "try { postMessage({ verb: 'fs.read_req', args: [name, offset, req_size, out_ptr, Module.wasmMemory] }); } catch { postMessage({ verb: 'fs.read_req', args: [name, offset, req_size] }); }",
+  ],
+  [
+    'const bytes = new Uint8Array(data);',
+    "if (typeof data === 'number') return toSizeT(data);\n  const bytes = new Uint8Array(data);",
+  ],
+]
 
 // Node 20 has no global navigator; the glue reads navigator.hardwareConcurrency.
 const NAV_SHIM =
@@ -55,7 +69,7 @@ const JSPI_STUB =
 /** Writes the engine assets into outDir; returns the list of files written. */
 export function prepareWasm(outDir = path.join(root, 'wasm')) {
   fs.mkdirSync(outDir, { recursive: true })
-  const worker = fs.readFileSync(WORKER_CODE, 'utf8')
+  const worker = patchOnce(fs.readFileSync(WORKER_CODE, 'utf8'), WORKER_PATCHES, WORKER_CODE)
   const written = []
   for (const [name, build] of Object.entries(BUILDS)) {
     let glue = fs.readFileSync(build.glue, 'utf8')

@@ -7,6 +7,8 @@ import { toApiError } from './api/errors.js'
 import { registerRoutes } from './api/routes.js'
 import type { Config } from './config.js'
 import { Engine, type EngineConfig } from './engine/engine.js'
+import type { EngineObserver } from './engine/types.js'
+import { raiseWasmTieringBudget } from './engine/host/wasm-tiering.js'
 import { resolveModelSource, type ModelSourceOptions } from './acquire/model-source.js'
 import { createProgress } from './acquire/progress.js'
 import { createHttpApp, type HttpApp } from './http/http-app.js'
@@ -66,12 +68,27 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options
   if (!config.model && !config.hfRepo)
     throw new Error('No model given: pass --model <file.gguf|url> or --hf-repo <owner/name> --hf-file <file.gguf>')
+  raiseWasmTieringBudget() // before PGlite's and the engine's wasm are instantiated
   const metrics = new ServerMetrics({ version: VERSION })
-  const store = await openPgliteStore(config.dataDir, {
-    ...(options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {}),
-    onQuery: metrics.storeQuery,
-  })
-  const blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => store.files.ids())
+  // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
+  const loading = new AbortController()
+  // The engine starts while the store opens (both take a while; each mostly waits on its own thread)
+  const starting = startEngine(options, metrics.engine, loading.signal)
+  starting.catch(() => undefined) // its error is reported through `ready`
+  let store: Store
+  let blobs: FileBlobs
+  try {
+    store = await openPgliteStore(config.dataDir, {
+      ...(options.pgliteAssetsDir ? { assetsDir: options.pgliteAssetsDir } : {}),
+      onQuery: metrics.storeQuery,
+    })
+    const opened = store
+    blobs = await FileBlobs.open(path.join(config.dataDir, 'files'), () => opened.files.ids())
+  } catch (error) {
+    loading.abort(error)
+    await starting.then((engine) => engine.close()).catch(() => undefined)
+    throw error
+  }
   const sweeper = startSweeper(store, blobs, logger)
   await sweeper.done
   const named = modelNames(config.model ?? config.hfFile ?? 'model', config.aliases)
@@ -116,9 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...(options.validateReplies ? { validateReplies: true } : {}),
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   })
-  // close() during the load stops a download at once; an engine that is starting is closed as soon as it is up
-  const loading = new AbortController()
-  const ready = loadModel(options, deps, store, loading.signal).then(() => startBatches(options, deps, http, blobs))
+  const ready = serveModel(starting, deps, options, loading.signal).then(() => startBatches(options, deps, http, blobs))
   ready.catch((error: Error) => {
     model.state = 'failed'
     model.error = error
@@ -146,7 +161,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 }
 
-async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signal: AbortSignal): Promise<void> {
+/** Finds or downloads the model file and starts the engine on it; needs nothing from the store. */
+async function startEngine(options: AppOptions, observer: EngineObserver, signal: AbortSignal): Promise<Engine> {
   const { config, logger } = options
   const progressStream = options.progressStream === undefined ? process.stderr : options.progressStream
   const modelPath = await resolveModelSource({
@@ -173,10 +189,23 @@ async function loadModel(options: AppOptions, deps: ApiDeps, store: Store, signa
     logger,
     onLoadProgress: (read, total) => progress?.update(Math.min(read, total), total),
     signal,
-    observer: deps.metrics.engine,
+    observer,
     ...options.engine,
   })
   progress?.finish()
+  return engine
+}
+
+/** Once the engine is up: serves the model and resumes the runs a restart interrupted. */
+async function serveModel(
+  starting: Promise<Engine>,
+  deps: ApiDeps,
+  options: AppOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { logger } = options
+  const { store } = deps
+  const engine = await starting
   if (signal.aborted) {
     await engine.close()
     signal.throwIfAborted()

@@ -8,17 +8,21 @@ export type WorkerCall =
   | { verb: 'wllama.action'; args: [action: GlueAction, message: Uint8Array]; callbackId: number }
   | { verb: 'wllama.exit'; args: []; callbackId: number }
 
-/** The answer to a file read the wasm asked for. */
+/** The answer to a file read the wasm asked for: the bytes, or how many were read straight into the wasm heap. */
 export interface FileReadResponse {
   verb: 'fs.read_res'
-  args: [data: ArrayBuffer]
+  args: [data: ArrayBuffer | number]
 }
 
 /** Everything the worker posts to the host. */
 export type WorkerEvent =
   | { verb: `console.${'log' | 'debug' | 'info' | 'warn' | 'error'}`; args: unknown[] }
   | { verb: 'signal.abort'; args: [kind: 'abort' | 'exception', message: string, stack: string, error: unknown] }
-  | { verb: 'fs.read_req'; args: [name: string, offset: number, size: number] }
+  | {
+      verb: 'fs.read_req'
+      // the destination and the memory come from scripts/prepare-wasm.mjs's patch (absent where it cannot be posted)
+      args: [name: string, offset: number, size: number, outPtr?: number, memory?: WebAssembly.Memory]
+    }
   | { verb?: undefined; callbackId: number; result?: unknown; err?: string }
 
 /** The wllama_action names this host calls. */

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import { findEngineAssets } from './assets.js'
 import { EngineError } from '../errors.js'
 import { glueDeserialize, glueSerialize, type GlueMessage } from './glue.js'
-import type { EngineBuild, GlueAction, WorkerCall, WorkerEvent } from './protocol.js'
+import type { EngineBuild, FileReadResponse, GlueAction, WorkerCall, WorkerEvent } from './protocol.js'
 
 /** The logger shape the engine writes to. */
 export interface EngineLogger {
@@ -137,8 +137,8 @@ export class WorkerHost {
       case 'signal.abort':
         return this.#onAbort(event.args[0], event.args[1])
       case 'fs.read_req': {
-        const [name, offset, size] = event.args
-        this.#readFile(name, offset, size).catch((error: Error) =>
+        const [name, offset, size, outPtr, memory] = event.args
+        this.#readFile(name, offset, size, heapView(memory, outPtr, size)).catch((error: Error) =>
           this.#die(new EngineError('crashed', `Engine file read failed: ${error.message}`)),
         )
         return
@@ -177,13 +177,20 @@ export class WorkerHost {
     this.#die(new EngineError('crashed', `The engine aborted: ${message}`))
   }
 
-  async #readFile(name: string, offset: number, size: number): Promise<void> {
+  async #readFile(name: string, offset: number, size: number, into: Uint8Array | null): Promise<void> {
     const handle = this.#files.get(name)
     if (!handle) throw new Error(`unknown file ${name}`)
-    const buffer = new Uint8Array(size)
-    const { bytesRead } = await handle.read(buffer, 0, size, offset)
-    const data = buffer.buffer.slice(0, bytesRead)
-    this.#worker?.postMessage({ verb: 'fs.read_res', args: [data] }, [data])
+    let bytesRead: number
+    if (into) {
+      // straight into the wasm heap, where the engine waits for it (see heapView)
+      ;({ bytesRead } = await handle.read(into, 0, size, offset))
+      this.#worker?.postMessage({ verb: 'fs.read_res', args: [bytesRead] } satisfies FileReadResponse)
+    } else {
+      const buffer = new Uint8Array(size)
+      ;({ bytesRead } = await handle.read(buffer, 0, size, offset))
+      const data = buffer.buffer.slice(0, bytesRead)
+      this.#worker?.postMessage({ verb: 'fs.read_res', args: [data] } satisfies FileReadResponse, [data])
+    }
     this.#bytesRead += bytesRead
     this.#onRead?.(this.#bytesRead)
   }
@@ -202,4 +209,15 @@ export class WorkerHost {
       this.#onDeath(error)
     }
   }
+}
+
+/**
+ * The wasm heap's bytes a read must fill, when the worker sent its shared memory and the destination; null to answer
+ * with a copy instead. The wasm is suspended until the answer arrives, so nothing else touches these bytes meanwhile.
+ */
+function heapView(memory: unknown, outPtr: number | undefined, size: number): Uint8Array | null {
+  if (!(memory instanceof WebAssembly.Memory) || typeof outPtr !== 'number') return null
+  const heap: unknown = memory.buffer // a SharedArrayBuffer for the engine's shared memory, whatever lib.d.ts says
+  if (!(heap instanceof SharedArrayBuffer) || outPtr + size > heap.byteLength) return null
+  return new Uint8Array(heap, outPtr, size)
 }
