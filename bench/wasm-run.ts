@@ -1,6 +1,6 @@
 // Child process of the wasm side of bench/engine.ts (same contract as bench/native-run.ts):
-//   <node> --import tsx bench/wasm-run.ts --build simd|main|compat --model FILE --threads N --reps 3 --warmup 1 --gen 128 --ptok 100
-// Main under Node 24, simd and compat under Node 20. Prompt processing then `gen` greedy tokens (EOS ignored), through the
+//   <node> --import tsx bench/wasm-run.ts --build simd|relaxed|main|compat --model FILE --threads N --reps 3 --warmup 1 --gen 128 --ptok 100
+// Main and relaxed under Node 24, simd and compat under Node 20. Prompt processing then `gen` greedy tokens (EOS ignored), through the
 // same engine interface the server uses; prints one BenchResult JSON line. The prompt cache is off, else every
 // repetition after the first would process one prompt token.
 import path from 'node:path'
@@ -22,8 +22,8 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '128' },
   },
 })
-if (!values.model) throw new Error('usage: wasm-run.ts --build simd|main|compat --model FILE --threads N')
-const build = values.build === 'main' || values.build === 'simd' ? values.build : 'compat'
+if (!values.model) throw new Error('usage: wasm-run.ts --build simd|relaxed|main|compat --model FILE --threads N')
+const build = (['main', 'simd', 'relaxed'] as const).find((b) => b === values.build) ?? 'compat'
 const threads = Number(values.threads)
 const quiet = { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) }
 const started = performance.now()

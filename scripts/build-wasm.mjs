@@ -2,11 +2,14 @@
 //
 //   llama.cpp  the source node-llama-cpp 3.22.1 ships in its npm package (llama/gitRelease.bundle, one commit),
 //              fetched with `npm pack` into .cache/wasm-build/ (git-ignored)
-//   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with wasm/patches/*.patch
+//              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer)
+//   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with
+//              wasm/patches/wllama-cpp-*.patch
 //   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, Asyncify, pthreads, JS exceptions) with
 //              ggml's wasm SIMD kernels on (-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm, -msimd128)
 //
-// usage: node scripts/build-wasm.mjs [--jobs N] [--out DIR] [--work DIR]
+// usage: node scripts/build-wasm.mjs [--jobs N] [--out DIR (default wasm/; writes DIR/simd, DIR/relaxed)]
+//        [--variants simd,relaxed] [--work DIR]
 // Needs emcc (apt-get install emscripten), cmake, make, git, npm. Run it under `nice` on a shared machine.
 import { execFileSync, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -49,7 +52,8 @@ const OUTPUTS = ['wllama.js', 'wllama.wasm', 'wllama.worker.js']
 const { values: opts } = parseArgs({
   options: {
     jobs: { type: 'string', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)) },
-    out: { type: 'string', default: path.join(root, 'wasm', 'simd') },
+    out: { type: 'string', default: path.join(root, 'wasm') },
+    variants: { type: 'string', default: 'simd,relaxed' },
     work: { type: 'string', default: path.join(root, '.cache', 'wasm-build') },
   },
 })
@@ -88,7 +92,7 @@ function prepareLlamaCpp(work) {
   if (sha256(tgz) !== tgzSha256) throw new Error(`${tgz} does not have the pinned sha256 ${tgzSha256}`)
   const dir = path.join(work, 'llama.cpp')
   const head = () => execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
-  if (fs.existsSync(dir) && head() === INPUTS.llamaCppCommit) return dir
+  if (fs.existsSync(dir) && head() === INPUTS.llamaCppCommit) return patchLlamaCpp(dir)
   fs.rmSync(dir, { recursive: true, force: true })
   const unpack = path.join(work, 'node-llama-cpp')
   fs.rmSync(unpack, { recursive: true, force: true })
@@ -97,6 +101,28 @@ function prepareLlamaCpp(work) {
   run('git', ['clone', '--quiet', path.join(unpack, 'package/llama/gitRelease.bundle'), dir])
   run('git', ['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '--quiet', INPUTS.llamaCppCommit])
   if (head() !== INPUTS.llamaCppCommit) throw new Error(`llama.cpp is not at ${INPUTS.llamaCppCommit}`)
+  return patchLlamaCpp(dir)
+}
+
+function patchesFor(prefix) {
+  return fs
+    .readdirSync(path.join(root, 'wasm', 'patches'))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.patch'))
+    .sort()
+}
+
+function applyPatches(dir, patches) {
+  for (const patch of patches) {
+    // not git apply: inside this repository's work tree it resolves paths against the repo root and skips them
+    run('patch', ['-p1', '--forward', '--batch', '-i', path.join(root, 'wasm', 'patches', patch)], { cwd: dir })
+  }
+}
+
+/** The pinned tree, reset to the commit (an earlier run's patches undone), then patched. */
+function patchLlamaCpp(dir) {
+  run('git', ['-C', dir, 'checkout', '--quiet', '--force', INPUTS.llamaCppCommit])
+  run('git', ['-C', dir, 'clean', '--quiet', '-fd'])
+  applyPatches(dir, patchesFor('llama.cpp-'))
   return dir
 }
 
@@ -109,15 +135,14 @@ function prepareGlue(work) {
   const dir = path.join(work, 'wllama-cpp')
   fs.rmSync(dir, { recursive: true, force: true })
   fs.cpSync(path.join(wllamaDir, 'cpp'), dir, { recursive: true })
-  const patches = fs
-    .readdirSync(path.join(root, 'wasm', 'patches'))
-    .filter((f) => f.endsWith('.patch'))
-    .sort()
-  for (const patch of patches) {
-    // not git apply: inside this repository's work tree it resolves paths against the repo root and skips them
-    run('patch', ['-p1', '--forward', '--batch', '-i', path.join(root, 'wasm', 'patches', patch)], { cwd: dir })
-  }
+  applyPatches(dir, patchesFor('wllama-cpp-'))
   return dir
+}
+
+/** The engine builds made from one configured tree: simd (plain SIMD128) and relaxed (relaxed-SIMD kernels). */
+const VARIANTS = {
+  simd: { relaxed: false },
+  relaxed: { relaxed: true },
 }
 
 function build() {
@@ -127,41 +152,53 @@ function build() {
   const emcc = checkEmscripten()
   const llamaDir = prepareLlamaCpp(work)
   const glueDir = prepareGlue(work)
+  // one tree for both variants: the option only changes ggml-cpu's flags and the link, so the second build is short
   const buildDir = path.join(work, 'build-simd')
   const env = emEnv()
-  run(
-    'emcmake',
-    [
-      'cmake',
-      '-S',
-      path.join(root, 'wasm', 'build'),
-      '-B',
-      buildDir,
-      `-DLLAMA_CPP_DIR=${llamaDir}`,
-      `-DWLLAMA_CPP_DIR=${glueDir}`,
-      ...CMAKE_FLAGS,
-    ],
-    { env },
-  )
-  run('emmake', ['make', '-C', buildDir, `-j${opts.jobs}`, 'wllama'], { env })
-  const out = path.resolve(opts.out)
-  fs.mkdirSync(out, { recursive: true })
-  for (const name of OUTPUTS) fs.copyFileSync(path.join(buildDir, name), path.join(out, name))
-  const info = {
-    inputs: INPUTS,
-    emcc,
-    cmake_flags: CMAKE_FLAGS,
-    patches: fs
-      .readdirSync(path.join(root, 'wasm', 'patches'))
-      .filter((f) => f.endsWith('.patch'))
-      .sort(),
-    sha256: Object.fromEntries(OUTPUTS.map((name) => [name, sha256(path.join(out, name))])),
+  for (const variant of opts.variants.split(',')) {
+    const { relaxed } = VARIANTS[variant] ?? {}
+    if (relaxed === undefined) throw new Error(`unknown variant ${variant}: expected ${Object.keys(VARIANTS)}`)
+    const flags = [...CMAKE_FLAGS, `-DOXI_RELAXED_SIMD=${relaxed ? 'ON' : 'OFF'}`]
+    run(
+      'emcmake',
+      [
+        'cmake',
+        '-S',
+        path.join(root, 'wasm', 'build'),
+        '-B',
+        buildDir,
+        `-DLLAMA_CPP_DIR=${llamaDir}`,
+        `-DWLLAMA_CPP_DIR=${glueDir}`,
+        ...flags,
+      ],
+      { env },
+    )
+    run('emmake', ['make', '-C', buildDir, `-j${opts.jobs}`, 'wllama'], { env })
+    const out = path.resolve(opts.out, variant)
+    fs.mkdirSync(out, { recursive: true })
+    for (const name of OUTPUTS) fs.copyFileSync(path.join(buildDir, name), path.join(out, name))
+    // binaryen 108 (wasm-opt, run by the link) needed its own opcode for the relaxed dot; give it the final one back
+    if (relaxed)
+      run('node', [path.join(root, 'scripts', 'relaxed-opcode.mjs'), 'to-final', path.join(out, 'wllama.wasm')])
+    const info = {
+      inputs: INPUTS,
+      emcc,
+      ...(relaxed
+        ? { relaxed_kernels_compiler: execFileSync('clang-16', ['--version'], { encoding: 'utf8' }).split('\n')[0] }
+        : {}),
+      cmake_flags: flags,
+      patches: fs
+        .readdirSync(path.join(root, 'wasm', 'patches'))
+        .filter((f) => f.endsWith('.patch'))
+        .sort(),
+      sha256: Object.fromEntries(OUTPUTS.map((name) => [name, sha256(path.join(out, name))])),
+    }
+    fs.writeFileSync(path.join(out, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`)
+    console.log(
+      `built ${path.relative(root, out)}/{${OUTPUTS.join(',')}}: sha256 wllama.wasm ${info.sha256['wllama.wasm']}`,
+    )
   }
-  fs.writeFileSync(path.join(out, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`)
-  console.log(
-    `built ${path.relative(root, out)}/{${OUTPUTS.join(',')}} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
-  )
-  console.log(`sha256 wllama.wasm ${info.sha256['wllama.wasm']}`)
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
 }
 
 build()

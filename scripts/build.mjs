@@ -7,7 +7,7 @@
 //   dist/oxillama-server.mjs (+ .map)  createServer(), bundled the same way; ESM_BANNER gives it the require,
 //                                      __filename and __dirname that bundled CommonJS code (and the uWS loader) use
 //   dist/oxillama-server.d.mts         its types: the declarations of src/server.ts, which imports no exported type
-//   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm, worker-simd.cjs
+//   dist/wasm/engine-*.cjs, pthread-*.cjs, wllama-*.wasm, worker-simd.cjs, worker-relaxed.cjs
 //                                      the engine assets written by scripts/prepare-wasm.mjs; src/engine/host/assets.ts
 //                                      looks for them in wasm/ beside the bundle
 //   dist/pglite.wasm, pglite.data, initdb.wasm

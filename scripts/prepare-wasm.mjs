@@ -1,8 +1,8 @@
-// Prepares the engine's assets under wasm/ from the pinned @wllama packages and our own SIMD build (wasm/simd/, made
-// by scripts/build-wasm.mjs and committed): the worker scripts as real .cjs files (emscripten starts pthreads from a
+// Prepares the engine's assets under wasm/ from the pinned @wllama packages and our own builds (wasm/simd/ and
+// wasm/relaxed/, made by scripts/build-wasm.mjs and committed): the worker scripts as real .cjs files (emscripten starts pthreads from a
 // file path; blob:/data: URLs do not work in worker_threads) and the .wasm files. Nothing from the packages is
-// modified; the worker script only gets a small Node prelude. The simd glue (emscripten 3.1.6) gets three small
-// string patches, each checked to match exactly once (see SIMD_GLUE_PATCHES).
+// modified; the worker script only gets a small Node prelude. Our glue (emscripten 3.1.6) gets three small
+// string patches, each checked to match exactly once (see ownGluePatches).
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -16,16 +16,23 @@ const compatDir = path.dirname(require.resolve('@wllama/wllama-compat/package.js
 const BUILDS = {
   main: { glue: path.join(wllamaDir, 'src/wasm/wllama.js'), wasm: path.join(wllamaDir, 'esm/wasm/wllama.wasm') },
   compat: { glue: path.join(compatDir, 'wasm/wllama.js'), wasm: path.join(compatDir, 'wasm/wllama.wasm') },
-  simd: {
-    glue: path.join(root, 'wasm/simd/wllama.js'),
-    wasm: path.join(root, 'wasm/simd/wllama.wasm'),
-    worker: path.join(root, 'wasm/simd/wllama.worker.js'),
-  },
+  simd: ownBuild('simd'),
+  relaxed: ownBuild('relaxed'),
+}
+
+/** One of our emscripten 3.1.6 builds (scripts/build-wasm.mjs), committed under wasm/<name>/. */
+function ownBuild(name) {
+  return {
+    glue: path.join(root, `wasm/${name}/wllama.js`),
+    wasm: path.join(root, `wasm/${name}/wllama.wasm`),
+    worker: path.join(root, `wasm/${name}/wllama.worker.js`),
+    own: true,
+  }
 }
 // Emscripten 3.1.6 differs from the 4.x glue that wllama's worker code expects:
-const SIMD_GLUE_PATCHES = [
+const ownGluePatches = (name) => [
   // it starts pthreads from a separate worker.js found through locateFile, which wllama's locateFile refuses
-  ['locateFile("wllama.worker.js")', "require('node:path').join(__dirname, 'worker-simd.cjs')"],
+  ['locateFile("wllama.worker.js")', `require('node:path').join(__dirname, 'worker-${name}.cjs')`],
   // with a pool size of 0 (one thread) nothing ever removes the "wasm-instantiate" run dependency, so it never starts
   [
     'var numWorkersToLoad=PThread.unusedWorkers.length;',
@@ -74,10 +81,10 @@ export function prepareWasm(outDir = path.join(root, 'wasm')) {
   for (const [name, build] of Object.entries(BUILDS)) {
     let glue = fs.readFileSync(build.glue, 'utf8')
     let noFetch = ''
-    if (name === 'simd') {
-      glue = patchOnce(glue, SIMD_GLUE_PATCHES, build.glue)
+    if (build.own) {
+      glue = patchOnce(glue, ownGluePatches(name), build.glue)
       noFetch = NO_FETCH
-      write(path.join(outDir, 'worker-simd.cjs'), NAV_SHIM + fs.readFileSync(build.worker, 'utf8'), written)
+      write(path.join(outDir, `worker-${name}.cjs`), NAV_SHIM + fs.readFileSync(build.worker, 'utf8'), written)
     }
     // Same trick as wllama's worker.ts: rename the glue's "var Module" so it binds to llama-cpp.js's config object.
     const engine = `${PRELUDE}function wModuleInit() {\n${JSPI_STUB}${noFetch}${glue.replace('var Module', 'var ___Module')};\nreturn Module;\n}\n${worker}`

@@ -142,9 +142,9 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'engine-build',
-    value: 'simd|main|compat|auto',
+    value: 'simd|relaxed|main|compat|auto',
     group: 'Engine',
-    help: 'llama.cpp build: simd (wasm SIMD), main (memory64) or compat; auto: simd, main for a 2 GiB+ file (default: auto)',
+    help: 'llama.cpp build (simd, relaxed SIMD where exact, memory64 main, compat); auto: simd, main for 2 GiB+ files',
   },
   {
     name: 'chat-template',

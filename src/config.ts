@@ -4,7 +4,7 @@ import path from 'node:path'
 import { editDistance, envName, findFlag, FLAGS, formatHelp, suggestFlag, type FlagSpec } from './config-flags.js'
 
 /** Which engine build to run: ours with SIMD kernels (simd), wllama's JSPI + memory64 (main) or its wasm32 (compat). */
-export type EngineBuildChoice = 'simd' | 'main' | 'compat' | 'auto'
+export type EngineBuildChoice = 'simd' | 'relaxed' | 'main' | 'compat' | 'auto'
 /** Which HTTP server to run: uWebSockets.js, node:http, or uWS when its binary loads. */
 export type TransportChoice = 'auto' | 'uws' | 'node'
 /** Least severe log level that is printed. */
@@ -174,7 +174,7 @@ export function parseConfig(
     parallel: integer(get('parallel'), 1, 256) ?? 4,
     batchSize: integer(get('batch-size'), 1, 8192) ?? 64, // bench/n-batch.ts: same prompt speed as 128-512, half the stall of 128
     queueSize: integer(get('queue-size'), 0, 65536) ?? 64,
-    engineBuild: choice(get('engine-build'), ['simd', 'main', 'compat', 'auto'] as const) ?? 'auto',
+    engineBuild: choice(get('engine-build'), ['simd', 'relaxed', 'main', 'compat', 'auto'] as const) ?? 'auto',
     chatTemplate: chatTemplate(get('chat-template')),
     chatTemplateFile: text(get('chat-template-file')),
     apiKeys: [...new Set([...names(list('api-key'), 'key'), ...keyFile(get('api-key-file'))])],

@@ -48,7 +48,7 @@ export type ServerOptions = {
   ctxSize?: number
   parallel?: number
   batchSize?: number
-  engineBuild?: 'simd' | 'main' | 'compat' | 'auto'
+  engineBuild?: 'simd' | 'relaxed' | 'main' | 'compat' | 'auto'
   /** A llama.cpp built-in template name or Jinja source (default: the model's own). */
   chatTemplate?: string
   chatTemplateFile?: string

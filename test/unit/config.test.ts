@@ -233,7 +233,7 @@ t.test('parseConfig() refuses a context too small for the slots', async (t) => {
 })
 
 t.test('parseConfig() refuses bad choices and lists the allowed values', async (t) => {
-  rejects(t, ['--engine-build', 'fast'], /--engine-build: must be one of simd, main, compat, auto, got 'fast'/)
+  rejects(t, ['--engine-build', 'fast'], /--engine-build: must be one of simd, relaxed, main, compat, auto, got 'fast'/)
   rejects(t, ['--transport', 'h2'], /--transport: must be one of auto, uws, node/)
   rejects(t, ['--log-level', 'trace'], /--log-level: must be one of error, warn, info, debug/)
   t.equal(parse(['--log-level', 'DEBUG']).logLevel, 'debug')

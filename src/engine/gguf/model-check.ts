@@ -29,7 +29,7 @@ export class ModelFileError extends Error {
 }
 
 /** Which engine build will run the model and with what context. */
-export type CheckModelOptions = { build: 'simd' | 'main' | 'compat'; nCtx: number; nParallel?: number }
+export type CheckModelOptions = { build: 'simd' | 'relaxed' | 'main' | 'compat'; nCtx: number; nParallel?: number }
 
 /** What checkModel() learned about a loadable model. */
 export type ModelInfo = {

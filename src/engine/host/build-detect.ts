@@ -1,4 +1,5 @@
 import type { EngineBuild } from './protocol.js'
+import { checkRelaxedDot, type RelaxedCheck } from './relaxed-simd.js'
 
 type Choice = { build: EngineBuild; reason: string }
 
@@ -57,15 +58,34 @@ export function detectMainBuild(): { ok: boolean; reason: string } {
   return { ok: true, reason: 'JSPI and memory64 available' }
 }
 
-/** The build for a model that fits a wasm32 heap and file offsets: simd wherever wasm SIMD validates. */
+let relaxedCheck: RelaxedCheck | undefined
+const cachedRelaxedCheck = () => (relaxedCheck ??= checkRelaxedDot())
+
+/**
+ * The build for a model that fits a wasm32 heap and file offsets: simd wherever wasm SIMD validates. Not relaxed:
+ * on x64 V8 without AVX-VNNI its dot lowers to three instructions and its kernels ran slower than simd's tiled ones
+ * (README), so it is opt-in.
+ */
 export function detectEngineBuild(): Choice {
   if (hasWasmSimd()) return { build: 'simd', reason: 'wasm SIMD available' }
   return { build: 'compat', reason: 'no wasm SIMD' }
 }
 
-/** Resolves --engine-build (auto|simd|main|compat) to a build, refusing one the runtime cannot run. */
-export function chooseEngineBuild(requested: EngineBuild | 'auto'): Choice {
+/**
+ * Resolves --engine-build (auto|simd|relaxed|main|compat) to a build, refusing one the runtime cannot run. relaxed
+ * runs only where the runtime computes the relaxed dot exactly (a known vector, checked once per process; tests pass
+ * their own check), else simd, and the reason says why.
+ */
+export function chooseEngineBuild(
+  requested: EngineBuild | 'auto',
+  relaxed: () => RelaxedCheck = cachedRelaxedCheck,
+): Choice {
   if (requested === 'auto') return detectEngineBuild()
+  if (requested === 'relaxed' && hasWasmSimd()) {
+    const check = relaxed()
+    if (check.ok) return { build: 'relaxed', reason: `forced by --engine-build; ${check.reason}` }
+    return { build: 'simd', reason: `--engine-build relaxed, but ${check.reason}: simd instead` }
+  }
   if (requested === 'main') {
     const main = detectMainBuild()
     if (!main.ok) {
@@ -74,8 +94,10 @@ export function chooseEngineBuild(requested: EngineBuild | 'auto'): Choice {
       )
     }
   }
-  if (requested === 'simd' && !hasWasmSimd()) {
-    throw new Error('Cannot use the simd engine build: this runtime has no wasm SIMD; use --engine-build compat')
+  if ((requested === 'simd' || requested === 'relaxed') && !hasWasmSimd()) {
+    throw new Error(
+      `Cannot use the ${requested} engine build: this runtime has no wasm SIMD; use --engine-build compat`,
+    )
   }
   return { build: requested, reason: 'forced by --engine-build' }
 }

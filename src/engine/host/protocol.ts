@@ -29,7 +29,9 @@ export type WorkerEvent =
 export type GlueAction = 'load' | 'completion' | 'embedding' | 'get_result' | 'cancel'
 
 /**
- * The engine build: simd is ours (wasm/simd: wasm32 + Asyncify with ggml's wasm SIMD kernels, scripts/build-wasm.mjs);
- * main is wllama's JSPI + memory64 build; compat is wllama's wasm32 + Asyncify build (generic scalar kernels).
+ * The engine build: simd is ours (wasm/simd: wasm32 + Asyncify with ggml's wasm SIMD kernels and our tiled SIMD128
+ * GEMM, scripts/build-wasm.mjs); relaxed is the same with relaxed-SIMD kernels (wasm/relaxed, only where the runtime
+ * computes the relaxed dot exactly); main is wllama's JSPI + memory64 build; compat is wllama's wasm32 + Asyncify
+ * build (generic scalar kernels).
  */
-export type EngineBuild = 'simd' | 'main' | 'compat'
+export type EngineBuild = 'simd' | 'relaxed' | 'main' | 'compat'

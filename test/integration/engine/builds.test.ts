@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { ensureNode24 } from '../../../scripts/node24.js'
+import { checkRelaxedDot } from '../../../src/engine/host/relaxed-simd.js'
 import { REPO_ROOT } from '../../helpers/paths.js'
 
 const run = promisify(execFile)
@@ -49,7 +50,7 @@ t.test('two threads: same greedy text, clean exit', async (t) => {
   t.equal(two.chat, compat.chat)
 })
 
-t.test('main build (JSPI + memory64) on Node 24 from npm: same text as compat', async (t) => {
+t.test('main and relaxed builds on Node 24 from npm: same text as compat', async (t) => {
   const node24 = await ensureNode24()
   const auto = await runChild(node24, ['auto', '1'])
   t.equal(auto.build, 'simd', 'auto picks simd on Node 24 too: the model fits wasm32')
@@ -59,6 +60,11 @@ t.test('main build (JSPI + memory64) on Node 24 from npm: same text as compat', 
   t.equal(main.build, 'main', '--engine-build main is honoured where JSPI and memory64 exist')
   t.equal(main.completion, compat.completion)
   t.equal(main.chat, compat.chat)
+  // stories260K is F32, so this shows the relaxed build loads and runs; simd-parity.test.ts compares its kernels
+  const relaxed = await runChild(node24, ['relaxed', '1'])
+  t.equal(relaxed.build, 'relaxed', '--engine-build relaxed is honoured where the relaxed dot computes exactly')
+  t.equal(relaxed.completion, compat.completion)
+  t.equal(relaxed.chat, compat.chat)
   const forced = await runChild(node24, ['compat', '1'])
   t.equal(forced.build, 'compat', '--engine-build compat is honoured on Node 24')
   t.equal(forced.completion, compat.completion)
@@ -79,6 +85,13 @@ t.test('auto moves a model file too big for wasm32 to the main build on Node 24,
   t.equal(picked.choice.build, 'main')
   t.match(picked.choice.reason, /2 GiB or more: too big for the wasm32 simd build, so memory64/)
   t.equal(picked.info, 'checked for main')
+})
+
+t.test('forcing the relaxed build where the relaxed dot is not exact (Node 20) runs simd instead', async (t) => {
+  if (checkRelaxedDot().ok) return t.pass('this runtime computes the relaxed dot exactly')
+  const child = await runChild(process.execPath, ['relaxed', '1'])
+  t.equal(child.build, 'simd')
+  t.equal(child.completion, compat.completion)
 })
 
 t.test('forcing the main build where the runtime lacks JSPI fails with a clear error', async (t) => {

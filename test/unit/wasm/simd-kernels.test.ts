@@ -1,5 +1,7 @@
-// The shipped SIMD engine must keep ggml's wasm SIMD kernels: a rebuild without -DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm
-// (ggml's GGML_CPU_GENERIC fallback, as in wllama's own builds) still loads and runs, only 5x slower.
+// The shipped engines must keep their kernels: a rebuild without -DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm (ggml's
+// GGML_CPU_GENERIC fallback, as in wllama's own builds) still loads and runs, only 5x slower; one without
+// wasm/patches/llama.cpp-wasm-repack-gemm.patch loses the tiled GEMM/GEMV; a relaxed build whose relaxed-SIMD objects
+// were dropped or whose opcodes were not restored after binaryen 108 (scripts/relaxed-opcode.mjs) loses its dots.
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -9,6 +11,13 @@ import { REPO_ROOT } from '../../helpers/paths.js'
 const require = createRequire(import.meta.url)
 // i32x4.dot_i16x8_s: SIMD prefix 0xfd, LEB128 opcode 186 (0xba 0x01); ggml's quantized dot products use it
 const DOT_I16X8 = [0xfd, 0xba, 0x01]
+// i32x4.relaxed_dot_i8x16_i7x16_add_s in its final encoding (0x113); 0x114 is binaryen 108's prototype opcode
+const RELAXED_DOT = [0xfd, 0x93, 0x02]
+const BINARYEN_108_DOT = [0xfd, 0x94, 0x02]
+// measured in the committed builds: the tiled kernels add 32 i32x4.dot_i16x8_s to ggml's 46; relaxed.c holds 62
+// relaxed dots (the thresholds leave room for a compiler that unrolls differently)
+const SIMD_TILE_DOTS = 24
+const RELAXED_DOTS = 50
 const CODE_SECTION = 10
 
 /** Reads an unsigned LEB128 at offset; returns the value and the offset after it. */
@@ -46,12 +55,22 @@ function countInCode(file: string, pattern: number[]): number {
 }
 
 const simdWasm = path.join(REPO_ROOT, 'wasm', 'simd', 'wllama.wasm')
+const relaxedWasm = path.join(REPO_ROOT, 'wasm', 'relaxed', 'wllama.wasm')
 const compatWasm = path.join(path.dirname(require.resolve('@wllama/wllama-compat/package.json')), 'wasm', 'wllama.wasm')
 
-t.test('the committed SIMD engine holds ggml wasm SIMD dot kernels (i32x4.dot_i16x8_s)', async (t) => {
+t.test('the committed simd engine holds ggml wasm SIMD dots and the tiled GEMM/GEMV (i32x4.dot_i16x8_s)', async (t) => {
   const count = countInCode(simdWasm, DOT_I16X8)
-  // ggml's wasm quants.c uses it in the q4_0..q8_0 and k-quant dots; the probe build had dozens
-  t.ok(count >= 20, `found ${count} i32x4.dot_i16x8_s in wasm/simd/wllama.wasm`)
+  // ggml's wasm quants.c uses it 46 times (q4_0..q8_0 and k-quant dots); the tiled Q8_0/Q4_0 GEMM and GEMV of
+  // arch/wasm/repack.cpp add SIMD_TILE_DOTS more (fully unrolled 4x4 tiles), so fewer means the patch is gone
+  t.ok(count >= 46 + SIMD_TILE_DOTS, `found ${count} i32x4.dot_i16x8_s in wasm/simd/wllama.wasm`)
+  t.equal(countInCode(simdWasm, RELAXED_DOT), 0, 'no relaxed-SIMD instruction: it must load on Node 20')
+})
+
+t.test('the committed relaxed engine holds the relaxed-SIMD kernels in the final encoding', async (t) => {
+  const count = countInCode(relaxedWasm, RELAXED_DOT)
+  t.ok(count >= RELAXED_DOTS, `found ${count} i32x4.relaxed_dot_i8x16_i7x16_add_s in wasm/relaxed/wllama.wasm`)
+  t.equal(countInCode(relaxedWasm, BINARYEN_108_DOT), 0, "no binaryen 108 prototype opcode left behind")
+  t.ok(countInCode(relaxedWasm, DOT_I16X8) >= 46, "ggml's per-row SIMD dots stay for the other types")
 })
 
 t.test("wllama's generic compat build has none, so the count tells the builds apart", async (t) => {
