@@ -72,7 +72,16 @@ function applyToOutput(output: ResponseOutputItem[], event: ResponseStreamEvent)
       break
     case 'response.content_part.added': {
       const item = output[event.output_index]
-      if (item?.type === 'message') item.content[event.content_index] = { ...event.part }
+      if (item?.type === 'message' && event.part.type === 'output_text')
+        item.content[event.content_index] = { ...event.part }
+      if (item?.type === 'reasoning' && event.part.type === 'reasoning_text')
+        item.content[event.content_index] = { ...event.part }
+      break
+    }
+    case 'response.reasoning_text.delta': {
+      const item = output[event.output_index]
+      const part = item?.type === 'reasoning' ? item.content[event.content_index] : undefined
+      if (part) part.text += event.delta
       break
     }
     case 'response.output_text.delta': {

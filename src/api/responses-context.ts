@@ -1,4 +1,5 @@
 import { chatCompletion } from '../engine/generation/chat.js'
+import { promptOpensThinking, splitReasoning } from '../engine/generation/reasoning.js'
 import type { Engine } from '../engine/engine.js'
 import { EngineError } from '../engine/errors.js'
 import type { CallOptions } from '../engine/types.js'
@@ -27,7 +28,7 @@ export async function openResponse(
 ): Promise<OpenedResponse> {
   const start = (context: ResponseItem[]) => {
     const request = toEngineResponse(body, toChatMessages(body.instructions, context))
-    const events = chatCompletion(engine, request, options.call)
+    const events = splitReasoning(chatCompletion(engine, request, options.call), promptOpensThinking(engine))
     return responseEvents(events, options.draft, { logprobs: request.logprobs === true })
   }
   for (let context = items; ; context = context.slice(1)) {

@@ -64,7 +64,7 @@ export function toResponseItems(input: ResponseCreateParams['input'], param = 'i
         ]
       }
       case 'reasoning':
-        return [] // no reasoning model: nothing of it reaches the prompt
+        return [] // reasoning stays out of the prompt (and of the stored input)
       default:
         item satisfies never
         return []
@@ -104,6 +104,8 @@ export function toChatMessages(instructions: string | null | undefined, items: R
           content: typeof item.output === 'string' ? item.output : item.output.map((part) => part.text).join(''),
         })
         break
+      case 'reasoning':
+        break // earlier turns' reasoning stays out of the prompt, as chat templates drop it
       default:
         item satisfies never
     }

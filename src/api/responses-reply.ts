@@ -1,3 +1,4 @@
+import type { ReasoningEvent } from '../engine/generation/reasoning.js'
 import type { GenerationEvent, TokenLogprob, Timings, Usage } from '../engine/types.js'
 import type {
   Response,
@@ -5,7 +6,9 @@ import type {
   ResponseOutputFunctionCall,
   ResponseOutputItem,
   ResponseOutputMessage,
+  ResponseOutputReasoning,
   ResponseOutputText,
+  ResponseReasoningText,
   ResponseUsage,
 } from '../schemas/responses.js'
 import type { UnnumberedEvent } from '../schemas/responses-stream.js'
@@ -24,16 +27,18 @@ export function isTerminal(
 }
 
 type Open =
+  | { kind: 'reasoning'; index: number; item: ResponseOutputReasoning; part: ResponseReasoningText }
   | { kind: 'message'; index: number; item: ResponseOutputMessage; part: Text }
   | { kind: 'call'; index: number; call: number; item: ResponseOutputFunctionCall }
 
 /**
  * Shapes one chat generation (choice 0) as the Responses event sequence: `response.created`, `response.in_progress`,
- * then each output item opened, grown by deltas and closed in turn, and last `response.completed` (or
- * `response.incomplete` when the token cap stopped it) with the whole response. `draft` is the in-progress response.
+ * then each output item opened, grown by deltas and closed in turn (a reasoning item first when the model reasoned),
+ * and last `response.completed` (or `response.incomplete` when the token cap stopped it) with the whole response.
+ * `draft` is the in-progress response.
  */
 export async function* responseEvents(
-  events: AsyncIterable<GenerationEvent>,
+  events: AsyncIterable<GenerationEvent | ReasoningEvent>,
   draft: Response,
   options: { logprobs: boolean },
 ): AsyncGenerator<ResponseStreamEvent> {
@@ -44,11 +49,16 @@ export async function* responseEvents(
   let status: 'completed' | 'incomplete' = 'completed'
   let usage: Usage | null = null
   let timings: Timings | null = null
+  let reasoningTokens = 0
 
   function* close(): Generator<ResponseStreamEvent> {
     if (!open) return
     const ref = { item_id: open.item.id, output_index: open.index }
-    if (open.kind === 'message') {
+    if (open.kind === 'reasoning') {
+      yield { type: 'response.reasoning_text.done', ...ref, content_index: 0, text: open.part.text }
+      yield { type: 'response.content_part.done', ...ref, content_index: 0, part: open.part }
+      open.item.content = [open.part]
+    } else if (open.kind === 'message') {
       const logprobs = open.part.logprobs ?? []
       yield { type: 'response.output_text.done', ...ref, content_index: 0, text: open.part.text, logprobs }
       yield { type: 'response.content_part.done', ...ref, content_index: 0, part: open.part }
@@ -66,6 +76,40 @@ export async function* responseEvents(
   for await (const event of events) {
     if ('choice' in event && event.choice !== 0) continue
     switch (event.type) {
+      case 'reasoning': {
+        reasoningTokens += event.tokens
+        if (open?.kind !== 'reasoning') {
+          yield* close()
+          const item: ResponseOutputReasoning = {
+            type: 'reasoning',
+            id: newId('rs'),
+            summary: [],
+            content: [],
+            status: 'in_progress',
+          }
+          const part: ResponseReasoningText = { type: 'reasoning_text', text: '' }
+          open = { kind: 'reasoning', index: output.length, item, part }
+          output.push(item)
+          yield { type: 'response.output_item.added', output_index: open.index, item: { ...item, content: [] } }
+          yield {
+            type: 'response.content_part.added',
+            item_id: item.id,
+            output_index: open.index,
+            content_index: 0,
+            part: { ...part },
+          }
+        }
+        open.part.text += event.text
+        if (event.text !== '')
+          yield {
+            type: 'response.reasoning_text.delta',
+            item_id: open.item.id,
+            output_index: open.index,
+            content_index: 0,
+            delta: event.text,
+          }
+        break
+      }
       case 'text': {
         if (open?.kind !== 'message') {
           yield* close()
@@ -154,19 +198,19 @@ export async function* responseEvents(
     completed_at: status === 'completed' ? Math.floor(Date.now() / 1000) : null,
     incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
     output,
-    ...(usage ? { usage: responseUsage(usage, timings) } : {}),
+    ...(usage ? { usage: responseUsage(usage, timings, reasoningTokens) } : {}),
   }
   yield { type: status === 'completed' ? 'response.completed' : 'response.incomplete', response }
 }
 
 /** The engine's usage in the Responses shape; prompt tokens the slot did not have to process count as cached. */
-function responseUsage(usage: Usage, timings: Timings | null): ResponseUsage {
+function responseUsage(usage: Usage, timings: Timings | null, reasoningTokens: number): ResponseUsage {
   const processed = timings?.prompt_n ?? usage.prompt_tokens
   return {
     input_tokens: usage.prompt_tokens,
     input_tokens_details: { cached_tokens: Math.max(0, usage.prompt_tokens - processed), cache_write_tokens: 0 },
     output_tokens: usage.completion_tokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: Math.min(reasoningTokens, usage.completion_tokens) },
     total_tokens: usage.total_tokens,
   }
 }
@@ -201,7 +245,20 @@ export function* replayEvents(response: Response): Generator<ResponseStreamEvent
   yield { type: 'response.in_progress', response: opening }
   for (const [index, item] of response.output.entries()) {
     const ref = { item_id: item.id, output_index: index }
-    if (item.type === 'message') {
+    if (item.type === 'reasoning') {
+      yield {
+        type: 'response.output_item.added',
+        output_index: index,
+        item: { ...item, status: 'in_progress', content: [] },
+      }
+      for (const [contentIndex, part] of item.content.entries()) {
+        yield { type: 'response.content_part.added', ...ref, content_index: contentIndex, part: { ...part, text: '' } }
+        if (part.text !== '')
+          yield { type: 'response.reasoning_text.delta', ...ref, content_index: contentIndex, delta: part.text }
+        yield { type: 'response.reasoning_text.done', ...ref, content_index: contentIndex, text: part.text }
+        yield { type: 'response.content_part.done', ...ref, content_index: contentIndex, part }
+      }
+    } else if (item.type === 'message') {
       yield {
         type: 'response.output_item.added',
         output_index: index,

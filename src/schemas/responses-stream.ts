@@ -1,5 +1,11 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { Response, ResponseLogprob, ResponseOutputItem, ResponseOutputText } from './responses.js'
+import {
+  Response,
+  ResponseLogprob,
+  ResponseOutputItem,
+  ResponseOutputText,
+  ResponseReasoningText,
+} from './responses.js'
 
 const SequenceNumber = Type.Integer({ minimum: 0, description: 'The place of the event in its stream, from 0.' })
 const ItemRef = {
@@ -51,16 +57,16 @@ export const ResponseOutputItemDoneEvent = Type.Object(
   },
   { description: 'An output item is done.' },
 )
-/** `response.content_part.added`: a content part of a message, empty. */
+/** `response.content_part.added`: a content part of a message or reasoning item, empty. */
 export const ResponseContentPartAddedEvent = itemEvent(
   'response.content_part.added',
-  { content_index: Type.Integer({ minimum: 0 }), part: ResponseOutputText },
+  { content_index: Type.Integer({ minimum: 0 }), part: Type.Union([ResponseOutputText, ResponseReasoningText]) },
   'A content part was added to a message.',
 )
 /** `response.content_part.done`: the part with its whole text. */
 export const ResponseContentPartDoneEvent = itemEvent(
   'response.content_part.done',
-  { content_index: Type.Integer({ minimum: 0 }), part: ResponseOutputText },
+  { content_index: Type.Integer({ minimum: 0 }), part: Type.Union([ResponseOutputText, ResponseReasoningText]) },
   'A content part is done.',
 )
 /** `response.output_text.delta`: more text of a part. */
@@ -74,6 +80,18 @@ export const ResponseTextDoneEvent = itemEvent(
   'response.output_text.done',
   { content_index: Type.Integer({ minimum: 0 }), text: Type.String(), logprobs: Type.Array(ResponseLogprob) },
   'The text of a content part is done.',
+)
+/** `response.reasoning_text.delta`: more text of a reasoning item's part. */
+export const ResponseReasoningTextDeltaEvent = itemEvent(
+  'response.reasoning_text.delta',
+  { content_index: Type.Integer({ minimum: 0 }), delta: Type.String() },
+  'More reasoning text.',
+)
+/** `response.reasoning_text.done`: the reasoning part's whole text. */
+export const ResponseReasoningTextDoneEvent = itemEvent(
+  'response.reasoning_text.done',
+  { content_index: Type.Integer({ minimum: 0 }), text: Type.String() },
+  'The reasoning text is done.',
 )
 /** `response.function_call_arguments.delta`: more arguments of a function call. */
 export const ResponseFunctionCallArgumentsDeltaEvent = itemEvent(
@@ -102,6 +120,8 @@ export const ResponseStreamEvent = Type.Union([
   ResponseContentPartDoneEvent,
   ResponseTextDeltaEvent,
   ResponseTextDoneEvent,
+  ResponseReasoningTextDeltaEvent,
+  ResponseReasoningTextDoneEvent,
   ResponseFunctionCallArgumentsDeltaEvent,
   ResponseFunctionCallArgumentsDoneEvent,
 ])

@@ -134,8 +134,26 @@ export const ResponseOutputFunctionCall = Type.Object({
 })
 export type ResponseOutputFunctionCall = Static<typeof ResponseOutputFunctionCall>
 
+/** Reasoning text of an output: what the model wrote between `<think>` and `</think>`. */
+export const ResponseReasoningText = Type.Object({ type: Type.Literal('reasoning_text'), text: Type.String() })
+export type ResponseReasoningText = Static<typeof ResponseReasoningText>
+
+/** The model's reasoning before its answer, as one `reasoning_text` part (no summaries are written). */
+export const ResponseOutputReasoning = Type.Object({
+  type: Type.Literal('reasoning'),
+  id: Type.String(),
+  summary: Type.Array(Type.Object({ type: Type.Literal('summary_text'), text: Type.String() })),
+  content: Type.Array(ResponseReasoningText),
+  status: ItemStatus,
+})
+export type ResponseOutputReasoning = Static<typeof ResponseOutputReasoning>
+
 /** One item of a response's `output`. */
-export const ResponseOutputItem = Type.Union([ResponseOutputMessage, ResponseOutputFunctionCall])
+export const ResponseOutputItem = Type.Union([
+  ResponseOutputReasoning,
+  ResponseOutputMessage,
+  ResponseOutputFunctionCall,
+])
 export type ResponseOutputItem = Static<typeof ResponseOutputItem>
 
 /** A stored input item, as GET /v1/responses/{id}/input_items lists it: every item has an id. */
@@ -153,6 +171,7 @@ export const ResponseItem = Type.Union([
     content: Type.Array(Type.Union([ResponseInputText, ResponseOutputText, ResponseOutputRefusal])),
   }),
   ResponseOutputFunctionCall,
+  ResponseOutputReasoning,
   Type.Object({
     id: Type.String(),
     type: Type.Literal('function_call_output'),

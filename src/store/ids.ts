@@ -14,6 +14,7 @@ export type IdPrefix =
   | 'batch'
   | 'batch_req'
   | 'resp'
+  | 'rs'
   | 'fc'
   | 'conv'
 
