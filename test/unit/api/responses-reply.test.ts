@@ -2,6 +2,7 @@ import t from 'tap'
 import { Compile } from 'typebox/compile'
 import { toChatMessages, toEngineResponse, toResponseItems } from '../../../src/api/responses-input.js'
 import { replayEvents, responseEvents, type ResponseStreamEvent } from '../../../src/api/responses-reply.js'
+import type { ReasoningEvent } from '../../../src/engine/generation/reasoning.js'
 import type { GenerationEvent } from '../../../src/engine/types.js'
 import { Response } from '../../../src/schemas/responses.js'
 import { ResponseStreamEvent as ResponseStreamEventSchema } from '../../../src/schemas/responses-stream.js'
@@ -209,3 +210,67 @@ t.test('tool_choice and text.format take their Responses shapes', (t) => {
   })
   t.end()
 })
+
+t.test(
+  'reasoning then text: a reasoning item before the message, reasoning_tokens counted, events valid',
+  async (t) => {
+    async function* from(): AsyncGenerator<GenerationEvent | ReasoningEvent> {
+      yield { type: 'reasoning', choice: 0, text: 'thin', tokens: 2 }
+      yield { type: 'reasoning', choice: 0, text: 'king', tokens: 2 }
+      yield { type: 'text', choice: 0, text: 'Hi' }
+      yield { type: 'finish', choice: 0, reason: 'stop' }
+      yield { type: 'usage', usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }, timings }
+    }
+    const out: ResponseStreamEvent[] = []
+    for await (const event of responseEvents(from(), draft, { logprobs: false })) out.push(event)
+    t.same(
+      out.map((e) => e.type),
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.reasoning_text.delta',
+        'response.reasoning_text.delta',
+        'response.reasoning_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ],
+    )
+    const last = out.at(-1)
+    if (last?.type !== 'response.completed') return t.fail('completed last')
+    t.ok(checkResponse.Check(last.response), 'the final response matches its schema')
+    t.match(last.response.output[0], {
+      type: 'reasoning',
+      id: /^rs_/,
+      summary: [],
+      content: [{ type: 'reasoning_text', text: 'thinking' }],
+      status: 'completed',
+    })
+    t.match(last.response.output[1], { type: 'message', content: [{ text: 'Hi' }] })
+    t.equal(last.response.usage?.output_tokens_details.reasoning_tokens, 4)
+    const check = Compile(ResponseStreamEventSchema)
+    const log = new ResponseEventLog()
+    for (const event of out) log.push(log.number(event))
+    t.same(
+      log.slice(0).filter((event) => !check.Check(event)),
+      [],
+      'the live events match their schemas',
+    )
+    t.same(log.output, last.response.output, 'the event log rebuilds the output')
+    const replayed = [...replayEvents(last.response)]
+    t.same(
+      replayed.map((event, i) => ({ ...event, sequence_number: i })).filter((event) => !check.Check(event)),
+      [],
+      'the replayed events match their schemas',
+    )
+    t.same(new ResponseEventLog(replayed.map((e, i) => ({ ...e, sequence_number: i }))).output, last.response.output)
+  },
+)
