@@ -1,5 +1,5 @@
 import type { Engine } from '../engine.js'
-import type { GenerationEvent } from '../types.js'
+import type { GenerationEvent, TokenLogprob } from '../types.js'
 
 const OPEN = '<think>'
 const CLOSE = '</think>'
@@ -95,29 +95,43 @@ function partialSuffix(text: string, tag: string): number {
 
 /**
  * Turns a generation's text events into reasoning events and answer text events, per choice. An answer piece keeps
- * its event's log probabilities; a reasoning piece's are dropped.
+ * the log probabilities of the events its text came from (held text's included); a reasoning piece's are dropped.
  */
 export async function* splitReasoning(
   events: AsyncIterable<GenerationEvent>,
   forcedOpen: boolean,
 ): AsyncGenerator<GenerationEvent | ReasoningEvent> {
   const splitters = new Map<number, ReasoningSplitter>()
+  const heldLogprobs = new Map<number, TokenLogprob[]>()
   const splitterOf = (choice: number) => {
     let splitter = splitters.get(choice)
     if (!splitter) splitters.set(choice, (splitter = new ReasoningSplitter(forcedOpen)))
     return splitter
   }
+  const answerEvent = (choice: number, text: string, own: TokenLogprob[]): GenerationEvent => {
+    const logprobs = [...(heldLogprobs.get(choice) ?? []), ...own]
+    heldLogprobs.delete(choice)
+    return { type: 'text', choice, text, ...(logprobs.length ? { logprobs } : {}) }
+  }
   for await (const event of events) {
     if (event.type === 'text') {
       const { reasoning, answer, inReasoning } = splitterOf(event.choice).push(event.text)
-      if (inReasoning) yield { type: 'reasoning', choice: event.choice, text: reasoning, tokens: 1 }
-      if (answer !== '' || (!inReasoning && event.logprobs?.length)) yield { ...event, text: answer }
+      const own = inReasoning ? [] : (event.logprobs ?? [])
+      if (inReasoning) {
+        heldLogprobs.delete(event.choice)
+        yield { type: 'reasoning', choice: event.choice, text: reasoning, tokens: event.text === '' ? 0 : 1 }
+      }
+      if (answer !== '') yield answerEvent(event.choice, answer, own)
+      else if (event.text === '' && own.length)
+        yield event // log probabilities of a piece with no text
+      else if (own.length) heldLogprobs.set(event.choice, [...(heldLogprobs.get(event.choice) ?? []), ...own])
       continue
     }
     if (event.type === 'finish' || event.type === 'tool_call') {
-      const { reasoning, answer } = splitterOf(event.choice).flush()
-      if (reasoning !== '') yield { type: 'reasoning', choice: event.choice, text: reasoning, tokens: 0 }
-      if (answer !== '') yield { type: 'text', choice: event.choice, text: answer }
+      const { choice } = event
+      const { reasoning, answer } = splitterOf(choice).flush()
+      if (reasoning !== '') yield { type: 'reasoning', choice, text: reasoning, tokens: 0 }
+      if (answer !== '') yield answerEvent(choice, answer, [])
     }
     yield event
   }

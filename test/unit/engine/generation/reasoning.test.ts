@@ -79,3 +79,19 @@ t.test('templateOpensThinking reads the generation prompt block', async (t) => {
   t.notOk(templateOpensThinking('chatml'))
   t.notOk(templateOpensThinking("{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"))
 })
+
+t.test('held text keeps its log probabilities for the answer it becomes', async (t) => {
+  const lp = (token: string) => ({ token, logprob: -1, bytes: null, top_logprobs: [] })
+  async function* events(): AsyncGenerator<GenerationEvent> {
+    yield { type: 'text', choice: 0, text: ' ', logprobs: [lp(' ')] }
+    yield { type: 'text', choice: 0, text: '<', logprobs: [lp('<')] }
+    yield { type: 'text', choice: 0, text: 'b>', logprobs: [lp('b>')] }
+    yield { type: 'finish', choice: 0, reason: 'stop' }
+  }
+  const out: (GenerationEvent | ReasoningEvent)[] = []
+  for await (const event of splitReasoning(events(), false)) out.push(event)
+  t.same(out, [
+    { type: 'text', choice: 0, text: ' <b>', logprobs: [lp(' '), lp('<'), lp('b>')] },
+    { type: 'finish', choice: 0, reason: 'stop' },
+  ])
+})
