@@ -50,6 +50,9 @@ export async function loadModel(host: WorkerHost, paths: string[], settings: Loa
       pooling_type: settings.poolingType ?? 'mean',
       chat_template: settings.chatTemplate,
       jinja: settings.jinja ?? true,
+      // thinking stays in the text (llama.cpp's default would move it to a `reasoning_content` we do not read);
+      // the Responses reply splits it into a reasoning item (generation/reasoning.ts)
+      reasoning_format: 'none',
       warmup: false,
     })
     .catch((error: Error) => {
