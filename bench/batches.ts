@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import OpenAI, { toFile } from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
+import { median, p90 } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +34,6 @@ const server = await startBenchServer([
   'bench',
 ])
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 600_000 })
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0
 const body = (i: number) => ({
   model: 'bench',
   messages: [{ role: 'user' as const, content: `Tell story number ${i}` }],

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { ensureRuntime } from '../scripts/runtimes.js'
 import { modelPath, REPO_ROOT } from '../test/helpers/paths.js'
 import { runWrk } from './wrk.js'
+import { median } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,6 @@ const { values } = parseArgs({
 const wrk = { threads: Number(values.threads), connections: Number(values.connections) }
 const BUNDLE = path.join(REPO_ROOT, 'dist', 'oxillama-server.cjs')
 const ROUTES = ['/v1/models', '/health']
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
 
 type Setup = { name: string; command: () => Promise<string[]>; transport: string }
 const SETUPS: Setup[] = [

@@ -11,6 +11,7 @@ import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
 import { runWrk, type WrkResult } from './wrk.js'
+import { median } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,6 @@ const { values } = parseArgs({
 })
 const wrk = { threads: Number(values.threads), connections: Number(values.connections) }
 const TRANSPORTS = ['uws', 'node'] as const
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
 const TICKS_PER_S = 100 // USER_HZ, 100 on every Linux build that matters
 
 type Cell = { rps: number; p50: number; p99: number; errors: number; cpuUs: number | null }

@@ -10,6 +10,7 @@ import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { REPO_ROOT } from './paths.js'
 import { startBenchServer } from './server-process.js'
+import { chatTtft, median, p90 } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -38,25 +39,6 @@ const SYSTEM = 'You tell short stories.'
 const USER = 'Tell me a story about a cat.'
 // a first turn long enough that reading it again shows: the first ~250 words of bench/prompt.txt
 const STORY = (await readFile(path.join(REPO_ROOT, 'bench', 'prompt.txt'), 'utf8')).split(/\s+/).slice(0, 250).join(' ')
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0
-
-async function chatTtft(): Promise<number> {
-  const t0 = performance.now()
-  const stream = await client.chat.completions.create({
-    model: 'bench',
-    messages: [
-      { role: 'system', content: SYSTEM },
-      { role: 'user', content: USER },
-    ],
-    max_tokens: 8,
-    temperature: 0,
-    stream: true,
-  })
-  let first = 0
-  for await (const chunk of stream) if (!first && chunk.choices[0]?.delta.content) first = performance.now()
-  return first - t0
-}
 
 async function responseTtft(): Promise<number> {
   const t0 = performance.now()
@@ -107,7 +89,7 @@ async function chainedTurn(evict: boolean): Promise<{ processed: number; input: 
 const chat: number[] = []
 const responses: number[] = []
 for (let i = 0; i <= reps; i++) {
-  const c = await chatTtft()
+  const c = await chatTtft(client, SYSTEM, USER)
   const r = await responseTtft()
   if (i > 0) {
     chat.push(c)

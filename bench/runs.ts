@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { startBenchServer } from './server-process.js'
+import { chatTtft, median, p90 } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -27,25 +28,6 @@ const server = await startBenchServer([
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 })
 const SYSTEM = 'You tell short stories.'
 const USER = 'Tell me a story about a cat.'
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)] ?? 0
-
-async function chatTtft(): Promise<number> {
-  const t0 = performance.now()
-  const stream = await client.chat.completions.create({
-    model: 'bench',
-    messages: [
-      { role: 'system', content: SYSTEM },
-      { role: 'user', content: USER },
-    ],
-    max_tokens: 8,
-    temperature: 0,
-    stream: true,
-  })
-  let first = 0
-  for await (const chunk of stream) if (!first && chunk.choices[0]?.delta.content) first = performance.now()
-  return first - t0
-}
 
 const assistant = await client.beta.assistants.create({ model: 'bench', instructions: SYSTEM })
 async function runTtft(): Promise<number> {
@@ -67,7 +49,7 @@ async function runTtft(): Promise<number> {
 const chat: number[] = []
 const runs: number[] = []
 for (let i = 0; i <= reps; i++) {
-  const c = await chatTtft()
+  const c = await chatTtft(client, SYSTEM, USER)
   const r = await runTtft()
   if (i > 0) {
     chat.push(c)

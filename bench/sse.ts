@@ -6,6 +6,7 @@ import { textCompletion } from '../src/engine/generation/completion.js'
 import { Engine } from '../src/engine/engine.js'
 import { startBenchServer } from './server-process.js'
 import { ensureSynthModel } from './synth-models.js'
+import { median } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -13,7 +14,6 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
   },
 })
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0
 // each repetition starts with its own number, so llama.cpp's prompt cache cannot skip the prompt
 const PROMPT =
   'The old lighthouse keeper climbed the stairs every evening to light the lamp for the ships that passed in the night.'
