@@ -73,6 +73,14 @@ export async function* responseEvents(
     open = null
   }
 
+  // a reasoning or message item opens with its first (empty) content part
+  function* announce(next: Extract<Open, { kind: 'reasoning' | 'message' }>): Generator<ResponseStreamEvent> {
+    output.push(next.item)
+    const ref = { item_id: next.item.id, output_index: next.index }
+    yield { type: 'response.output_item.added', output_index: next.index, item: { ...next.item, content: [] } }
+    yield { type: 'response.content_part.added', ...ref, content_index: 0, part: { ...next.part } }
+  }
+
   for await (const event of events) {
     if ('choice' in event && event.choice !== 0) continue
     switch (event.type) {
@@ -89,15 +97,7 @@ export async function* responseEvents(
           }
           const part: ResponseReasoningText = { type: 'reasoning_text', text: '' }
           open = { kind: 'reasoning', index: output.length, item, part }
-          output.push(item)
-          yield { type: 'response.output_item.added', output_index: open.index, item: { ...item, content: [] } }
-          yield {
-            type: 'response.content_part.added',
-            item_id: item.id,
-            output_index: open.index,
-            content_index: 0,
-            part: { ...part },
-          }
+          yield* announce(open)
         }
         open.part.text += event.text
         if (event.text !== '')
@@ -127,15 +127,7 @@ export async function* responseEvents(
             ...(options.logprobs ? { logprobs: [] } : {}),
           }
           open = { kind: 'message', index: output.length, item, part }
-          output.push(item)
-          yield { type: 'response.output_item.added', output_index: open.index, item: { ...item, content: [] } }
-          yield {
-            type: 'response.content_part.added',
-            item_id: item.id,
-            output_index: open.index,
-            content_index: 0,
-            part: { ...part },
-          }
+          yield* announce(open)
         }
         const logprobs = (event.logprobs ?? []).map(toLogprob)
         open.part.text += event.text
