@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import OpenAI, { toFile } from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
-import { startBenchServer } from './server-process.js'
+import { startChatBenchServer } from './server-process.js'
 import { median, p90 } from './stats.js'
 
 const { values } = parseArgs({
@@ -21,18 +21,7 @@ const count = Number(values.requests)
 const parallel = Number(values.parallel)
 const maxTokens = Number(values['max-tokens'])
 const reps = Number(values.reps)
-const server = await startBenchServer([
-  '--model',
-  values.model,
-  '--chat-template',
-  'chatml',
-  '--threads',
-  values.threads,
-  '--parallel',
-  String(parallel),
-  '--alias',
-  'bench',
-])
+const server = await startChatBenchServer(values.model, values.threads, ['--parallel', String(parallel)])
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 600_000 })
 const body = (i: number) => ({
   model: 'bench',

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { REPO_ROOT } from './paths.js'
-import { startBenchServer } from './server-process.js'
+import { startChatBenchServer } from './server-process.js'
 import { chatTtft, median, p90 } from './stats.js'
 
 const { values } = parseArgs({
@@ -20,20 +20,7 @@ const { values } = parseArgs({
   },
 })
 const reps = Number(values.reps)
-const server = await startBenchServer([
-  '--model',
-  values.model,
-  '--chat-template',
-  'chatml',
-  '--threads',
-  values.threads,
-  '--parallel',
-  '1',
-  '--ctx-size',
-  '2048',
-  '--alias',
-  'bench',
-])
+const server = await startChatBenchServer(values.model, values.threads, ['--parallel', '1', '--ctx-size', '2048'])
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 })
 const SYSTEM = 'You tell short stories.'
 const USER = 'Tell me a story about a cat.'

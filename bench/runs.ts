@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
-import { startBenchServer } from './server-process.js'
+import { startChatBenchServer } from './server-process.js'
 import { chatTtft, median, p90 } from './stats.js'
 
 const { values } = parseArgs({
@@ -15,16 +15,7 @@ const { values } = parseArgs({
   },
 })
 const reps = Number(values.reps)
-const server = await startBenchServer([
-  '--model',
-  values.model,
-  '--chat-template',
-  'chatml',
-  '--threads',
-  values.threads,
-  '--alias',
-  'bench',
-])
+const server = await startChatBenchServer(values.model, values.threads)
 const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 })
 const SYSTEM = 'You tell short stories.'
 const USER = 'Tell me a story about a cat.'

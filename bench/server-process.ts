@@ -54,3 +54,18 @@ export async function startBenchServer(args: string[], options: BenchServerOptio
     },
   }
 }
+
+/** The bundle serving a chat model as `bench` with the chatml template (stories260K has none of its own). */
+export function startChatBenchServer(model: string, threads: string, extra: string[] = []): Promise<BenchServer> {
+  return startBenchServer([
+    '--model',
+    model,
+    '--chat-template',
+    'chatml',
+    '--threads',
+    threads,
+    ...extra,
+    '--alias',
+    'bench',
+  ])
+}
