@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { chatLine, FINISHED, fileLines, uploadBatchInput, waitForBatch } from '../helpers/batches.js'
+import { createChatBatch, fileLines, FINISHED, waitForBatch } from '../helpers/batches.js'
 import { startBundleServer } from '../helpers/bundle-server.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 
@@ -14,13 +14,7 @@ t.test('a batch killed with kill -9 mid-run resumes after a restart: every custo
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   const first = await startBundleServer(DIST, dataDir, { args: ['--parallel', '1'] })
   t.teardown(() => first.kill())
-  const lines = Array.from({ length: LINES }, (_, i) => chatLine(`req-${i}`, { max_tokens: 48 }))
-  const input = await uploadBatchInput(first.client, lines)
-  const created = await first.client.batches.create({
-    input_file_id: input.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  })
+  const { batch: created, customIds } = await createChatBatch(first.client, LINES, 'req-', 48)
   const before = await waitForBatch(first.client, created.id, (b) => (b.request_counts?.completed ?? 0) >= 3)
   t.equal(before.status, 'in_progress')
   t.same(await first.kill(), { code: null, signal: 'SIGKILL' })
@@ -34,5 +28,5 @@ t.test('a batch killed with kill -9 mid-run resumes after a restart: every custo
   t.notOk(batch.error_file_id)
   const output = await fileLines(second.client, batch.output_file_id ?? '')
   const ids = output.map((line) => String(line['custom_id'])).sort()
-  t.same(ids, lines.map((line) => String(line['custom_id'])).sort(), 'every custom_id exactly once')
+  t.same(ids, [...customIds].sort(), 'every custom_id exactly once')
 })

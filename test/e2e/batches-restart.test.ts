@@ -5,7 +5,7 @@ import t from 'tap'
 import { partName } from '../../src/store/file-blobs.js'
 import { newId } from '../../src/store/ids.js'
 import type { Upload } from '../../src/schemas/uploads.js'
-import { chatLine, FINISHED, fileLines, uploadBatchInput, usageSum, waitForBatch } from '../helpers/batches.js'
+import { createChatBatch, fileLines, FINISHED, usageSum, waitForBatch } from '../helpers/batches.js'
 import { freshDataDir } from '../helpers/data-dir.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -59,13 +59,7 @@ t.test('batches and uploads across a restart', async (t) => {
   await first.client.uploads.parts.create(live.id, { data: await toFile(Buffer.from('abc'), 'p') })
   t.same(await fs.readdir(partsDir).then((names) => names.sort()), [abandoned.id, live.id].sort())
 
-  const lines = Array.from({ length: LINES }, (_, i) => chatLine(`req-${i}`, { max_tokens: 32 }))
-  const input = await uploadBatchInput(first.client, lines)
-  const created = await first.client.batches.create({
-    input_file_id: input.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: '24h',
-  })
+  const { batch: created, customIds } = await createChatBatch(first.client, LINES, 'req-', 32)
   const running = await waitForBatch(first.client, created.id, (b) => (b.request_counts?.completed ?? 0) >= 2)
   t.equal(first.app.deps.model.engine?.stats.restarts, 1, 'the engine crashed under the batch and restarted')
   t.ok((first.app.deps.batches?.retries ?? 0) >= 1, 'the request the crash failed (503) was sent again')
@@ -89,6 +83,6 @@ t.test('batches and uploads across a restart', async (t) => {
   t.notOk(batch.error_file_id)
   const output = await fileLines(second.client, batch.output_file_id ?? '')
   const ids = output.map((line) => String(line['custom_id'])).sort()
-  t.same(ids, lines.map((line) => String(line['custom_id'])).sort(), 'every custom_id exactly once')
+  t.same(ids, [...customIds].sort(), 'every custom_id exactly once')
   t.same(batch.usage, usageSum(output), 'usage counts every line once, across the restart')
 })

@@ -5,7 +5,15 @@ import t from 'tap'
 import { newId } from '../../src/store/ids.js'
 import { sweepExpired } from '../../src/store/sweep.js'
 import { startTestServer, TRANSPORTS } from '../helpers/server.js'
-import { chatLine, FINISHED, fileLines, uploadBatchInput, usageSum, waitForBatch } from '../helpers/batches.js'
+import {
+  chatLine,
+  createChatBatch,
+  fileLines,
+  FINISHED,
+  uploadBatchInput,
+  usageSum,
+  waitForBatch,
+} from '../helpers/batches.js'
 
 async function failure(call: () => Promise<unknown>): Promise<APIError> {
   try {
@@ -251,13 +259,7 @@ for (const transport of TRANSPORTS) {
     })
 
     t.test('an interactive chat is served while a 40-request batch runs; cancel keeps partial output', async (t) => {
-      const lines = Array.from({ length: 40 }, (_, i) => chatLine(`r${i}`, { max_tokens: 48 }))
-      const input = await uploadBatchInput(client, lines)
-      const created = await client.batches.create({
-        input_file_id: input.id,
-        endpoint: '/v1/chat/completions',
-        completion_window: '24h',
-      })
+      const { batch: created } = await createChatBatch(client, 40, 'r', 48)
       await waitForBatch(client, created.id, (b) => (b.request_counts?.completed ?? 0) >= 1)
       const chat = await client.chat.completions.create({
         model: 'stories260K',

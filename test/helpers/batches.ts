@@ -1,5 +1,6 @@
 import type OpenAI from 'openai'
 import { toFile } from 'openai'
+import { pollUntil } from './poll.js'
 
 /** One chat request line of a batch input file. */
 export function chatLine(customId: string, body: Record<string, unknown> = {}): Record<string, unknown> {
@@ -17,20 +18,34 @@ export async function uploadBatchInput(client: OpenAI, lines: Array<Record<strin
   return client.files.create({ file: await toFile(Buffer.from(text), 'input.jsonl'), purpose: 'batch' })
 }
 
-/** Polls a batch until `done` holds for it (state waits, not timed sleeps: each poll is 25 ms apart). */
-export async function waitForBatch(
+/** Uploads `count` chat lines (custom ids `<prefix>0`, `<prefix>1`, ...) and creates a chat completions batch. */
+export async function createChatBatch(client: OpenAI, count: number, prefix: string, maxTokens: number) {
+  const customIds = Array.from({ length: count }, (_, i) => `${prefix}${i}`)
+  const input = await uploadBatchInput(
+    client,
+    customIds.map((id) => chatLine(id, { max_tokens: maxTokens })),
+  )
+  const batch = await client.batches.create({
+    input_file_id: input.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+  })
+  return { batch, customIds }
+}
+
+/** Polls a batch until `done` holds for it. */
+export function waitForBatch(
   client: OpenAI,
   id: string,
   done: (batch: OpenAI.Batches.Batch) => boolean,
   timeoutMs = 300_000,
 ): Promise<OpenAI.Batches.Batch> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const batch = await client.batches.retrieve(id)
-    if (done(batch)) return batch
-    if (Date.now() > deadline) throw new Error(`Batch ${id} never reached the awaited state: ${JSON.stringify(batch)}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+  return pollUntil(
+    () => client.batches.retrieve(id),
+    done,
+    timeoutMs,
+    (batch) => `Batch ${id} never reached the awaited state: ${JSON.stringify(batch)}`,
+  )
 }
 
 /** Terminal batch statuses. */

@@ -1,20 +1,20 @@
 import type OpenAI from 'openai'
+import { pollUntil } from './poll.js'
 
 /** Statuses a background response ends in. */
 export const FINISHED_RESPONSE = new Set(['completed', 'incomplete', 'failed', 'cancelled'])
 
-/** Polls GET /v1/responses/{id} until `done` holds (a state, never a time), failing after `timeoutMs`. */
-export async function waitForResponse(
+/** Polls GET /v1/responses/{id} until `done` holds. */
+export function waitForResponse(
   client: OpenAI,
   id: string,
   done: (response: OpenAI.Responses.Response) => boolean = (r) => FINISHED_RESPONSE.has(r.status ?? ''),
   timeoutMs = 120_000,
 ): Promise<OpenAI.Responses.Response> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const response = await client.responses.retrieve(id)
-    if (done(response)) return response
-    if (Date.now() > deadline) throw new Error(`Response ${id} never reached the awaited state: ${response.status}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+  return pollUntil(
+    () => client.responses.retrieve(id),
+    done,
+    timeoutMs,
+    (response) => `Response ${id} never reached the awaited state: ${response.status}`,
+  )
 }
