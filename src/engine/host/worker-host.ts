@@ -36,6 +36,7 @@ export class WorkerHost {
   #onDeath: (error: EngineError) => void
   #onRead: ((bytesSoFar: number) => void) | undefined
   #bytesRead = 0
+  #copyingReads = false // warned once: the model's size then passes through a JS buffer per read
 
   constructor(options: {
     build: EngineBuild
@@ -186,6 +187,10 @@ export class WorkerHost {
       ;({ bytesRead } = await handle.read(into, 0, size, offset))
       this.#worker?.postMessage({ verb: 'fs.read_res', args: [bytesRead] } satisfies FileReadResponse)
     } else {
+      if (!this.#copyingReads) {
+        this.#copyingReads = true
+        this.#logger.warn('Engine file reads go through a copy: the worker did not send its shared memory')
+      }
       const buffer = new Uint8Array(size)
       ;({ bytesRead } = await handle.read(buffer, 0, size, offset))
       const data = buffer.buffer.slice(0, bytesRead)

@@ -6,7 +6,7 @@ import { collectGeneration } from '../../../src/engine/generation/collect.js'
 import { textCompletion } from '../../../src/engine/generation/completion.js'
 import { embed } from '../../../src/engine/generation/embeddings.js'
 import { ModelFileError } from '../../../src/engine/gguf/model-check.js'
-import { startTestEngine } from '../../helpers/engine.js'
+import { memoryLogger, startTestEngine } from '../../helpers/engine.js'
 import { modelPath } from '../../helpers/paths.js'
 
 const opts = {}
@@ -57,11 +57,16 @@ t.test('the split set gives the same output as the single file', async (t) => {
   const single = await startTestEngine()
   const one = await collectGeneration(textCompletion(single, greedy, opts))
   await single.close()
-  const split = await startTestEngine({ modelPath: modelPath('split/stories260K-00001-of-00003.gguf') })
+  const logger = memoryLogger()
+  const split = await startTestEngine({ modelPath: modelPath('split/stories260K-00001-of-00003.gguf'), logger })
   t.teardown(() => split.close())
   t.equal(split.modelInfo.paths.length, 3, 'all three shards load')
   const three = await collectGeneration(textCompletion(split, greedy, opts))
   t.equal(three.choices[0]?.text, one.choices[0]?.text)
+  t.notOk(
+    logger.lines.some((line) => line.includes('go through a copy')),
+    'every shard was read straight into the wasm heap',
+  )
 })
 
 t.test('bad model files fail clearly, naming the file and the reason', async (t) => {
