@@ -6,6 +6,7 @@ import type { Logger } from '../http/logger.js'
 import type { Response, ResponseItem, ResponseOutputItem, ResponseStatus } from '../schemas/responses.js'
 import type { ResponseStreamEvent } from '../schemas/responses-stream.js'
 import { StoreError } from '../store/errors.js'
+import { OwnedJobs, SHUTDOWN, type OwnedJob } from '../runs/owned-jobs.js'
 import type { ResponseJob, ResponsePatch, Store } from '../store/store.js'
 import { toApiError } from './errors.js'
 import { ResponseEventLog } from './response-event-log.js'
@@ -15,17 +16,13 @@ import { isTerminal, type ResponseStreamEvent as Unnumbered } from './responses-
 /** Statuses a background response is still going in; after a restart each is picked up. */
 export const LIVE_RESPONSE_STATUSES: readonly ResponseStatus[] = ['queued', 'in_progress']
 
-// The abort reason of close(): a running response fails instead of being left as cancelled
-const SHUTDOWN = 'shutdown'
 // How often a running response's output and events are stored (and at its end)
 const FLUSH_MS = 250
 
-interface Owned {
-  controller: AbortController
+interface Owned extends OwnedJob {
   log: ResponseEventLog
   /** Events of the log already in the store. */
   stored: number
-  started: boolean
 }
 
 /** What the runner needs: the store, the engine whose background lane it waits in, a logger. */
@@ -39,9 +36,7 @@ export type ResponseRunnerOptions = { store: Store; engine: Engine; logger: Logg
  */
 export class ResponseRunner {
   #o: ResponseRunnerOptions
-  #owned = new Map<string, Owned>()
-  #idle: (() => void)[] = []
-  #closed = false
+  #owned = new OwnedJobs<Owned>()
 
   constructor(options: ResponseRunnerOptions) {
     this.#o = options
@@ -49,25 +44,19 @@ export class ResponseRunner {
 
   /** Background responses waiting for a slot and running now. */
   get stats(): { waiting: number; running: number } {
-    let running = 0
-    for (const owned of this.#owned.values()) if (owned.started) running++
-    return { waiting: this.#owned.size - running, running }
+    return this.#owned.stats
   }
 
   /** Hands a stored, queued background response to the engine's background lane; `stored` are its events so far. */
   enqueue(job: ResponseJob, stored: ResponseStreamEvent[]): void {
-    if (this.#closed) return
     const id = job.response.id
     const log = new ResponseEventLog(stored)
     const owned: Owned = { controller: new AbortController(), log, stored: log.length, started: false }
-    this.#owned.set(id, owned)
-    this.#execute(job, owned)
-      .catch((error: Error) => this.#o.logger.error(`Response ${id} could not be run: ${error.message}`))
-      .finally(() => {
-        log.end()
-        if (this.#owned.get(id) === owned) this.#owned.delete(id)
-        if (this.#owned.size === 0) for (const resolve of this.#idle.splice(0)) resolve()
-      })
+    this.#owned.run(id, owned, () =>
+      this.#execute(job, owned)
+        .catch((error: Error) => this.#o.logger.error(`Response ${id} could not be run: ${error.message}`))
+        .finally(() => log.end()),
+    )
   }
 
   /** The events of a response this process runs, after `after`, then live until it ends; null if it runs nowhere here. */
@@ -120,15 +109,12 @@ export class ResponseRunner {
 
   /** Resolves once no background response is running or waiting (tests and shutdown). */
   idle(): Promise<void> {
-    if (this.#owned.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idle.push(resolve))
+    return this.#owned.idle()
   }
 
   /** Stops taking work; running responses fail, queued ones stay queued in the store for the next start. */
-  async close(): Promise<void> {
-    this.#closed = true
-    for (const owned of this.#owned.values()) owned.controller.abort(SHUTDOWN)
-    await this.idle()
+  close(): Promise<void> {
+    return this.#owned.close()
   }
 
   async #execute(job: ResponseJob, owned: Owned): Promise<void> {

@@ -8,11 +8,9 @@ import { StoreError } from '../store/errors.js'
 import type { RunPatch, Store } from '../store/store.js'
 import type { RunEvents } from './events.js'
 import { RunStateError, transition } from './machine.js'
+import { SHUTDOWN } from './owned-jobs.js'
 import { buildRunPrompt } from './prompt.js'
 import { nowSeconds, RunWriter } from './run-writer.js'
-
-/** The abort reason the queue uses when the server shuts down (the run fails rather than being cancelled). */
-export const SHUTDOWN = 'shutdown'
 
 /** What a run needs to execute. */
 export interface RunContext {

@@ -1,19 +1,15 @@
 import type { Run } from '../schemas/runs.js'
 import type { RunStep } from '../schemas/run-steps.js'
 import { notFound, StoreError } from '../store/errors.js'
-import { executeRun, SHUTDOWN, type RunContext } from './executor.js'
+import { executeRun, type RunContext } from './executor.js'
 import { cancelTarget, canTransition, LIVE_STATUSES, recoveryOf, RunStateError, transition } from './machine.js'
+import { OwnedJobs, type OwnedJob } from './owned-jobs.js'
 import { stepEndPatch } from './run-writer.js'
 
 /** A tool output submitted for one call. */
 export interface ToolOutput {
   tool_call_id?: string | undefined
   output?: string | undefined
-}
-
-interface OwnedRun {
-  controller: AbortController
-  started: boolean
 }
 
 // a cancel that meets a run changing status retries this often before it gives up with the store's conflict
@@ -26,10 +22,8 @@ const CANCEL_ATTEMPTS = 3
  */
 export class RunQueue {
   #ctx: RunContext
-  #owned = new Map<string, OwnedRun>()
+  #owned = new OwnedJobs<OwnedJob>()
   #timers = new Map<string, NodeJS.Timeout>()
-  #idle: (() => void)[] = []
-  #closed = false
 
   constructor(ctx: RunContext) {
     this.#ctx = ctx
@@ -37,9 +31,7 @@ export class RunQueue {
 
   /** Runs waiting for a slot and runs executing now. */
   get stats(): { waiting: number; running: number } {
-    let running = 0
-    for (const owned of this.#owned.values()) if (owned.started) running++
-    return { waiting: this.#owned.size - running, running }
+    return this.#owned.stats
   }
 
   /**
@@ -84,18 +76,14 @@ export class RunQueue {
 
   /** Hands a queued run to the engine's background lane; it stays queued until it gets a slot. */
   enqueue(run: Run): void {
-    if (this.#closed) return
-    const owned: OwnedRun = { controller: new AbortController(), started: false }
-    this.#owned.set(run.id, owned)
-    executeRun(this.#ctx, run, { signal: owned.controller.signal, onStart: () => (owned.started = true) })
-      .then((done) => {
-        if (done?.required_action) this.#armExpiry(done)
-      })
-      .catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not be executed: ${error.message}`))
-      .finally(() => {
-        if (this.#owned.get(run.id) === owned) this.#owned.delete(run.id)
-        if (this.#owned.size === 0) for (const resolve of this.#idle.splice(0)) resolve()
-      })
+    const owned: OwnedJob = { controller: new AbortController(), started: false }
+    this.#owned.run(run.id, owned, () =>
+      executeRun(this.#ctx, run, { signal: owned.controller.signal, onStart: () => (owned.started = true) })
+        .then((done) => {
+          if (done?.required_action) this.#armExpiry(done)
+        })
+        .catch((error: Error) => this.#ctx.logger.error(`Run ${run.id} could not be executed: ${error.message}`)),
+    )
   }
 
   /**
@@ -171,17 +159,14 @@ export class RunQueue {
 
   /** Resolves once no run is running or waiting (tests and shutdown). */
   idle(): Promise<void> {
-    if (this.#owned.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idle.push(resolve))
+    return this.#owned.idle()
   }
 
   /** Stops taking runs; running ones fail with last_error, queued ones stay queued in the store for the next start. */
   async close(): Promise<void> {
-    this.#closed = true
     for (const timer of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
-    for (const owned of this.#owned.values()) owned.controller.abort(SHUTDOWN)
-    await this.idle()
+    await this.#owned.close()
   }
 
   #armExpiry(run: Run): void {
