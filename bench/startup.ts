@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { runNative } from './native.js'
 import { REPO_ROOT, SHARED_MODELS_DIR } from './paths.js'
 import { ensureSynthModel } from './synth-models.js'
+import { median } from './stats.js'
 
 /** One start of the server: what it cost to become ready and what it holds afterwards. */
 export type StartupSample = {
@@ -111,11 +112,6 @@ async function chat(url: string, model: string, tokens: number): Promise<void> {
   })
   if (!res.ok) throw new Error(`chat: ${res.status} ${await res.text()}`)
   await res.json()
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1] ?? 0
 }
 
 async function main(): Promise<void> {
