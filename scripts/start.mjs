@@ -1,5 +1,5 @@
 // npm start [-- flags]: builds dist/ when it is missing or older than its sources, then runs the bundle with the
-// given flags, forwarding signals and the exit status.
+// given flags and glibc's malloc settings below, forwarding signals and the exit status.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,6 +16,12 @@ const OUTPUTS = [
   'dist/wasm/wllama-compat.wasm',
   'dist/pglite.wasm',
 ]
+
+// glibc keeps what V8's compiler threads free in per-thread arenas: the engine's first requests send its op dispatcher
+// to TurboFan (~190 MB of compiler memory), and that memory stayed resident. Two arenas, and mmap for blocks of
+// 128 KiB and more, hand most of it back (135M model, 2 threads: 626 -> 5xx MiB; README "Startup and footprint").
+// glibc reads them once at process start, hence here; values the user set win; other C libraries ignore them.
+export const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' }
 
 /** Newest modification time under a file or folder (0 when missing). */
 function newestMtime(target) {
@@ -41,7 +47,7 @@ export function needsBuild() {
 
 /** Runs the bundle with args, forwarding signals; resolves when it exits. */
 function run(args) {
-  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: 'inherit' })
+  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: 'inherit', env: { ...MALLOC_ENV, ...process.env } })
   const forward = (signal) => {
     // Ctrl-C in a terminal already reached the whole foreground process group, the server included
     if (signal === 'SIGINT' && process.stdin.isTTY) return
