@@ -16,8 +16,7 @@ import { REPO_ROOT } from './paths.js'
 import { PROMPT_TOKENS } from './prompt.js'
 import { waitForQuiet } from './quiet.js'
 import { formatBenchTable, type BenchRow } from './report-table.js'
-import type { QuantType } from './quant-blocks.js'
-import { SYNTH_PRESETS, type SynthPreset } from './synth-llama.js'
+import { SYNTH_PRESETS, SYNTH_TYPES, type SynthPreset, type SynthType } from './synth-llama.js'
 import { ensureSynthModel } from './synth-models.js'
 
 /** One configuration: a model file (by preset), an engine, a thread count and the repetition counts. */
@@ -119,12 +118,12 @@ async function main(): Promise<void> {
       'no-wait': { type: 'boolean', default: false },
     },
   })
-  // a model is a preset, Q8_0 unless it names its type: 135m, 135m-q4_0
+  // a model is a preset, Q8_0 unless it names its type: 135m, 135m-q4_0, 600m-q4_k_m
   const models = values.models.split(',').map((name) => {
     const [preset = '', type = 'q8_0'] = name.split('-')
     list(preset, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
-    list(type, ['q8_0', 'q4_0'] as const, '--models type')
-    return { name, preset: preset as SynthPreset, type: type as QuantType }
+    list(type, SYNTH_TYPES, '--models type')
+    return { name, preset: preset as SynthPreset, type: type as SynthType }
   })
   const engines = list(values.engines, ENGINES, '--engines')
   const threads = values.threads.split(',').map(Number)
