@@ -2,11 +2,14 @@
 // per engine build, with a new and an existing data dir, for one or more dist/ folders (e.g. this commit's and a
 // previous commit's, built with `git archive <rev> | tar -x -C /tmp/old && ln -s $PWD/node_modules /tmp/old/ &&
 // (cd /tmp/old && node scripts/build.mjs)`). With --vs-native, also the RSS of the server on the synthetic 135M Q8_0
-// model after one chat, beside native llama.cpp's (bench/native.ts) on the same file and context size.
+// model after its chats, beside native llama.cpp's (bench/native.ts) on the same file and context size. With --chats N,
+// each start on an existing data dir also sends N greedy chats and reports the RSS after them (the first requests
+// compile the engine's hot code). A dist label may name its own engine assets: old=dist@/tmp/old-wasm runs that dist
+// with OXILLAMA_WASM_DIR=/tmp/old-wasm (see scripts/prepare-wasm.mjs --builds), to compare engine builds.
 // Linux only (reads /proc). Run `npm run build` first.
-// usage: npx tsx bench/startup.ts [--builds compat,simd] [--threads 1,2] [--reps 3] [--settle 5]
+// usage: npx tsx bench/startup.ts [--builds compat,simd] [--threads 1,2] [--reps 3] [--settle 5] [--chats 0]
 //        [--dists new=dist,old=/tmp/old/dist] [--vs-native] [--model ../shared/models/stories260K.gguf]
-//        [--node-args=--wasm-lazy-compilation,...]
+//        [--node-args=--wasm-lazy-compilation,...] [--env MALLOC_ARENA_MAX=2,...]
 import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -53,16 +56,22 @@ export async function startOnce(options: {
   nodeArgs?: string[]
   /** Extra server flags (e.g. --ctx-size). */
   serverArgs?: string[]
-  /** After settling, send one chat of this many tokens and report the RSS after it as `afterChatMib`. */
+  /** Extra environment (e.g. MALLOC_ARENA_MAX). */
+  env?: Record<string, string>
+  /** After settling, send `chats` (default 1) chats of this many tokens; the RSS after them is `afterChatMib`. */
   chatTokens?: number
+  chats?: number
 }): Promise<StartupSample> {
-  const bundle = path.join(path.resolve(REPO_ROOT, options.dist), 'oxillama-server.cjs')
+  const [dist = '', wasmDir] = options.dist.split('@')
+  const bundle = path.join(path.resolve(REPO_ROOT, dist), 'oxillama-server.cjs')
   const args = [bundle, '--model', options.model, '--engine-build', options.build, '--threads', String(options.threads)]
   args.push('--port', '0', '--data-dir', options.dataDir, '--log-level', 'error', '--chat-template', 'chatml')
   args.push(...(options.serverArgs ?? []))
   const started = performance.now()
+  const env = { ...process.env, ...options.env, ...(wasmDir ? { OXILLAMA_WASM_DIR: path.resolve(wasmDir) } : {}) }
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   })
   const pid = child.pid as number
   try {
@@ -86,7 +95,8 @@ export async function startOnce(options: {
     const { peak, now } = await rss(pid)
     const sample: StartupSample = { readyMs, cpuS, peakMib: peak, settledMib: now }
     if (options.chatTokens) {
-      await chat(url, path.basename(options.model, '.gguf'), options.chatTokens)
+      for (let i = 0; i < (options.chats ?? 1); i++)
+        await chat(url, path.basename(options.model, '.gguf'), options.chatTokens)
       await new Promise((r) => setTimeout(r, 1000))
       sample.afterChatMib = (await rss(pid)).now
       sample.peakMib = (await rss(pid)).peak
@@ -125,13 +135,23 @@ async function main(): Promise<void> {
       'node-args': { type: 'string', default: '' },
       dists: { type: 'string', default: 'new=dist' },
       'vs-native': { type: 'boolean', default: false },
+      chats: { type: 'string', default: '0' },
+      env: { type: 'string', default: '' },
     },
   })
   const dists = values.dists.split(',').map((entry) => entry.split('=') as [string, string])
   const nodeArgs = values['node-args'].split(',').filter(Boolean)
+  const env = Object.fromEntries(
+    values.env
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  )
+  const chats = Number(values.chats)
+  const chatColumn = chats > 0 ? [`RSS after ${chats} chats MiB`] : []
   const lines = [
-    '| dist | build | threads | data dir | ready s | CPU s to ready | peak RSS MiB | settled RSS MiB |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |',
+    `| ${['dist', 'build', 'threads', 'data dir', 'ready s', 'CPU s to ready', 'peak RSS MiB', 'settled RSS MiB', ...chatColumn].join(' | ')} |`,
+    `| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |${chatColumn.map(() => ' ---: |').join('')}`,
   ]
   // --reps 0: only the comparison with native
   for (const build of Number(values.reps) > 0 ? values.builds.split(',') : []) {
@@ -153,9 +173,12 @@ async function main(): Promise<void> {
               dataDir,
               settleS: Number(values.settle),
               nodeArgs,
+              env,
             }
             into.fresh.push(await startOnce(common)) // creates the store
-            into.existing.push(await startOnce(common)) // reopens it
+            // reopens it; the chats' peak would hide the start's, so they report only the RSS after them
+            const existing = await startOnce({ ...common, ...(chats > 0 ? { chatTokens: 32, chats } : {}) })
+            into.existing.push(existing)
           } finally {
             await fs.rm(dataDir, { recursive: true, force: true })
           }
@@ -170,23 +193,33 @@ async function main(): Promise<void> {
           ['existing', existing],
         ] as const) {
           const m = (key: keyof StartupSample) => median(runs.map((s) => s[key] ?? 0))
+          const afterChats = chats > 0 ? [dirLabel === 'existing' ? m('afterChatMib').toFixed(0) : '—'] : []
           lines.push(
             `| ${label} | ${build} | ${threads} | ${dirLabel} | ${(m('readyMs') / 1000).toFixed(2)} | ` +
-              `${m('cpuS').toFixed(2)} | ${m('peakMib').toFixed(0)} | ${m('settledMib').toFixed(0)} |`,
+              `${m('cpuS').toFixed(2)} | ${m('peakMib').toFixed(0)} | ${m('settledMib').toFixed(0)} |` +
+              afterChats.map((v) => ` ${v} |`).join(''),
           )
         }
       }
     }
   }
   console.log(lines.join('\n'))
-  if (values['vs-native']) console.log(`\n${await versusNative(dists, values.threads.split(',').map(Number))}`)
+  if (values['vs-native']) {
+    const threadCounts = values.threads.split(',').map(Number)
+    console.log(`\n${await versusNative(dists, threadCounts, Math.max(1, chats), env)}`)
+  }
 }
 
-/** The server on the synthetic 135M Q8_0 model (simd build, ctx 1024, 1 slot) after one chat, beside native llama.cpp. */
-async function versusNative(dists: [string, string][], threadCounts: number[]): Promise<string> {
+/** The server on the synthetic 135M Q8_0 model (simd build, ctx 1024, 1 slot) after its chats, beside native llama.cpp. */
+async function versusNative(
+  dists: [string, string][],
+  threadCounts: number[],
+  chats: number,
+  env: Record<string, string>,
+): Promise<string> {
   const model = await ensureSynthModel('135m', 'q8_0')
   const lines = [
-    '| engine | threads | peak RSS MiB | RSS after one chat MiB | x native (after chat / peak) |',
+    `| engine | threads | peak RSS MiB | RSS after ${chats} chat(s) MiB | x native (after chats / peak) |`,
     '| --- | ---: | ---: | ---: | ---: |',
   ]
   for (const threads of threadCounts) {
@@ -195,9 +228,10 @@ async function versusNative(dists: [string, string][], threadCounts: number[]): 
     for (const [label, dist] of dists) {
       const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'oxillama-startup-'))
       try {
-        const common = { dist, model, build: 'simd', threads, dataDir, settleS: 1 }
+        const common = { dist, model, build: 'simd', threads, dataDir, settleS: 1, env }
         await startOnce(common) // the store exists from here on, as on a server's usual start
-        const s = await startOnce({ ...common, chatTokens: 32, serverArgs: ['--ctx-size', '1024', '--parallel', '1'] })
+        const serverArgs = ['--ctx-size', '1024', '--parallel', '1']
+        const s = await startOnce({ ...common, chatTokens: 32, chats, serverArgs })
         const after = s.afterChatMib ?? 0
         lines.push(
           `| server (${label}) | ${threads} | ${s.peakMib.toFixed(0)} | ${after.toFixed(0)} | ` +

@@ -4,9 +4,9 @@
 //              fetched with `npm pack` into .cache/wasm-build/ (git-ignored)
 //              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer)
 //   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with
-//              wasm/patches/wllama-cpp-*.patch
-//   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, Asyncify, pthreads, JS exceptions) with
-//              ggml's wasm SIMD kernels on (-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm, -msimd128)
+//              wasm/patches/wllama-cpp-*.patch (its file read made synchronous, so no Asyncify)
+//   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, pthreads, JS exceptions) without Asyncify,
+//              with ggml's wasm SIMD kernels on (-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm, -msimd128)
 //
 // usage: node scripts/build-wasm.mjs [--jobs N] [--out DIR (default wasm/; writes DIR/simd, DIR/relaxed)]
 //        [--variants simd,relaxed] [--work DIR]

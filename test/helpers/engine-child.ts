@@ -8,6 +8,7 @@ import { memoryLogger } from './engine.js'
 import { modelPath } from './paths.js'
 
 const [build = 'auto', threads = '1'] = process.argv.slice(2)
+const logger = memoryLogger()
 const engine = await Engine.start({
   modelPath: modelPath('stories260K.gguf'),
   build: build as 'auto',
@@ -17,7 +18,7 @@ const engine = await Engine.start({
   batchSize: 128,
   queueSize: 4,
   chatTemplate: 'chatml',
-  logger: memoryLogger(),
+  logger,
 })
 const completion = await collectGeneration(
   textCompletion(engine, { prompt: 'Once upon a time', max_tokens: 20, temperature: 0 }, {}),
@@ -38,5 +39,7 @@ console.log(
     completion: completion.choices[0]?.text,
     chat: chat.choices[0]?.text,
     interrupted: await running,
+    // wllama's worker logs the pthread pool it asks emscripten for
+    pool: Number(/pthreadPoolSize: (\d+)/.exec(logger.lines.join('\n'))?.[1] ?? -1),
   }),
 )

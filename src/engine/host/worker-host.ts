@@ -19,8 +19,11 @@ interface Pending {
 }
 
 /**
- * One wllama engine worker: speaks the worker protocol of llama-cpp.js, answers the wasm's async file reads from
- * open file handles, and reports its death once. It knows nothing of requests or slots.
+ * One wllama engine worker: speaks the worker protocol of llama-cpp.js, answers the wasm's file reads, and reports its
+ * death once. It knows nothing of requests or slots. The build decides how it reads model files: wllama's builds (and
+ * ours made with Asyncify) ask the host for each byte range (fs.read_req, answered asynchronously from a file handle
+ * opened at the first request); ours without Asyncify read the file synchronously in the worker and only report the
+ * byte count (fs.read_done).
  */
 export class WorkerHost {
   readonly build: EngineBuild
@@ -30,7 +33,8 @@ export class WorkerHost {
   #pending = new Map<number, Pending>()
   #wasmOrder: number[] = [] // wllama.* calls run one at a time in the worker, in this order
   #nextId = 1
-  #files = new Map<string, fsp.FileHandle>()
+  #paths = new Map<string, string>() // engine file name -> path on disk
+  #files = new Map<string, Promise<fsp.FileHandle>>() // opened at the first async read
   #dead: EngineError | null = null
   #lastNativeError = ''
   #onDeath: (error: EngineError) => void
@@ -60,10 +64,11 @@ export class WorkerHost {
   /** Starts the worker and the wasm runtime. */
   async start(): Promise<void> {
     const assets = findEngineAssets(this.build)
-    // the pthread pool is created only for more than one thread
+    // ggml computes on the calling thread plus threads - 1 pool threads (prepare-wasm.mjs lets wllama's worker start
+    // threads for a pool of 1)
     const runOptions = {
       pathConfig: { 'wllama.wasm': assets.wasm },
-      nbThread: this.threads > 1 ? this.threads : 0,
+      nbThread: this.threads - 1,
       compat: this.build !== 'main', // wasm32 (number pointers) for simd and compat
     }
     const worker = new Worker(assets.engineScript, { workerData: { runOptions }, stdout: false, stderr: false })
@@ -76,16 +81,15 @@ export class WorkerHost {
     if (!started.success) throw new EngineError('load_failed', 'The engine failed to start (wllama_start)')
   }
 
-  /** Registers model files for the wasm's async reads; returns their names inside the engine's file system. */
+  /** Registers model files for the wasm's reads; returns their names inside the engine's file system. */
   async openModelFiles(paths: string[]): Promise<string[]> {
     const names: string[] = []
     for (const [i, file] of paths.entries()) {
       const name = `model-${String(i + 1).padStart(5, '0')}-of-${String(paths.length).padStart(5, '0')}.gguf`
-      const handle = await fsp.open(file, 'r')
-      const { size } = await handle.stat()
-      this.#files.set(name, handle)
+      const { size } = await fsp.stat(file)
+      this.#paths.set(name, file)
       // allocBuffer false: the wasm reads byte ranges on demand; the file is never held whole in JS memory
-      await this.#call({ verb: 'fs.alloc', args: [name, size, false] })
+      await this.#call({ verb: 'fs.alloc', args: [name, size, false, file] })
       names.push(`models/${name}`)
     }
     return names
@@ -144,6 +148,8 @@ export class WorkerHost {
         )
         return
       }
+      case 'fs.read_done':
+        return this.#countRead(event.args[0])
       case undefined:
         return this.#settle(event.callbackId, event.err, event.result)
       default: {
@@ -179,8 +185,7 @@ export class WorkerHost {
   }
 
   async #readFile(name: string, offset: number, size: number, into: Uint8Array | null): Promise<void> {
-    const handle = this.#files.get(name)
-    if (!handle) throw new Error(`unknown file ${name}`)
+    const handle = await this.#file(name)
     let bytesRead: number
     if (into) {
       // straight into the wasm heap, where the engine waits for it (see heapView)
@@ -196,7 +201,22 @@ export class WorkerHost {
       const data = buffer.buffer.slice(0, bytesRead)
       this.#worker?.postMessage({ verb: 'fs.read_res', args: [data] } satisfies FileReadResponse, [data])
     }
-    this.#bytesRead += bytesRead
+    this.#countRead(bytesRead)
+  }
+
+  #file(name: string): Promise<fsp.FileHandle> {
+    let handle = this.#files.get(name)
+    if (!handle) {
+      const file = this.#paths.get(name)
+      if (file === undefined) return Promise.reject(new Error(`unknown file ${name}`))
+      handle = fsp.open(file, 'r')
+      this.#files.set(name, handle)
+    }
+    return handle
+  }
+
+  #countRead(bytes: number): void {
+    this.#bytesRead += bytes
     this.#onRead?.(this.#bytesRead)
   }
 
@@ -206,7 +226,7 @@ export class WorkerHost {
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
     this.#wasmOrder = []
-    for (const handle of this.#files.values()) handle.close().catch(() => {})
+    for (const handle of this.#files.values()) handle.then((h) => h.close()).catch(() => {})
     this.#files.clear()
     if (error.code !== 'closed') {
       // an aborted wasm leaves its thread (and pthreads) alive: end them so nothing lingers

@@ -14,6 +14,7 @@ interface ChildResult {
   completion: string
   chat: string
   interrupted: string
+  pool: number
 }
 
 async function runChild(node: string, args: string[]): Promise<ChildResult> {
@@ -29,6 +30,7 @@ t.test('compat build on this Node: completion and chat, then shutdown exits the 
   t.match(compat.completion, /^, there was a little girl named Lily/)
   t.ok(compat.chat.length > 0)
   t.equal(compat.interrupted, 'The engine was shut down', 'a stream in flight at shutdown ends with a clear error')
+  t.equal(compat.pool, 0, 'one thread: no pthread pool')
 })
 
 t.test(
@@ -43,11 +45,18 @@ t.test(
   },
 )
 
-t.test('two threads: same greedy text, clean exit', async (t) => {
-  const two = await runChild(process.execPath, ['auto', '2'])
-  t.equal(two.build, 'simd')
-  t.equal(two.completion, compat.completion)
-  t.equal(two.chat, compat.chat)
+t.test('two and four threads: same greedy text, a pool of threads - 1 pthreads, clean exit', async (t) => {
+  // ggml computes on the engine thread plus threads - 1 pool threads: a bigger pool is one idle isolate more
+  for (const threads of [2, 4]) {
+    const child = await runChild(process.execPath, ['auto', String(threads)])
+    t.equal(child.build, 'simd')
+    t.equal(child.pool, threads - 1, `${threads} threads: pool of ${threads - 1}`)
+    t.equal(child.completion, compat.completion)
+    t.equal(child.chat, compat.chat)
+  }
+  const compat2 = await runChild(process.execPath, ['compat', '2'])
+  t.equal(compat2.pool, 1, "wllama's compat build runs with the same pool")
+  t.equal(compat2.completion, compat.completion)
 })
 
 t.test('main and relaxed builds on Node 24 from npm: same text as compat', async (t) => {

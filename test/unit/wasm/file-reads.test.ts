@@ -1,0 +1,46 @@
+// Our engine builds read model files synchronously (wasm/patches/wllama-cpp-sync-file-read.patch) and so link without
+// Asyncify, which made ggml's op dispatcher a 404 KB function that V8 compiled with ~200 MB of memory at the first
+// request. A build made with the patch must have no Asyncify left: a -sASYNCIFY brought back into
+// wasm/build/CMakeLists.txt fails here. Builds made before the patch (their build-info.json does not list it) still
+// speak the asynchronous protocol, and the host serves both.
+import fs from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import { REPO_ROOT } from '../../helpers/paths.js'
+
+const SYNC_PATCH = 'wllama-cpp-sync-file-read.patch'
+
+/** The glue of one committed build and the patches its build-info.json says it was built with. */
+function committed(build: string): { glue: string; patches: string[] } {
+  const dir = path.join(REPO_ROOT, 'wasm', build)
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'build-info.json'), 'utf8')) as { patches: string[] }
+  return { glue: fs.readFileSync(path.join(dir, 'wllama.js'), 'utf8'), patches: info.patches }
+}
+
+t.test('the next engine build gets the synchronous file read', async (t) => {
+  t.ok(fs.existsSync(path.join(REPO_ROOT, 'wasm', 'patches', SYNC_PATCH)))
+  const cmake = fs.readFileSync(path.join(REPO_ROOT, 'wasm', 'build', 'CMakeLists.txt'), 'utf8')
+  t.notMatch(cmake, /^\s*-sASYNCIFY/m, 'CMakeLists.txt links without Asyncify')
+})
+
+for (const build of ['simd', 'relaxed']) {
+  t.test(`the committed ${build} build reads files the way its build-info says`, async (t) => {
+    const { glue, patches } = committed(build)
+    if (patches.includes(SYNC_PATCH)) {
+      t.match(glue, /_wllama_js_file_read_sync\(/, 'the file read calls the synchronous reader')
+      t.notMatch(glue, /asyncify_start_unwind|Asyncify\./, 'no Asyncify in the glue (nor its exports)')
+    } else {
+      // made before the patch: the async reader, served by the host's fs.read_req answers
+      t.match(glue, /await _wllama_js_file_read\(/)
+      t.match(glue, /asyncify_start_unwind/)
+    }
+  })
+}
+
+t.test('the prepared engine worker serves both protocols', async (t) => {
+  // written by scripts/prepare-wasm.mjs (npm test builds first)
+  const worker = fs.readFileSync(path.join(REPO_ROOT, 'wasm', 'engine-simd.cjs'), 'utf8')
+  t.match(worker, /const _wllama_js_file_read_sync = /)
+  t.match(worker, /const _wllama_js_file_read = async /)
+  t.match(worker, /if \(args\[3\]\) fsNameToPath\[argFilename\] = args\[3\];/, 'fs.alloc takes the path')
+})
