@@ -5,6 +5,7 @@ import { Compile } from 'typebox/compile'
 export const BenchEngine = Type.Union([
   Type.Literal('native'),
   Type.Literal('wasm-simd'),
+  Type.Literal('wasm-simd-node24'),
   Type.Literal('wasm-relaxed'),
   Type.Literal('wasm-main'),
   Type.Literal('wasm-compat'),

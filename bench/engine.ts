@@ -1,6 +1,6 @@
 // Engine benchmark: the wasm builds against native llama.cpp on the same synthetic models, strictly one run at a time.
 // usage: npx tsx bench/engine.ts [--models 135m,360m,135m-q4_0] [--threads 1,2]
-//        [--engines native,wasm-simd,wasm-relaxed,wasm-main,wasm-compat]
+//        [--engines native,wasm-simd,wasm-simd-node24,wasm-relaxed,wasm-main,wasm-compat]
 //        [--reps 3] [--warmup 1] [--gen 128] [--json results.jsonl] [--max-load 1.0] [--no-wait]
 import { execFile } from 'node:child_process'
 import { appendFile } from 'node:fs/promises'
@@ -16,8 +16,7 @@ import { REPO_ROOT } from './paths.js'
 import { PROMPT_TOKENS } from './prompt.js'
 import { waitForQuiet } from './quiet.js'
 import { formatBenchTable, type BenchRow } from './report-table.js'
-import type { QuantType } from './quant-blocks.js'
-import { SYNTH_PRESETS, type SynthPreset } from './synth-llama.js'
+import { SYNTH_PRESETS, SYNTH_TYPES, type SynthPreset, type SynthType } from './synth-llama.js'
 import { ensureSynthModel } from './synth-models.js'
 
 /** One configuration: a model file (by preset), an engine, a thread count and the repetition counts. */
@@ -34,18 +33,28 @@ export type EngineBenchConfig = {
   promptTokens: number
 }
 
-const ENGINES: readonly BenchEngine[] = ['native', 'wasm-simd', 'wasm-relaxed', 'wasm-main', 'wasm-compat']
+const ENGINES: readonly BenchEngine[] = [
+  'native',
+  'wasm-simd',
+  'wasm-simd-node24',
+  'wasm-relaxed',
+  'wasm-main',
+  'wasm-compat',
+]
 const run = promisify(execFile)
 
 /**
  * WASM side: runs bench/wasm-run.ts in its own child, the main build under Node 24 (JSPI + memory64), relaxed under
- * Node 24 too (Node 20 cannot run the relaxed dot), simd and compat under Node 20, and expects one BenchResult JSON line like native-run.ts.
+ * Node 24 too (Node 20 cannot run the relaxed dot), simd and compat under Node 20 (the oldest Node we support) and
+ * simd once more under Node 24 (`wasm-simd-node24`: its V8 compiles the same kernels faster), and expects one
+ * BenchResult JSON line like native-run.ts.
  * Child arguments: --build simd|relaxed|main|compat --model FILE --threads N --reps N --warmup N --gen N --ptok N.
  */
 export async function runWasm(config: EngineBenchConfig): Promise<BenchResult> {
   if (config.engine === 'native') throw new Error('Cannot run native through runWasm()')
-  const build = config.engine.slice('wasm-'.length)
-  const node = build === 'main' || build === 'relaxed' ? await ensureNode24() : await ensureNode20()
+  const onNode24 = config.engine === 'wasm-simd-node24'
+  const build = onNode24 ? 'simd' : config.engine.slice('wasm-'.length)
+  const node = onNode24 || build === 'main' || build === 'relaxed' ? await ensureNode24() : await ensureNode20()
   return runBenchChild(node, path.join(REPO_ROOT, 'bench', 'wasm-run.ts'), {
     args: [
       '--build',
@@ -119,12 +128,12 @@ async function main(): Promise<void> {
       'no-wait': { type: 'boolean', default: false },
     },
   })
-  // a model is a preset, Q8_0 unless it names its type: 135m, 135m-q4_0
+  // a model is a preset, Q8_0 unless it names its type: 135m, 135m-q4_0, 600m-q4_k_m
   const models = values.models.split(',').map((name) => {
     const [preset = '', type = 'q8_0'] = name.split('-')
     list(preset, Object.keys(SYNTH_PRESETS) as SynthPreset[], '--models')
-    list(type, ['q8_0', 'q4_0'] as const, '--models type')
-    return { name, preset: preset as SynthPreset, type: type as QuantType }
+    list(type, SYNTH_TYPES, '--models type')
+    return { name, preset: preset as SynthPreset, type: type as SynthType }
   })
   const engines = list(values.engines, ENGINES, '--engines')
   const threads = values.threads.split(',').map(Number)

@@ -2,11 +2,10 @@ import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { acquireFileLock } from '../src/acquire/file-lock.js'
 import { BENCH_MODELS_DIR } from './paths.js'
-import type { QuantType } from './quant-blocks.js'
-import { SYNTH_PRESETS, planSynthLlama, writeSynthLlama, type SynthPreset } from './synth-llama.js'
+import { SYNTH_PRESETS, planSynthLlama, writeSynthLlama, type SynthPreset, type SynthType } from './synth-llama.js'
 
 /** The cached path of a synthetic model: bench/models/synth-<preset>-<type>.gguf. */
-export function synthModelPath(preset: SynthPreset, type: QuantType): string {
+export function synthModelPath(preset: SynthPreset, type: SynthType): string {
   return path.join(BENCH_MODELS_DIR, `synth-${preset}-${type}.gguf`)
 }
 
@@ -14,7 +13,7 @@ export function synthModelPath(preset: SynthPreset, type: QuantType): string {
  * Returns the path of the synthetic model (default vocab and seed), writing it first if it is
  * missing or has the wrong size; a lock file keeps concurrent callers from writing it twice.
  */
-export async function ensureSynthModel(preset: SynthPreset, type: QuantType): Promise<string> {
+export async function ensureSynthModel(preset: SynthPreset, type: SynthType): Promise<string> {
   const file = synthModelPath(preset, type)
   const options = { shape: SYNTH_PRESETS[preset], type, name: `synthetic-llama-${preset}-${type}` }
   const { fileSize } = await planSynthLlama(options)

@@ -1,15 +1,14 @@
-// The simd build runs our tiled SIMD128 GEMM/GEMV on repacked Q8_0/Q4_0 weights (plus ggml's wasm SIMD kernels), the
-// relaxed build the same with relaxed-SIMD kernels (Node 24: Node 20 cannot run it), the compat build ggml's generic
-// scalar per-row dots: on quantized weights (which stories260K, all F32, does not have) their greedy text must agree,
-// and their logprobs up to summation order.
+// The simd build runs our tiled SIMD128 GEMM/GEMV on repacked Q8_0/Q4_0 and Q4_K/Q5_K/Q6_K weights (plus ggml's wasm
+// SIMD kernels), the relaxed build the same with relaxed-SIMD kernels for Q8_0/Q4_0 (Node 24: Node 20 cannot run it),
+// the compat build ggml's generic scalar per-row dots: on quantized weights (which stories260K, all F32, does not have)
+// their greedy text must agree, and their logprobs up to summation order.
 import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
-import { writeSynthLlama } from '../../../bench/synth-llama.js'
-import type { QuantType } from '../../../bench/quant-blocks.js'
+import { writeSynthLlama, type SynthType } from '../../../bench/synth-llama.js'
 import { ensureNode24 } from '../../../scripts/node24.js'
 import { greedy, GREEDY_TOKENS, type Greedy } from '../../helpers/greedy.js'
 import { modelPath, REPO_ROOT } from '../../helpers/paths.js'
@@ -23,7 +22,8 @@ const LOGPROB_TOLERANCE = 5e-2
 // Seed 2 makes both models print text (other seeds pick byte tokens that form invalid UTF-8, shown as U+FFFD and
 // carrying no logprobs, which would leave nothing to compare)
 const SEED = 2
-// A tiny random-weight llama on stories260K's 512-token vocab: every matmul goes through the quantized kernels
+// A tiny random-weight llama on stories260K's 512-token vocab: every matmul goes through the quantized kernels (rows of
+// 256 and 512 weights, so the K-quants apply; the _M mixes put the output and layer 1's attn_v/ffn_down in Q6_K)
 const SHAPE = { n_embd: 256, n_layer: 2, n_ff: 512, n_head: 4, n_head_kv: 2 }
 const run = promisify(execFile)
 
@@ -58,7 +58,7 @@ function compare(t: Test, a: Greedy, b: Greedy): void {
   }
 }
 
-for (const type of ['q8_0', 'q4_0'] as QuantType[]) {
+for (const type of ['q8_0', 'q4_0', 'q4_k_m', 'q5_k_m'] as SynthType[]) {
   t.test(`${type}: simd, relaxed and compat pick the same greedy tokens up to a near tie`, async (t) => {
     const model = path.join(dir, `tiny-${type}.gguf`)
     const vocabFrom = modelPath('stories260K.gguf')

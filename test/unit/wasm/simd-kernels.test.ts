@@ -1,7 +1,8 @@
 // The shipped engines must keep their kernels: a rebuild without -DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm (ggml's
 // GGML_CPU_GENERIC fallback, as in wllama's own builds) still loads and runs, only 5x slower; one without
-// wasm/patches/llama.cpp-wasm-repack-gemm.patch loses the tiled GEMM/GEMV; a relaxed build whose relaxed-SIMD objects
-// were dropped or whose opcodes were not restored after binaryen 108 (scripts/relaxed-opcode.mjs) loses its dots.
+// wasm/patches/llama.cpp-wasm-repack-gemm.patch loses the tiled GEMM/GEMV (Q8_0/Q4_0 and the K-quants); a relaxed
+// build whose relaxed-SIMD objects were dropped or whose opcodes were not restored after binaryen 108
+// (scripts/relaxed-opcode.mjs) loses its dots.
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -14,9 +15,16 @@ const DOT_I16X8 = [0xfd, 0xba, 0x01]
 // i32x4.relaxed_dot_i8x16_i7x16_add_s in its final encoding (0x113); 0x114 is binaryen 108's prototype opcode
 const RELAXED_DOT = [0xfd, 0x93, 0x02]
 const BINARYEN_108_DOT = [0xfd, 0x94, 0x02]
-// measured in the committed builds: the tiled kernels add 32 i32x4.dot_i16x8_s to ggml's 46; relaxed.c holds 62
-// relaxed dots (the thresholds leave room for a compiler that unrolls differently)
+// i16x8.mul (0x95): the K-quant GEMMs multiply every extended weight vector by its sub-block scale
+const MUL_I16X8 = [0xfd, 0x95, 0x01]
+// measured in the committed builds: the Q8_0/Q4_0 tiled kernels add 32 i32x4.dot_i16x8_s to ggml's 46 and the
+// Q4_K/Q5_K/Q6_K GEMM and GEMV (unrolled over sub-blocks) about 570 more; ggml's own code holds 38 i16x8.mul and the
+// K-quant GEMMs add 96; relaxed.c holds 62 relaxed dots (the thresholds leave room for a compiler that unrolls
+// differently)
 const SIMD_TILE_DOTS = 24
+const KQUANT_DOTS = 256
+const GGML_MULS = 38
+const KQUANT_MULS = 48
 const RELAXED_DOTS = 50
 const CODE_SECTION = 10
 
@@ -61,8 +69,11 @@ const compatWasm = path.join(path.dirname(require.resolve('@wllama/wllama-compat
 t.test('the committed simd engine holds ggml wasm SIMD dots and the tiled GEMM/GEMV (i32x4.dot_i16x8_s)', async (t) => {
   const count = countInCode(simdWasm, DOT_I16X8)
   // ggml's wasm quants.c uses it 46 times (q4_0..q8_0 and k-quant dots); the tiled Q8_0/Q4_0 GEMM and GEMV of
-  // arch/wasm/repack.cpp add SIMD_TILE_DOTS more (fully unrolled 4x4 tiles), so fewer means the patch is gone
-  t.ok(count >= 46 + SIMD_TILE_DOTS, `found ${count} i32x4.dot_i16x8_s in wasm/simd/wllama.wasm`)
+  // arch/wasm/repack.cpp add SIMD_TILE_DOTS more (fully unrolled 4x4 tiles) and its K-quant kernels KQUANT_DOTS more,
+  // so fewer means the patch, or its K-quant part, is gone
+  t.ok(count >= 46 + SIMD_TILE_DOTS + KQUANT_DOTS, `found ${count} i32x4.dot_i16x8_s in wasm/simd/wllama.wasm`)
+  const muls = countInCode(simdWasm, MUL_I16X8)
+  t.ok(muls >= GGML_MULS + KQUANT_MULS, `found ${muls} i16x8.mul (the K-quant GEMMs' scaled weights)`)
   t.equal(countInCode(simdWasm, RELAXED_DOT), 0, 'no relaxed-SIMD instruction: it must load on Node 20')
 })
 
@@ -70,7 +81,7 @@ t.test('the committed relaxed engine holds the relaxed-SIMD kernels in the final
   const count = countInCode(relaxedWasm, RELAXED_DOT)
   t.ok(count >= RELAXED_DOTS, `found ${count} i32x4.relaxed_dot_i8x16_i7x16_add_s in wasm/relaxed/wllama.wasm`)
   t.equal(countInCode(relaxedWasm, BINARYEN_108_DOT), 0, "no binaryen 108 prototype opcode left behind")
-  t.ok(countInCode(relaxedWasm, DOT_I16X8) >= 46, "ggml's per-row SIMD dots stay for the other types")
+  t.ok(countInCode(relaxedWasm, DOT_I16X8) >= 46 + KQUANT_DOTS, "ggml's per-row SIMD dots and the K-quant kernels stay")
 })
 
 t.test("wllama's generic compat build has none, so the count tells the builds apart", async (t) => {

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds the kernel harness (kquant.cpp) against an engine build tree made by scripts/build-wasm.mjs: the patched
+# llama.cpp sources and the compiled ggml objects of its simd build.
+#   bench/kernels/build.sh [WORK (default .cache/wasm-build)]   then   node bench/kernels/run.cjs [bench [seconds [gemm|gemv]]]
+# Needs emcc (apt-get install emscripten). Run it under nice on a shared machine; the benchmark under the CPU lock.
+set -e
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(cd "${1:-$HERE/../../.cache/wasm-build}" && pwd)
+L=$WORK/llama.cpp
+B=$WORK/build-simd/llama.cpp/ggml/src
+OUT=$HERE/out
+mkdir -p "$OUT"
+rm -f "$OUT"/*
+FLAGS="-DGGML_USE_CPU_REPACK -D_XOPEN_SOURCE=600 -O3 -DNDEBUG -msimd128 -pthread -std=gnu++17 -I$L/ggml/include -I$L/ggml/src -I$L/ggml/src/ggml-cpu"
+# the harness calls ggml's repack kernels and per-row dots as the engine links them; the two repack sources are
+# compiled fresh so that an edited kernel can be checked without a full engine build
+em++ $FLAGS -c "$L/ggml/src/ggml-cpu/arch/wasm/repack.cpp" -o "$OUT/wasm-repack.o"
+em++ $FLAGS -c "$L/ggml/src/ggml-cpu/repack.cpp" -o "$OUT/repack.o"
+em++ $FLAGS -c "$HERE/kquant.cpp" -o "$OUT/kquant.o"
+OBJS=$(find "$B/CMakeFiles/ggml-cpu.dir" -name '*.o' ! -name 'repack.cpp.o' | sort)
+em++ -O3 -msimd128 -pthread -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sINITIAL_MEMORY=256MB -sEXIT_RUNTIME=1 \
+  -Wno-pthreads-mem-growth "$OUT/kquant.o" "$OUT/wasm-repack.o" "$OUT/repack.o" $OBJS "$B/libggml-base.a" -o "$OUT/kquant.js"
+# the package is ESM; the emscripten loader is CommonJS
+mv "$OUT/kquant.js" "$OUT/kquant.cjs"
+echo "built $OUT/kquant.cjs"

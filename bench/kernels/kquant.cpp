@@ -1,0 +1,210 @@
+// The wasm repack kernels (arch/wasm/repack.cpp: Q4_K/Q5_K/Q6_K 8x4, Q4_0/Q8_0 4x4) against ggml's generic kernels
+// and the per-row vec_dot:
+// correctness on random blocks (several shapes, odd column counts) and GMAC/s on one thread.
+// Built and run by bench/kernels/run.sh against a configured engine build tree.
+#include "ggml.h"
+#include "ggml-backend.h"
+#include "ggml-cpu.h"
+#include "repack.h"
+#include "quants.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+typedef void (*kernel_t)(int, float *, size_t, const void *, const void *, int, int);
+typedef void (*vec_dot_t)(int, float *, size_t, const void *, size_t, const void *, size_t, int);
+typedef void (*quant_t)(const float *, void *, int64_t);
+
+struct kquant {
+    const char * name;
+    ggml_type type;
+    kernel_t gemv, gemv_ref, gemm, gemm_ref;
+    vec_dot_t vec_dot;
+    ggml_type act;     // activation type: Q8_K or Q8_0
+    quant_t quant_mat;  // 4 columns interleaved (gemm)
+    quant_t quant_row;  // one column (gemv and the per-row path)
+    int rows;           // rows interleaved per group
+};
+
+static const kquant TYPES[] = {
+    { "q4_K", GGML_TYPE_Q4_K, ggml_gemv_q4_K_8x4_q8_K, ggml_gemv_q4_K_8x4_q8_K_generic, ggml_gemm_q4_K_8x4_q8_K,
+      ggml_gemm_q4_K_8x4_q8_K_generic, ggml_vec_dot_q4_K_q8_K, GGML_TYPE_Q8_K, ggml_quantize_mat_q8_K_4x4, quantize_row_q8_K, 8 },
+    { "q5_K", GGML_TYPE_Q5_K, ggml_gemv_q5_K_8x4_q8_K, ggml_gemv_q5_K_8x4_q8_K_generic, ggml_gemm_q5_K_8x4_q8_K,
+      ggml_gemm_q5_K_8x4_q8_K_generic, ggml_vec_dot_q5_K_q8_K, GGML_TYPE_Q8_K, ggml_quantize_mat_q8_K_4x4, quantize_row_q8_K, 8 },
+    { "q6_K", GGML_TYPE_Q6_K, ggml_gemv_q6_K_8x4_q8_K, ggml_gemv_q6_K_8x4_q8_K_generic, ggml_gemm_q6_K_8x4_q8_K,
+      ggml_gemm_q6_K_8x4_q8_K_generic, ggml_vec_dot_q6_K_q8_K, GGML_TYPE_Q8_K, ggml_quantize_mat_q8_K_4x4, quantize_row_q8_K, 8 },
+    { "q4_0", GGML_TYPE_Q4_0, ggml_gemv_q4_0_4x4_q8_0, ggml_gemv_q4_0_4x4_q8_0_generic, ggml_gemm_q4_0_4x4_q8_0,
+      ggml_gemm_q4_0_4x4_q8_0_generic, ggml_vec_dot_q4_0_q8_0, GGML_TYPE_Q8_0, ggml_quantize_mat_q8_0_4x4, quantize_row_q8_0, 4 },
+    { "q8_0", GGML_TYPE_Q8_0, ggml_gemv_q8_0_4x4_q8_0, ggml_gemv_q8_0_4x4_q8_0_generic, ggml_gemm_q8_0_4x4_q8_0,
+      ggml_gemm_q8_0_4x4_q8_0_generic, ggml_vec_dot_q8_0_q8_0, GGML_TYPE_Q8_0, ggml_quantize_mat_q8_0_4x4, quantize_row_q8_0, 4 },
+};
+
+static uint32_t rng = 12345;
+static uint32_t next() { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
+static float frand() { return (next() & 0xffffff) / float(0x1000000) * 2 - 1; }
+static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// random blocks: every byte random (worst-case scales and quants), then finite small d/dmin
+static std::vector<uint8_t> random_weights(ggml_type type, int rows, int k) {
+    const size_t row = ggml_row_size(type, k);
+    std::vector<uint8_t> w(row * rows);
+    for (auto & b : w) b = next() & 0xff;
+    const size_t bsz = ggml_type_size(type);
+    for (size_t off = 0; off < w.size(); off += bsz) {
+        ggml_fp16_t d = ggml_fp32_to_fp16(0.001f + 0.01f * std::fabs(frand()));
+        ggml_fp16_t dm = ggml_fp32_to_fp16(0.001f + 0.01f * std::fabs(frand()));
+        if (type == GGML_TYPE_Q8_0) {
+            memcpy(&w[off], &d, 2);  // block_q8_0: d, qs (-127..127, as ggml's quantizer writes them)
+            for (size_t i = off + 2; i < off + bsz; i++) if (w[i] == 0x80) w[i] = 0x81;
+        } else if (type == GGML_TYPE_Q4_0) {
+            memcpy(&w[off], &d, 2);
+        } else if (type == GGML_TYPE_Q6_K) {
+            memcpy(&w[off + bsz - 2], &d, 2);  // block_q6_K: ql, qh, scales, d
+        } else {
+            memcpy(&w[off], &d, 2);  // block_q4_K / block_q5_K: d, dmin, ...
+            memcpy(&w[off + 2], &dm, 2);
+        }
+    }
+    return w;
+}
+
+// the repacked copy, made by ggml's CPU repack buffer (the engine's own path)
+struct repacked {
+    ggml_context * ctx;
+    ggml_backend_buffer_t buf;
+    ggml_tensor * t;
+};
+static repacked repack(ggml_type type, int rows, int k, const std::vector<uint8_t> & w) {
+    ggml_init_params ip = { ggml_tensor_overhead() * 2, nullptr, true };
+    repacked r;
+    r.ctx = ggml_init(ip);
+    r.t = ggml_new_tensor_2d(r.ctx, type, k, rows);
+    ggml_backend_buffer_type_t bt = ggml_backend_cpu_repack_buffer_type();
+    r.buf = ggml_backend_buft_alloc_buffer(bt, ggml_backend_buft_get_alloc_size(bt, r.t) + 64);
+    ggml_backend_tensor_alloc(r.buf, r.t, ggml_backend_buffer_get_base(r.buf));
+    if (!r.t->extra) {
+        fprintf(stderr, "%s %dx%d: the repack buffer does not repack this type\n", ggml_type_name(type), rows, k);
+        exit(1);
+    }
+    ggml_backend_tensor_set(r.t, w.data(), 0, w.size());
+    return r;
+}
+static void release(repacked & r) {
+    ggml_backend_buffer_free(r.buf);
+    ggml_free(r.ctx);
+}
+
+static double max_rel(const std::vector<float> & a, const std::vector<float> & b) {
+    double scale = 0, err = 0;
+    for (size_t i = 0; i < a.size(); i++) scale = std::fmax(scale, std::fabs(b[i]));
+    for (size_t i = 0; i < a.size(); i++) err = std::fmax(err, std::fabs(a[i] - b[i]));
+    return scale ? err / scale : err;
+}
+
+static int failures = 0;
+
+// rows x k weights, cols activation columns; checks gemv (cols == 1) or gemm (+ gemv for cols % 4)
+static void check(const kquant & q, int rows, int k, int cols) {
+    auto w = random_weights(q.type, rows, k);
+    repacked r = repack(q.type, rows, k, w);
+    std::vector<float> x(size_t(cols) * k);
+    for (auto & v : x) v = frand();
+    const size_t q8row = ggml_row_size(q.act, k);
+    // activations as the repack path lays them out: groups of 4 columns interleaved, the rest one block_q8_K row each
+    std::vector<uint8_t> act(q8row * cols), plain(q8row * cols);
+    const int c4 = cols - cols % 4;
+    for (int c = 0; c < c4; c += 4) q.quant_mat(&x[size_t(c) * k], &act[q8row * c], k);
+    for (int c = c4; c < cols; c++) q.quant_row(&x[size_t(c) * k], &act[q8row * c], k);
+    for (int c = 0; c < cols; c++) q.quant_row(&x[size_t(c) * k], &plain[q8row * c], k);
+    std::vector<float> out(size_t(cols) * rows), ref(out.size()), row(out.size());
+    if (c4) {
+        q.gemm(k, out.data(), rows, r.t->data, act.data(), c4, rows);
+        q.gemm_ref(k, ref.data(), rows, r.t->data, act.data(), c4, rows);
+    }
+    for (int c = c4; c < cols; c++) {
+        q.gemv(k, &out[size_t(c) * rows], rows, r.t->data, &act[q8row * c], 1, rows);
+        q.gemv_ref(k, &ref[size_t(c) * rows], rows, r.t->data, &act[q8row * c], 1, rows);
+    }
+    const size_t wrow = ggml_row_size(q.type, k);
+    for (int c = 0; c < cols; c++)
+        for (int i = 0; i < rows; i++) q.vec_dot(k, &row[size_t(c) * rows + i], 0, &w[wrow * i], 0, &plain[q8row * c], 0, 1);
+    const double e_ref = max_rel(out, ref), e_row = max_rel(out, row);
+    // same integer sums, float order differs: ~1e-6 of the largest output; the per-row path also quantizes the gemm's
+    // activations with quantize_row_q8_K (same values, possibly another sign on an exact tie)
+    const bool ok = e_ref < 1e-5 && e_row < 1e-4;
+    if (!ok) failures++;
+    printf("%s %s rows=%d k=%d cols=%d: max rel err vs generic %.2e, vs per-row %.2e\n", ok ? "ok  " : "FAIL", q.name,
+           rows, k, cols, e_ref, e_row);
+    release(r);
+}
+
+// GMAC/s of the repacked gemm/gemv against the per-row vec_dot over the same data
+static void bench(const kquant & q, int rows, int k, int cols, double seconds) {
+    auto w = random_weights(q.type, rows, k);
+    repacked r = repack(q.type, rows, k, w);
+    std::vector<float> x(size_t(cols) * k);
+    for (auto & v : x) v = frand();
+    const size_t q8row = ggml_row_size(q.act, k), wrow = ggml_row_size(q.type, k);
+    std::vector<uint8_t> act(q8row * cols), plain(q8row * cols);
+    for (int c = 0; c + 4 <= cols; c += 4) q.quant_mat(&x[size_t(c) * k], &act[q8row * c], k);
+    for (int c = 0; c < cols; c++) q.quant_row(&x[size_t(c) * k], &plain[q8row * c], k);
+    std::vector<float> out(size_t(cols) * rows);
+    const double macs = double(rows) * k * cols;
+    auto rate = [&](auto && fn) {
+        fn();
+        int reps = 0;
+        const double t0 = now();
+        double t;
+        do { fn(); reps++; } while ((t = now() - t0) < seconds);
+        return macs * reps / t / 1e9;
+    };
+    const double tiled = rate([&] {
+        if (cols == 1) q.gemv(k, out.data(), rows, r.t->data, plain.data(), 1, rows);
+        else q.gemm(k, out.data(), rows, r.t->data, act.data(), cols, rows);
+    });
+    // per-row: ggml's mul_mat walks 16x16 blocks of (rows, columns)
+    const double per_row = rate([&] {
+        for (int c0 = 0; c0 < cols; c0 += 16)
+            for (int i = 0; i < rows; i++)
+                for (int c = c0; c < c0 + 16 && c < cols; c++)
+                    q.vec_dot(k, &out[size_t(c) * rows + i], 0, &w[wrow * i], 0, &plain[q8row * c], 0, 1);
+    });
+    printf("%s %s %dx%d x %d: %.2f GMAC/s (per-row vec_dot %.2f, %.2fx)\n", q.name, cols == 1 ? "gemv" : "gemm", rows,
+           k, cols, tiled, per_row, tiled / per_row);
+    release(r);
+}
+
+int main(int argc, char ** argv) {
+    ggml_log_set([](ggml_log_level, const char *, void *) {}, nullptr);  // no "repack tensor" lines
+    ggml_cpu_init();
+    const bool do_bench = argc > 1 && !strcmp(argv[1], "bench");
+    const double seconds = argc > 2 ? atof(argv[2]) : 1.0;
+    const char * only = argc > 3 ? argv[3] : "";  // "gemm" or "gemv": bench only that kernel
+    for (const auto & q : TYPES) {
+        check(q, 8, 256, 1);
+        check(q, 16, 512, 4);
+        check(q, 24, 768, 5);   // gemm on 4 columns + one gemv
+        check(q, 64, 1536, 7);  // odd column count
+        check(q, 40, 256, 12);
+        if (q.rows == 4) check(q, 12, 512, 3);  // an odd number of 4-row groups
+    }
+    if (failures) {
+        printf("%d checks failed\n", failures);
+        return 1;
+    }
+    if (do_bench) {
+        for (const auto & q : TYPES) {
+            if (strcmp(only, "gemv")) bench(q, 1536, 512, 128, seconds);
+            if (strcmp(only, "gemm")) {
+                bench(q, 32000, 512, 1, seconds);
+                bench(q, 1536, 512, 1, seconds);
+                bench(q, 576, 1536, 1, seconds);
+            }
+        }
+    }
+    return 0;
+}
