@@ -10,7 +10,7 @@ import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { REPO_ROOT } from './paths.js'
 import { startChatBenchServer } from './server-process.js'
-import { chatTtft, median, p90 } from './stats.js'
+import { chatTtft, median, p90, pairedRuns } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -73,16 +73,7 @@ async function chainedTurn(evict: boolean): Promise<{ processed: number; input: 
   return { processed, input, ms, answer: first.output_text }
 }
 
-const chat: number[] = []
-const responses: number[] = []
-for (let i = 0; i <= reps; i++) {
-  const c = await chatTtft(client, SYSTEM, USER)
-  const r = await responseTtft()
-  if (i > 0) {
-    chat.push(c)
-    responses.push(r)
-  } // the first pair warms up
-}
+const [chat, responses] = await pairedRuns(reps, () => chatTtft(client, SYSTEM, USER), responseTtft)
 /** The same context sent whole with a new first word: nothing of it is in any cache, every token is processed. */
 async function uncachedTurn(answer: string): Promise<{ processed: number; input: number; ms: number }> {
   const t0 = performance.now()

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import OpenAI from 'openai'
 import { modelPath } from '../test/helpers/paths.js'
 import { startChatBenchServer } from './server-process.js'
-import { chatTtft, median, p90 } from './stats.js'
+import { chatTtft, median, p90, pairedRuns } from './stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -37,16 +37,7 @@ async function runTtft(): Promise<number> {
   return first - t0
 }
 
-const chat: number[] = []
-const runs: number[] = []
-for (let i = 0; i <= reps; i++) {
-  const c = await chatTtft(client, SYSTEM, USER)
-  const r = await runTtft()
-  if (i > 0) {
-    chat.push(c)
-    runs.push(r)
-  } // the first pair warms up
-}
+const [chat, runs] = await pairedRuns(reps, () => chatTtft(client, SYSTEM, USER), runTtft)
 // store throughput through the API: messages created per second and list latency on a 1000-message thread
 const thread = await client.beta.threads.create()
 const t0 = performance.now()

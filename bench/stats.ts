@@ -20,3 +20,25 @@ export async function chatTtft(client: OpenAI, system: string, user: string): Pr
   for await (const chunk of stream) if (!first && chunk.choices[0]?.delta.content) first = performance.now()
   return first - t0
 }
+
+/**
+ * Times `a` then `b` in turns, `reps` pairs after one warm-up pair that is dropped; taking turns spreads any drift
+ * of the machine over both series alike.
+ */
+export async function pairedRuns(
+  reps: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<[number[], number[]]> {
+  const as: number[] = []
+  const bs: number[] = []
+  for (let i = 0; i <= reps; i++) {
+    const x = await a()
+    const y = await b()
+    if (i > 0) {
+      as.push(x)
+      bs.push(y)
+    }
+  }
+  return [as, bs]
+}
