@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { createChatBatch, fileLines, FINISHED, waitForBatch } from '../helpers/batches.js'
+import { createChatBatch, expectEveryLineOnce, waitForBatch } from '../helpers/batches.js'
 import { startBundleServer } from '../helpers/bundle-server.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 
@@ -23,10 +23,5 @@ t.test('a batch killed with kill -9 mid-run resumes after a restart: every custo
   t.teardown(() => second.kill())
   const resumed = await second.client.batches.retrieve(created.id)
   t.ok((resumed.request_counts?.completed ?? 0) >= 3, 'requests finished before the kill are still counted')
-  const batch = await waitForBatch(second.client, created.id, (b) => FINISHED.has(b.status))
-  t.match(batch, { status: 'completed', request_counts: { total: LINES, completed: LINES, failed: 0 } })
-  t.notOk(batch.error_file_id)
-  const output = await fileLines(second.client, batch.output_file_id ?? '')
-  const ids = output.map((line) => String(line['custom_id'])).sort()
-  t.same(ids, [...customIds].sort(), 'every custom_id exactly once')
+  await expectEveryLineOnce(t, second.client, created.id, customIds)
 })

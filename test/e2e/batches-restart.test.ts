@@ -5,7 +5,7 @@ import t from 'tap'
 import { partName } from '../../src/store/file-blobs.js'
 import { newId } from '../../src/store/ids.js'
 import type { Upload } from '../../src/schemas/uploads.js'
-import { createChatBatch, fileLines, FINISHED, usageSum, waitForBatch } from '../helpers/batches.js'
+import { createChatBatch, expectEveryLineOnce, usageSum, waitForBatch } from '../helpers/batches.js'
 import { freshDataDir } from '../helpers/data-dir.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -78,11 +78,6 @@ t.test('batches and uploads across a restart', async (t) => {
   const late = await second.client.uploads.cancel(abandoned.id).catch((error: { status?: number }) => error)
   t.equal(late.status, 400, 'an expired upload takes no more calls')
 
-  const batch = await waitForBatch(second.client, created.id, (b) => FINISHED.has(b.status))
-  t.match(batch, { status: 'completed', request_counts: { total: LINES, completed: LINES, failed: 0 } })
-  t.notOk(batch.error_file_id)
-  const output = await fileLines(second.client, batch.output_file_id ?? '')
-  const ids = output.map((line) => String(line['custom_id'])).sort()
-  t.same(ids, [...customIds].sort(), 'every custom_id exactly once')
+  const { batch, output } = await expectEveryLineOnce(t, second.client, created.id, customIds)
   t.same(batch.usage, usageSum(output), 'usage counts every line once, across the restart')
 })

@@ -1,4 +1,5 @@
 import type OpenAI from 'openai'
+import type { Test } from 'tap'
 import { toFile } from 'openai'
 import { pollUntil } from './poll.js'
 
@@ -50,6 +51,21 @@ export function waitForBatch(
 
 /** Terminal batch statuses. */
 export const FINISHED = new Set(['completed', 'failed', 'expired', 'cancelled'])
+
+/**
+ * Waits for a batch to finish and checks that it completed every line with no error file and each of `customIds`
+ * exactly once in its output; returns the batch and its output lines.
+ */
+export async function expectEveryLineOnce(t: Test, client: OpenAI, id: string, customIds: readonly string[]) {
+  const batch = await waitForBatch(client, id, (b) => FINISHED.has(b.status))
+  const total = customIds.length
+  t.match(batch, { status: 'completed', request_counts: { total, completed: total, failed: 0 } })
+  t.notOk(batch.error_file_id)
+  const output = await fileLines(client, batch.output_file_id ?? '')
+  const ids = output.map((line) => String(line['custom_id'])).sort()
+  t.same(ids, [...customIds].sort(), 'every custom_id exactly once')
+  return { batch, output }
+}
 
 /** The JSONL lines of a file, parsed. */
 export async function fileLines(client: OpenAI, id: string): Promise<Array<Record<string, any>>> {

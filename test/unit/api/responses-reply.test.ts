@@ -1,5 +1,6 @@
 import t from 'tap'
 import { Compile } from 'typebox/compile'
+import { draftResponse } from '../../../src/api/responses-context.js'
 import { toChatMessages, toEngineResponse, toResponseItems } from '../../../src/api/responses-input.js'
 import { replayEvents, responseEvents, type ResponseStreamEvent } from '../../../src/api/responses-reply.js'
 import type { ReasoningEvent } from '../../../src/engine/generation/reasoning.js'
@@ -16,35 +17,8 @@ const timings = {
   prompt_per_second: 1,
   predicted_per_second: 1,
 }
-const draft: Response = {
-  id: 'resp_1',
-  object: 'response',
-  created_at: 1_700_000_000,
-  status: 'in_progress',
-  background: false,
-  completed_at: null,
-  access_programs: null,
-  error: null,
-  incomplete_details: null,
-  instructions: null,
-  max_output_tokens: null,
-  max_tool_calls: null,
-  metadata: {},
-  model: 'm',
-  output: [],
-  parallel_tool_calls: true,
-  previous_response_id: null,
-  conversation: null,
-  reasoning: null,
-  store: true,
-  temperature: 1,
-  text: { format: { type: 'text' } },
-  tool_choice: 'auto',
-  tools: [],
-  top_logprobs: 0,
-  top_p: 1,
-  truncation: 'disabled',
-}
+// the response as POST /v1/responses drafts it before generation
+const draft = draftResponse({ model: 'm', input: 'Hi' }, [])
 const checkResponse = Compile(Response)
 
 async function events(list: GenerationEvent[]): Promise<ResponseStreamEvent[]> {
