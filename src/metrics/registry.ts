@@ -82,14 +82,28 @@ function valueLine(name: string, labels: string, value: number): string {
   return labels ? `${name}{${labels}} ${formatValue(value)}` : `${name} ${formatValue(value)}`
 }
 
-/** A value that only goes up (requests, tokens); a series without labels starts at 0 so it shows before use. */
-export class Counter extends Family<Value> {
-  readonly type = 'counter'
-
+/**
+ * A family with one number per series (counters and gauges); a series without labels starts at 0 so it shows
+ * before use.
+ */
+abstract class ValueFamily extends Family<Value> {
   constructor(options: MetricOptions) {
     super(options)
     if (this.labelNames.length === 0) this.series([])
   }
+
+  protected fresh(): Value {
+    return { value: 0 }
+  }
+
+  protected lines(labels: string, state: Value): string[] {
+    return [valueLine(this.name, labels, state.value)]
+  }
+}
+
+/** A value that only goes up (requests, tokens). */
+export class Counter extends ValueFamily {
+  readonly type = 'counter'
 
   /** Adds to the series with these label values. */
   inc(values: readonly string[] = [], by = 1): void {
@@ -112,36 +126,15 @@ export class Counter extends Family<Value> {
   setTotal(values: readonly string[], total: number): void {
     this.series(values).value = total
   }
-
-  protected fresh(): Value {
-    return { value: 0 }
-  }
-
-  protected lines(labels: string, state: Value): string[] {
-    return [valueLine(this.name, labels, state.value)]
-  }
 }
 
-/** A value that goes up and down (queue depth, memory), usually set at scrape time; without labels it starts at 0. */
-export class Gauge extends Family<Value> {
+/** A value that goes up and down (queue depth, memory), usually set at scrape time. */
+export class Gauge extends ValueFamily {
   readonly type = 'gauge'
-
-  constructor(options: MetricOptions) {
-    super(options)
-    if (this.labelNames.length === 0) this.series([])
-  }
 
   /** Sets the series with these label values. */
   set(values: readonly string[], value: number): void {
     this.series(values).value = value
-  }
-
-  protected fresh(): Value {
-    return { value: 0 }
-  }
-
-  protected lines(labels: string, state: Value): string[] {
-    return [valueLine(this.name, labels, state.value)]
   }
 }
 
