@@ -1,8 +1,8 @@
 // Our engine builds read model files synchronously (wasm/patches/wllama-cpp-sync-file-read.patch) and so link without
 // Asyncify, which made ggml's op dispatcher a 404 KB function that V8 compiled with ~200 MB of memory at the first
-// request. A build made with the patch must have no Asyncify left: a -sASYNCIFY brought back into
-// wasm/build/CMakeLists.txt fails here. Builds made before the patch (their build-info.json does not list it) still
-// speak the asynchronous protocol, and the host serves both.
+// request. The committed builds must be made with the patch and have no Asyncify left: a -sASYNCIFY brought back into
+// wasm/build/CMakeLists.txt fails here. wllama's own builds still speak the asynchronous protocol, and the host
+// serves both.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
@@ -24,16 +24,11 @@ t.test('the next engine build gets the synchronous file read', async (t) => {
 })
 
 for (const build of ['simd', 'relaxed']) {
-  t.test(`the committed ${build} build reads files the way its build-info says`, async (t) => {
+  t.test(`the committed ${build} build reads files synchronously, without Asyncify`, async (t) => {
     const { glue, patches } = committed(build)
-    if (patches.includes(SYNC_PATCH)) {
-      t.match(glue, /_wllama_js_file_read_sync\(/, 'the file read calls the synchronous reader')
-      t.notMatch(glue, /asyncify_start_unwind|Asyncify\./, 'no Asyncify in the glue (nor its exports)')
-    } else {
-      // made before the patch: the async reader, served by the host's fs.read_req answers
-      t.match(glue, /await _wllama_js_file_read\(/)
-      t.match(glue, /asyncify_start_unwind/)
-    }
+    t.ok(patches.includes(SYNC_PATCH), `build-info.json lists ${SYNC_PATCH}`)
+    t.match(glue, /_wllama_js_file_read_sync\(/, 'the file read calls the synchronous reader')
+    t.notMatch(glue, /asyncify_start_unwind|Asyncify\./, 'no Asyncify in the glue (nor its exports)')
   })
 }
 
