@@ -98,8 +98,9 @@ export async function startOnce(options: {
       for (let i = 0; i < (options.chats ?? 1); i++)
         await chat(url, path.basename(options.model, '.gguf'), options.chatTokens)
       await new Promise((r) => setTimeout(r, 1000))
-      sample.afterChatMib = (await rss(pid)).now
-      sample.peakMib = (await rss(pid)).peak
+      const after = await rss(pid)
+      sample.afterChatMib = after.now
+      sample.peakMib = after.peak
     }
     return sample
   } finally {
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
               env,
             }
             into.fresh.push(await startOnce(common)) // creates the store
-            // reopens it; the chats' peak would hide the start's, so they report only the RSS after them
+            // reopens it; with --chats its peak is the whole run's, chats included
             const existing = await startOnce({ ...common, ...(chats > 0 ? { chatTokens: 32, chats } : {}) })
             into.existing.push(existing)
           } finally {
