@@ -1,7 +1,9 @@
 #!/bin/sh
-# Builds the kernel harness (kquant.cpp) against an engine build tree made by scripts/build-wasm.mjs: the patched
-# llama.cpp sources and the compiled ggml objects of its simd build.
+# Builds the kernel harnesses (kquant.cpp: the matrix kernels; attention.cpp: flash attention and the fp16 row
+# conversions) against an engine build tree made by scripts/build-wasm.mjs: the patched llama.cpp sources and the
+# compiled ggml objects of its simd build.
 #   bench/kernels/build.sh [WORK (default .cache/wasm-build)]   then   node bench/kernels/run.cjs [bench [seconds [gemm|gemv]]]
+#                                                                 and   node bench/kernels/run.cjs attention [bench]
 # Needs emcc (apt-get install emscripten). Run it under nice on a shared machine; the benchmark under the CPU lock.
 set -e
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
@@ -21,6 +23,13 @@ em++ $FLAGS -c "$HERE/kquant.cpp" -o "$OUT/kquant.o"
 OBJS=$(find "$B/CMakeFiles/ggml-cpu.dir" -name '*.o' ! -name 'repack.cpp.o' | sort)
 em++ -O3 -msimd128 -pthread -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sINITIAL_MEMORY=256MB -sEXIT_RUNTIME=1 \
   -Wno-pthreads-mem-growth "$OUT/kquant.o" "$OUT/wasm-repack.o" "$OUT/repack.o" $OBJS "$B/libggml-base.a" -o "$OUT/kquant.js"
-# the package is ESM; the emscripten loader is CommonJS
+# attention runs ggml's graph on 2 threads too: a pool, so that thread creation does not wait on the event loop
+em++ $FLAGS -c "$HERE/attention.cpp" -o "$OUT/attention.o"
+em++ -O3 -msimd128 -pthread -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sINITIAL_MEMORY=256MB -sEXIT_RUNTIME=1 \
+  -sPTHREAD_POOL_SIZE=2 -Wno-pthreads-mem-growth "$OUT/attention.o" "$OUT/wasm-repack.o" "$OUT/repack.o" $OBJS \
+  "$B/libggml-base.a" -o "$OUT/attention.js"
+# the package is ESM; the emscripten loader and its pthread worker script are CommonJS
 mv "$OUT/kquant.js" "$OUT/kquant.cjs"
-echo "built $OUT/kquant.cjs"
+mv "$OUT/attention.js" "$OUT/attention.cjs"
+echo '{ "type": "commonjs" }' > "$OUT/package.json"
+echo "built $OUT/kquant.cjs $OUT/attention.cjs"
