@@ -2,7 +2,8 @@
 //
 //   llama.cpp  the source node-llama-cpp 3.22.1 ships in its npm package (llama/gitRelease.bundle, one commit),
 //              fetched with `npm pack` into .cache/wasm-build/ (git-ignored)
-//              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer)
+//              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer; flash
+//              attention without per-element fp16 table lookups)
 //   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with
 //              wasm/patches/wllama-cpp-*.patch (its file read made synchronous, so no Asyncify)
 //   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, pthreads, JS exceptions) without Asyncify,
@@ -180,6 +181,10 @@ function build() {
     // binaryen 108 (wasm-opt, run by the link) needed its own opcode for the relaxed dot; give it the final one back
     if (relaxed)
       run('node', [path.join(root, 'scripts', 'relaxed-opcode.mjs'), 'to-final', path.join(out, 'wllama.wasm')])
+    const patchNames = fs
+      .readdirSync(path.join(root, 'wasm', 'patches'))
+      .filter((f) => f.endsWith('.patch'))
+      .sort()
     const info = {
       inputs: INPUTS,
       emcc,
@@ -187,10 +192,10 @@ function build() {
         ? { relaxed_kernels_compiler: execFileSync('clang-16', ['--version'], { encoding: 'utf8' }).split('\n')[0] }
         : {}),
       cmake_flags: flags,
-      patches: fs
-        .readdirSync(path.join(root, 'wasm', 'patches'))
-        .filter((f) => f.endsWith('.patch'))
-        .sort(),
+      patches: patchNames,
+      // test/unit/wasm/build-info.test.ts compares these with the patches in the repository: a patch edited or added
+      // without rebuilding the committed engines fails there
+      patch_sha256: Object.fromEntries(patchNames.map((f) => [f, sha256(path.join(root, 'wasm', 'patches', f))])),
       sha256: Object.fromEntries(OUTPUTS.map((name) => [name, sha256(path.join(out, name))])),
     }
     fs.writeFileSync(path.join(out, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`)
