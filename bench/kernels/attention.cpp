@@ -2,7 +2,8 @@
 // (ggml_flash_attn_ext with F16 K/V, as llama.cpp's KV cache holds them) on the engine's ggml objects against a
 // double-precision reference (GQA ratios, a small batch, masked keys, the split-KV path at >= 512 keys, 1 and 2
 // threads), and the fp16 row conversions against ggml's scalar ones, bit for bit.
-//   node bench/kernels/run.cjs attention [bench]      (bench: microseconds per call, GQA 9/3 against 9/9 heads)
+//   node bench/kernels/run.cjs attention [bench]      (bench: microseconds per call, GQA 9/3 against 9/9 heads, then
+//                                                     a 64-token prompt batch over 512 keys)
 #include "ggml.h"
 #include "ggml-cpu.h"
 #include <chrono>
@@ -137,12 +138,15 @@ int main(int argc, char ** argv) {
         run(64, 1, 9, 3, 700, threads, true, 0);   // split-KV path
         run(64, 1, 12, 1, 600, threads, false, 0); // one K/V head, more rows than a group
         run(80, 2, 6, 3, 65, threads, true, 0);    // head size not a multiple of 16
+        run(64, 70, 9, 3, 200, threads, true, 0);  // a prompt batch: ggml's tiled path (64-row tiles)
     }
     if (bench) {
         for (int nkv : {256, 1024, 4096}) {
             run(64, 1, 9, 3, nkv, 1, false, 200);
             run(64, 1, 9, 9, nkv, 1, false, 200);
         }
+        run(64, 64, 9, 3, 512, 1, true, 20);
+
     }
     printf("%s\n", failures ? "FAILED" : "all flash-attention checks passed");
     return failures ? 1 : 0;
