@@ -146,7 +146,7 @@ int main(int argc, char ** argv) {
             run(64, 1, 9, 9, nkv, 1, false, 200);
         }
         run(64, 64, 9, 3, 512, 1, true, 20);
-
+        run(64, 1, 9, 3, 256, 2, false, 200); // decode on 2 threads
     }
     printf("%s\n", failures ? "FAILED" : "all flash-attention checks passed");
     return failures ? 1 : 0;
