@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the kernel harness (kquant.cpp) against an engine build tree made by scripts/build-wasm.mjs: the patched
 # llama.cpp sources and the compiled ggml objects of its simd build.
-#   bench/kernels/build.sh [WORK (default .cache/wasm-build)]   then   node bench/kernels/run.cjs [bench [seconds [gemm|gemv]]]
+#   bench/kernels/build.sh [WORK (default .cache/wasm-build)]   then   node bench/kernels/run.cjs [bench [seconds [gemm|gemv|all [type]]]]
 # Needs emcc (apt-get install emscripten). Run it under nice on a shared machine; the benchmark under the CPU lock.
 set -e
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
