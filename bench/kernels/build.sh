@@ -2,8 +2,8 @@
 # Builds the kernel harnesses (kquant.cpp: the matrix kernels; attention.cpp: flash attention and the fp16 row
 # conversions) against an engine build tree made by scripts/build-wasm.mjs: the patched llama.cpp sources and the
 # compiled ggml objects of its simd build.
-#   bench/kernels/build.sh [WORK (default .cache/wasm-build)]   then   node bench/kernels/run.cjs [bench [seconds [gemm|gemv]]]
-#                                                                 and   node bench/kernels/run.cjs attention [bench]
+#   bench/kernels/build.sh [WORK (default .cache/wasm-build)]
+#   then node bench/kernels/run.cjs [bench [seconds [gemm|gemv|all [type]]]]   and   node bench/kernels/run.cjs attention [bench]
 # Needs emcc (apt-get install emscripten). Run it under nice on a shared machine; the benchmark under the CPU lock.
 set -e
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}

@@ -144,6 +144,7 @@ static void check(const kquant & q, int rows, int k, int cols) {
 
 // GMAC/s of the repacked gemm/gemv against the per-row vec_dot over the same data
 static void bench(const kquant & q, int rows, int k, int cols, double seconds) {
+    if (k % ggml_blck_size(q.type)) return;  // e.g. K-quants on a 576-wide model: llama.cpp picks another type there
     auto w = random_weights(q.type, rows, k);
     repacked r = repack(q.type, rows, k, w);
     std::vector<float> x(size_t(cols) * k);
@@ -184,6 +185,7 @@ int main(int argc, char ** argv) {
     const bool do_bench = argc > 1 && !strcmp(argv[1], "bench");
     const double seconds = argc > 2 ? atof(argv[2]) : 1.0;
     const char * only = argc > 3 ? argv[3] : "";  // "gemm" or "gemv": bench only that kernel
+    const char * type = argc > 4 ? argv[4] : "";  // e.g. "q8_0": bench only that type
     for (const auto & q : TYPES) {
         check(q, 8, 256, 1);
         check(q, 16, 512, 4);
@@ -191,6 +193,7 @@ int main(int argc, char ** argv) {
         check(q, 64, 1536, 7);  // odd column count
         check(q, 40, 256, 12);
         if (q.rows == 4) check(q, 12, 512, 3);  // an odd number of 4-row groups
+        if (q.rows == 4) check(q, 8, 2080, 5);  // 65 blocks: the kernels' activation chunks (64 gemv, 16 gemm) and a partial one
     }
     if (failures) {
         printf("%d checks failed\n", failures);
@@ -198,11 +201,15 @@ int main(int argc, char ** argv) {
     }
     if (do_bench) {
         for (const auto & q : TYPES) {
+            if (*type && strcmp(type, q.name)) continue;
             if (strcmp(only, "gemv")) bench(q, 1536, 512, 128, seconds);
             if (strcmp(only, "gemm")) {
                 bench(q, 32000, 512, 1, seconds);
                 bench(q, 1536, 512, 1, seconds);
+                // SmolLM2-135M's FFN (up/gate, down) and output layer
+                bench(q, 1536, 576, 1, seconds);
                 bench(q, 576, 1536, 1, seconds);
+                bench(q, 49152, 576, 1, seconds);
             }
         }
     }
