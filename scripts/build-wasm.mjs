@@ -10,7 +10,9 @@
 //              with ggml's wasm SIMD kernels on (-DEMSCRIPTEN_SYSTEM_PROCESSOR=wasm, -msimd128)
 //
 // usage: node scripts/build-wasm.mjs [--jobs N] [--out DIR (default wasm/; writes DIR/simd, DIR/relaxed)]
-//        [--variants simd,relaxed] [--work DIR]
+//        [--variants simd,relaxed] [--work DIR] [--profiling (function names kept, for node --cpu-prof; --out defaults
+//        to .cache/wasm-profiling, then: node scripts/prepare-wasm.mjs ASSETS --builds .cache/wasm-profiling and
+//        OXILLAMA_WASM_DIR=ASSETS node --cpu-prof ...)]
 // Needs emcc (apt-get install emscripten), cmake, make, git, npm. Run it under `nice` on a shared machine.
 import { execFileSync, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -53,7 +55,8 @@ const OUTPUTS = ['wllama.js', 'wllama.wasm', 'wllama.worker.js']
 const { values: opts } = parseArgs({
   options: {
     jobs: { type: 'string', default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)) },
-    out: { type: 'string', default: path.join(root, 'wasm') },
+    out: { type: 'string' },
+    profiling: { type: 'boolean', default: false },
     variants: { type: 'string', default: 'simd,relaxed' },
     work: { type: 'string', default: path.join(root, '.cache', 'wasm-build') },
   },
@@ -171,11 +174,16 @@ function build() {
         `-DLLAMA_CPP_DIR=${llamaDir}`,
         `-DWLLAMA_CPP_DIR=${glueDir}`,
         ...flags,
+        // set on every run, so that a profiling build's cache entry never reaches a build meant for wasm/
+        `-DOXI_PROFILING_FUNCS=${opts.profiling ? 'ON' : 'OFF'}`,
       ],
       { env },
     )
     run('emmake', ['make', '-C', buildDir, `-j${opts.jobs}`, 'wllama'], { env })
-    const out = path.resolve(opts.out, variant)
+    const out = path.resolve(
+      opts.out ?? (opts.profiling ? path.join(root, '.cache', 'wasm-profiling') : path.join(root, 'wasm')),
+      variant,
+    )
     fs.mkdirSync(out, { recursive: true })
     for (const name of OUTPUTS) fs.copyFileSync(path.join(buildDir, name), path.join(out, name))
     // binaryen 108 (wasm-opt, run by the link) needed its own opcode for the relaxed dot; give it the final one back
@@ -192,6 +200,7 @@ function build() {
         ? { relaxed_kernels_compiler: execFileSync('clang-16', ['--version'], { encoding: 'utf8' }).split('\n')[0] }
         : {}),
       cmake_flags: flags,
+      ...(opts.profiling ? { profiling_funcs: true } : {}),
       patches: patchNames,
       // test/unit/wasm/build-info.test.ts compares these with the patches in the repository: a patch edited or added
       // without rebuilding the committed engines fails there
