@@ -1,7 +1,7 @@
 // The wasm repack kernels (arch/wasm/repack.cpp: Q4_K/Q5_K/Q6_K 8x4, Q4_0/Q8_0 4x4) against ggml's generic kernels
 // and the per-row vec_dot:
 // correctness on random blocks (several shapes, odd column counts) and GMAC/s on one thread.
-// Built and run by bench/kernels/run.sh against a configured engine build tree.
+// Built by bench/kernels/build.sh against an engine build tree, run by bench/kernels/run.cjs.
 #include "ggml.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"

@@ -5,6 +5,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { buildDir, buildInfo } from '../../helpers/engine-builds.js'
 import { REPO_ROOT } from '../../helpers/paths.js'
 
 const PATCHES = path.join(REPO_ROOT, 'wasm', 'patches')
@@ -23,15 +24,11 @@ const inRepo = Object.fromEntries(
 
 t.ok(Object.keys(inRepo).length >= 4, 'the repository has its engine patches')
 
-for (const build of ['simd', 'relaxed']) {
+for (const build of ['simd', 'relaxed'] as const) {
   t.test(`${build}: built from the repository's patches, byte for byte`, async (t) => {
-    const info = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'wasm', build, 'build-info.json'), 'utf8')) as {
-      patches: string[]
-      patch_sha256?: Record<string, string>
-      sha256: Record<string, string>
-    }
+    const info = buildInfo(build)
     t.same(info.patch_sha256, inRepo, 'every patch, none missing, none stale')
     t.same(info.patches, Object.keys(inRepo))
-    t.equal(info.sha256['wllama.wasm'], sha256(path.join(REPO_ROOT, 'wasm', build, 'wllama.wasm')), 'the wasm it built')
+    t.equal(info.sha256['wllama.wasm'], sha256(path.join(buildDir(build), 'wllama.wasm')), 'the wasm it built')
   })
 }

@@ -6,16 +6,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { buildDir, buildInfo } from '../../helpers/engine-builds.js'
 import { REPO_ROOT } from '../../helpers/paths.js'
 
 const SYNC_PATCH = 'wllama-cpp-sync-file-read.patch'
 
-/** The glue of one committed build and the patches its build-info.json says it was built with. */
-function committed(build: string): { glue: string; patches: string[] } {
-  const dir = path.join(REPO_ROOT, 'wasm', build)
-  const info = JSON.parse(fs.readFileSync(path.join(dir, 'build-info.json'), 'utf8')) as { patches: string[] }
-  return { glue: fs.readFileSync(path.join(dir, 'wllama.js'), 'utf8'), patches: info.patches }
-}
 
 t.test('the next engine build gets the synchronous file read', async (t) => {
   t.ok(fs.existsSync(path.join(REPO_ROOT, 'wasm', 'patches', SYNC_PATCH)))
@@ -23,10 +18,10 @@ t.test('the next engine build gets the synchronous file read', async (t) => {
   t.notMatch(cmake, /^\s*-sASYNCIFY/m, 'CMakeLists.txt links without Asyncify')
 })
 
-for (const build of ['simd', 'relaxed']) {
+for (const build of ['simd', 'relaxed'] as const) {
   t.test(`the committed ${build} build reads files synchronously, without Asyncify`, async (t) => {
-    const { glue, patches } = committed(build)
-    t.ok(patches.includes(SYNC_PATCH), `build-info.json lists ${SYNC_PATCH}`)
+    const glue = fs.readFileSync(path.join(buildDir(build), 'wllama.js'), 'utf8')
+    t.ok(buildInfo(build).patches.includes(SYNC_PATCH), `build-info.json lists ${SYNC_PATCH}`)
     t.match(glue, /_wllama_js_file_read_sync\(/, 'the file read calls the synchronous reader')
     t.notMatch(glue, /asyncify_start_unwind|Asyncify\./, 'no Asyncify in the glue (nor its exports)')
   })
