@@ -1,5 +1,5 @@
-// The wasm repack kernels (arch/wasm/repack.cpp: Q4_K/Q5_K/Q6_K 8x4, Q4_0/Q8_0 4x4) against ggml's generic kernels
-// and the per-row vec_dot:
+// The wasm repack kernels (arch/wasm/repack.cpp: Q4_K/Q5_K/Q6_K 8x4, Q4_0/Q8_0 4x4, the Q8_K 4x4 activation
+// quantizer) against ggml's generic kernels and the per-row vec_dot:
 // correctness on random blocks (several shapes, odd column counts) and GMAC/s on one thread.
 // Built by bench/kernels/build.sh against an engine build tree, run by bench/kernels/run.cjs.
 #include "ggml.h"
@@ -142,6 +142,47 @@ static void check(const kquant & q, int rows, int k, int cols) {
     release(r);
 }
 
+// the wasm Q8_K 4x4 activation quantizer against ggml's scalar one, byte for byte: random rows, the largest magnitude
+// reached twice with either sign first, an all-zero super-block, rounding ties (half-integers scaled by exactly -1)
+static void check_quant_mat_q8_K() {
+    const int k = 4 * QK_K;
+    const size_t size = 4 * ggml_row_size(GGML_TYPE_Q8_K, k);
+    std::vector<float> x(4 * k);
+    std::vector<uint8_t> a(size), b(size);
+    int bad = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        for (auto & v : x) v = frand() * float(1 + trial % 7);
+        if (trial % 3 == 0) x[5] = 9.0f, x[200] = -9.0f;
+        if (trial % 3 == 1) x[k + 7] = -9.0f, x[k + 100] = 9.0f;
+        if (trial % 5 == 0) std::fill(x.begin() + 2 * k + QK_K, x.begin() + 2 * k + 2 * QK_K, 0.0f);
+        if (trial % 2 == 0) {
+            for (int i = 0; i < k; i++) x[3 * k + i] = float(int(next() % 253) - 126) + 0.5f * float(next() % 2);
+            for (int i = 0; i < k; i += QK_K) x[3 * k + i] = -127.0f;
+        }
+        ggml_quantize_mat_q8_K_4x4(x.data(), a.data(), k);
+        ggml_quantize_mat_q8_K_4x4_generic(x.data(), b.data(), k);
+        if (memcmp(a.data(), b.data(), size)) bad++;
+    }
+    if (bad) failures++;
+    printf("%s q8_K quantize_mat_4x4: %d of 300 inputs differ from the generic quantizer\n", bad ? "FAIL" : "ok  ", bad);
+}
+
+static void bench_quant_mat_q8_K(double seconds) {
+    const int k = 1536;
+    std::vector<float> x(4 * k);
+    for (auto & v : x) v = frand();
+    std::vector<uint8_t> a(4 * ggml_row_size(GGML_TYPE_Q8_K, k));
+    auto rate = [&](quant_t fn) {
+        int reps = 0;
+        const double t0 = now();
+        double t;
+        do { fn(x.data(), a.data(), k); reps++; } while ((t = now() - t0) < seconds);
+        return 4.0 * k * reps / t / 1e9;
+    };
+    const double simd = rate(ggml_quantize_mat_q8_K_4x4), generic = rate(ggml_quantize_mat_q8_K_4x4_generic);
+    printf("q8_K quantize_mat_4x4 4x%d: %.2f G values/s (generic %.2f, %.2fx)\n", k, simd, generic, simd / generic);
+}
+
 // GMAC/s of the repacked gemm/gemv against the per-row vec_dot over the same data
 static void bench(const kquant & q, int rows, int k, int cols, double seconds) {
     if (k % ggml_blck_size(q.type)) return;  // e.g. K-quants on a 576-wide model: llama.cpp picks another type there
@@ -195,11 +236,13 @@ int main(int argc, char ** argv) {
         if (q.rows == 4) check(q, 12, 512, 3);  // an odd number of 4-row groups
         if (q.rows == 4) check(q, 8, 2080, 5);  // 65 blocks: the kernels' activation chunks (64 gemv, 16 gemm) and a partial one
     }
+    check_quant_mat_q8_K();
     if (failures) {
         printf("%d checks failed\n", failures);
         return 1;
     }
     if (do_bench) {
+        if (!*type || !strcmp(type, "q8_K")) bench_quant_mat_q8_K(seconds);
         for (const auto & q : TYPES) {
             if (*type && strcmp(type, q.name)) continue;
             if (strcmp(only, "gemv")) bench(q, 1536, 512, 128, seconds);
