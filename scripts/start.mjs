@@ -20,7 +20,8 @@ const OUTPUTS = [
 // glibc keeps what V8's compiler threads free in per-thread arenas: the engine's first requests send its op dispatcher
 // to TurboFan (~190 MB of compiler memory), and that memory stayed resident. Two arenas, and mmap for blocks of
 // 128 KiB and more, hand most of it back (135M model, 2 threads: 511 -> 439 MiB; README "Startup and footprint").
-// glibc reads them once at process start, hence here; values the user set win; other C libraries ignore them.
+// glibc reads them once at process start, hence here; values the user set win; other C libraries ignore them. The
+// CLI bundle adds the same values itself where Node has process.execve (22.15+; src/malloc-env.ts): this is for Node 20.
 export const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' }
 
 /** Newest modification time under a file or folder (0 when missing). */

@@ -3,6 +3,7 @@ import { bundledPglite } from './bundle-assets.js'
 import { ConfigError, HELP_TEXT, parseConfig, splitCommand, type Config } from './config.js'
 import { createGate, type Gate } from './http/gate.js'
 import { createLogger, type Logger } from './http/logger.js'
+import { reexecWithMallocEnv } from './malloc-env.js'
 import { pull } from './pull.js'
 import { startHttpServer, type HttpServer } from './transports/start.js'
 import { VERSION } from './version.js'
@@ -187,6 +188,7 @@ function hardExit(running: Running, reason: string): void {
   process.exit(1)
 }
 
+reexecWithMallocEnv()
 main().catch((error: Error) => {
   process.stderr.write(`oxillama-server: ${error.message}\n`)
   process.exit(1)

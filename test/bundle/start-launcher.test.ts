@@ -6,12 +6,7 @@ import t from 'tap'
 import { bundleArgs } from '../helpers/bundle-server.js'
 import { REPO_ROOT } from '../helpers/paths.js'
 import { startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
-
-/** The environment of a running process (Linux). */
-function environOf(pid: number): Map<string, string> {
-  const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
-  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
-}
+import { environOf } from '../helpers/runtime-suite.js'
 
 t.test('npm start gives the server its malloc settings; a value the user set wins', async (t) => {
   if (process.platform !== 'linux') return t.pass('reads /proc')

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
@@ -32,6 +33,12 @@ const EXAMPLES: Record<MatrixRuntime, string> = {
   bun: 'bun.ts',
 }
 
+/** The environment of a running process (Linux). */
+export function environOf(pid: number): Map<string, string> {
+  const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
+  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
+}
+
 /** The cross-runtime suite for one runtime: the CLI bundle as a process, then the README's example for it. */
 export async function runtimeSuite(t: Test, runtime: MatrixRuntime): Promise<void> {
   const bin = await runtimeBinary(runtime)
@@ -40,8 +47,15 @@ export async function runtimeSuite(t: Test, runtime: MatrixRuntime): Promise<voi
     const dataDir = tempDir(t, 'oxillama-data-')
     const server = await startMatrixServer(t, scriptCommand(runtime, bin, BUNDLE, bundleArgs(dataDir)), {
       cwd: dataDir,
+      env: { MALLOC_MMAP_THRESHOLD_: '262144' },
     })
     t.match(server.readyLine, CLI_TRANSPORTS[runtime], 'the ready line names the transport')
+    if (process.platform === 'linux' && runtime.startsWith('node')) {
+      // src/malloc-env.ts: Node 22/24 replace their own image (same pid) to add glibc's malloc settings; Node 20 cannot
+      const env = environOf(server.child.pid as number)
+      t.equal(env.get('MALLOC_ARENA_MAX'), runtime === 'node20' ? undefined : '2', 'the CLI set its malloc settings')
+      t.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '262144', 'a value the user set wins')
+    }
     await exerciseServer(t, server)
   })
 
