@@ -20,8 +20,13 @@ export function mallocReexecEnv(proc: ProcessLike): Record<string, string | unde
   return { ...MALLOC_ENV, ...proc.env }
 }
 
-/** Restarts this process image with MALLOC_ENV where that helps; returns only when it does not. */
+/** Restarts this process image with MALLOC_ENV where that helps; returns only when it does not (or the exec failed). */
 export function reexecWithMallocEnv(proc: ProcessLike = process): void {
   const env = mallocReexecEnv(proc)
-  if (env && proc.execve) proc.execve(proc.execPath, [proc.execPath, ...proc.execArgv, ...proc.argv.slice(1)], env)
+  if (!env || !proc.execve) return
+  try {
+    proc.execve(proc.execPath, [proc.execPath, ...proc.execArgv, ...proc.argv.slice(1)], env)
+  } catch {
+    // an allocator setting is not worth failing the start for: run as we are
+  }
 }

@@ -68,3 +68,12 @@ t.test('no exec where it cannot help or cannot be done', async (t) => {
     t.same(calls, [], name)
   }
 })
+
+t.test('a failed exec leaves the process running as it is', async (t) => {
+  const { proc } = fakeProcess({
+    execve: () => {
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES' })
+    },
+  })
+  t.doesNotThrow(() => reexecWithMallocEnv(proc))
+})
