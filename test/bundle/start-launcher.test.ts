@@ -5,8 +5,7 @@ import path from 'node:path'
 import t from 'tap'
 import { bundleArgs } from '../helpers/bundle-server.js'
 import { REPO_ROOT } from '../helpers/paths.js'
-import { startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
-import { environOf } from '../helpers/runtime-suite.js'
+import { environOf, startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
 
 t.test('npm start gives the server its malloc settings; a value the user set wins', async (t) => {
   if (process.platform !== 'linux') return t.pass('reads /proc')

@@ -109,6 +109,12 @@ export async function startMatrixServer(
   }
 }
 
+/** The environment of a running process (Linux). */
+export function environOf(pid: number): Map<string, string> {
+  const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
+  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
+}
+
 /** The environment the examples read (README): the model, template, one thread, any port and a data dir. */
 export function exampleEnv(dataDir: string): Record<string, string> {
   return {

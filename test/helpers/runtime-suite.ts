@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import { REPO_ROOT } from './paths.js'
 import { bundleArgs } from './bundle-server.js'
 import {
+  environOf,
   exampleApp,
   exampleEnv,
   exerciseServer,
@@ -31,12 +31,6 @@ const EXAMPLES: Record<MatrixRuntime, string> = {
   node24: 'node.mjs',
   deno: 'deno.ts',
   bun: 'bun.ts',
-}
-
-/** The environment of a running process (Linux). */
-export function environOf(pid: number): Map<string, string> {
-  const entries = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
-  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
 }
 
 /** The cross-runtime suite for one runtime: the CLI bundle as a process, then the README's example for it. */
