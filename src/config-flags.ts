@@ -144,7 +144,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'engine-build',
     value: 'simd|relaxed|main|compat|auto',
     group: 'Engine',
-    help: 'llama.cpp build (simd, relaxed SIMD where exact, memory64 main, compat); auto: simd, main for 2 GiB+ files',
+    help: 'llama.cpp build (simd, relaxed SIMD, memory64 main, compat); auto: relaxed where exact, else simd; main for 2 GiB+',
   },
   {
     name: 'chat-template',

@@ -62,13 +62,14 @@ let relaxedCheck: RelaxedCheck | undefined
 const cachedRelaxedCheck = () => (relaxedCheck ??= checkRelaxedDot())
 
 /**
- * The build for a model that fits a wasm32 heap and file offsets: simd wherever wasm SIMD validates. Not relaxed:
- * on x64 V8 without AVX-VNNI its dot lowers to three instructions and its kernels ran slower than simd's tiled ones
- * (README), so it is opt-in.
+ * The build for a model that fits a wasm32 heap and file offsets: relaxed where the runtime computes the relaxed-SIMD
+ * dots exactly (a known vector, checked once per process; tests pass their own check), else simd wherever wasm SIMD
+ * validates. The relaxed build is the simd build with faster Q4_0/Q4_K/Q6_K kernels (README), so it is never slower.
  */
-export function detectEngineBuild(): Choice {
-  if (hasWasmSimd()) return { build: 'simd', reason: 'wasm SIMD available' }
-  return { build: 'compat', reason: 'no wasm SIMD' }
+export function detectEngineBuild(relaxed: () => RelaxedCheck = cachedRelaxedCheck): Choice {
+  if (!hasWasmSimd()) return { build: 'compat', reason: 'no wasm SIMD' }
+  if (relaxed().ok) return { build: 'relaxed', reason: 'wasm SIMD with exact relaxed-SIMD dots' }
+  return { build: 'simd', reason: 'wasm SIMD available, no exact relaxed-SIMD dot' }
 }
 
 /**
@@ -80,7 +81,7 @@ export function chooseEngineBuild(
   requested: EngineBuild | 'auto',
   relaxed: () => RelaxedCheck = cachedRelaxedCheck,
 ): Choice {
-  if (requested === 'auto') return detectEngineBuild()
+  if (requested === 'auto') return detectEngineBuild(relaxed)
   if (requested === 'relaxed' && hasWasmSimd()) {
     const check = relaxed()
     if (check.ok) return { build: 'relaxed', reason: `forced by --engine-build; ${check.reason}` }

@@ -34,11 +34,11 @@ t.test('compat build on this Node: completion and chat, then shutdown exits the 
 })
 
 t.test(
-  'simd build (ggml wasm SIMD kernels) is the default: same greedy text as the generic compat build',
+  'auto runs simd here (Node 20: no exact relaxed dot) or relaxed: same greedy text as the generic compat build',
   async (t) => {
     // stories260K is F32: the SIMD f32 dot sums in another order than the scalar one, yet greedy picks agree
     const simd = await runChild(process.execPath, ['auto', '1'])
-    t.equal(simd.build, 'simd', 'auto picks the simd build where wasm SIMD validates')
+    t.equal(simd.build, checkRelaxedDot().ok ? 'relaxed' : 'simd', 'auto picks simd, or relaxed where its dots are exact')
     t.equal(simd.completion, compat.completion)
     t.equal(simd.chat, compat.chat)
     t.equal(simd.interrupted, 'The engine was shut down')
@@ -48,7 +48,7 @@ t.test(
 t.test('two and four threads: same greedy text, a pool of threads - 1 pthreads, clean exit', async (t) => {
   // ggml computes on the engine thread plus threads - 1 pool threads: a bigger pool is one idle isolate more
   for (const threads of [2, 4]) {
-    const child = await runChild(process.execPath, ['auto', String(threads)])
+    const child = await runChild(process.execPath, ['simd', String(threads)])
     t.equal(child.build, 'simd')
     t.equal(child.pool, threads - 1, `${threads} threads: pool of ${threads - 1}`)
     t.equal(child.completion, compat.completion)
@@ -61,19 +61,19 @@ t.test('two and four threads: same greedy text, a pool of threads - 1 pthreads, 
 
 t.test('main and relaxed builds on Node 24 from npm: same text as compat', async (t) => {
   const node24 = await ensureNode24()
+  // stories260K is F32, so this shows the relaxed build loads and runs; simd-parity.test.ts compares its kernels
   const auto = await runChild(node24, ['auto', '1'])
-  t.equal(auto.build, 'simd', 'auto picks simd on Node 24 too: the model fits wasm32')
+  t.equal(auto.build, 'relaxed', 'auto picks relaxed on Node 24: its relaxed dots are exact, the model fits wasm32')
   t.match(auto.node, /^v24\./)
   t.equal(auto.completion, compat.completion)
+  t.equal(auto.chat, compat.chat)
   const main = await runChild(node24, ['main', '1'])
   t.equal(main.build, 'main', '--engine-build main is honoured where JSPI and memory64 exist')
   t.equal(main.completion, compat.completion)
   t.equal(main.chat, compat.chat)
-  // stories260K is F32, so this shows the relaxed build loads and runs; simd-parity.test.ts compares its kernels
-  const relaxed = await runChild(node24, ['relaxed', '1'])
-  t.equal(relaxed.build, 'relaxed', '--engine-build relaxed is honoured where the relaxed dot computes exactly')
-  t.equal(relaxed.completion, compat.completion)
-  t.equal(relaxed.chat, compat.chat)
+  const simd = await runChild(node24, ['simd', '1'])
+  t.equal(simd.build, 'simd', '--engine-build simd is honoured on Node 24')
+  t.equal(simd.completion, compat.completion)
   const forced = await runChild(node24, ['compat', '1'])
   t.equal(forced.build, 'compat', '--engine-build compat is honoured on Node 24')
   t.equal(forced.completion, compat.completion)
@@ -92,7 +92,7 @@ t.test('auto moves a model file too big for wasm32 to the main build on Node 24,
   const { stdout } = await run(node24, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT })
   const picked = JSON.parse(stdout) as { choice: { build: string; reason: string }; info: string }
   t.equal(picked.choice.build, 'main')
-  t.match(picked.choice.reason, /2 GiB or more: too big for the wasm32 simd build, so memory64/)
+  t.match(picked.choice.reason, /2 GiB or more: too big for the wasm32 relaxed build, so memory64/)
   t.equal(picked.info, 'checked for main')
 })
 

@@ -5,6 +5,7 @@ import {
   detectMainBuild,
   hasWasmSimd,
 } from '../../../src/engine/host/build-detect.js'
+import { checkRelaxedDot } from '../../../src/engine/host/relaxed-simd.js'
 
 const tooBig = Object.assign(new Error('too big for wasm32'), { code: 'too_big_for_build' })
 
@@ -12,8 +13,11 @@ t.test('hasWasmSimd() validates a v128 module on this Node', async (t) => {
   t.equal(hasWasmSimd(), true)
 })
 
-t.test('chooseEngineBuild() picks simd for auto and honours a forced build it can run', async (t) => {
-  t.same(chooseEngineBuild('auto'), { build: 'simd', reason: 'wasm SIMD available' })
+t.test('chooseEngineBuild() picks relaxed or simd for auto and honours a forced build it can run', async (t) => {
+  const auto = checkRelaxedDot().ok
+    ? { build: 'relaxed', reason: 'wasm SIMD with exact relaxed-SIMD dots' }
+    : { build: 'simd', reason: 'wasm SIMD available, no exact relaxed-SIMD dot' }
+  t.same(chooseEngineBuild('auto'), auto)
   t.same(chooseEngineBuild('compat'), { build: 'compat', reason: 'forced by --engine-build' })
   t.same(chooseEngineBuild('simd'), { build: 'simd', reason: 'forced by --engine-build' })
 })

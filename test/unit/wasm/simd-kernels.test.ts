@@ -14,18 +14,22 @@ const require = createRequire(import.meta.url)
 const DOT_I16X8 = [0xfd, 0xba, 0x01]
 // i32x4.relaxed_dot_i8x16_i7x16_add_s in its final encoding (0x113); 0x114 is binaryen 108's prototype opcode
 const RELAXED_DOT = [0xfd, 0x93, 0x02]
+// i16x8.relaxed_dot_i8x16_i7x16_s (0x112, the same number in binaryen 108): the relaxed kernels' inner product
+const RELAXED_DOT16 = [0xfd, 0x92, 0x02]
 const BINARYEN_108_DOT = [0xfd, 0x94, 0x02]
 // i16x8.mul (0x95): the K-quant GEMMs multiply every extended weight vector by its sub-block scale
 const MUL_I16X8 = [0xfd, 0x95, 0x01]
 // measured in the committed builds: the Q8_0/Q4_0 tiled kernels add 32 i32x4.dot_i16x8_s to ggml's 46 and the
 // Q4_K/Q5_K/Q6_K GEMM and GEMV about 320 more (Q6_K's unrolled over sub-blocks, the Q4_K/Q5_K GEMMs and the Q4_K GEMV
-// looping); ggml's own code holds 38 i16x8.mul and the K-quant GEMMs add 38; relaxed.c holds 62 relaxed dots (the
-// thresholds leave room for a compiler that unrolls differently)
+// looping); ggml's own code holds 38 i16x8.mul and the K-quant GEMMs add 38; relaxed.c holds 472 i16x8 relaxed dots
+// (Q4_0, Q4_K, Q5_K and Q6_K, partly unrolled) and 20 i32x4 ones (activation sums) (the thresholds leave room for a
+// compiler that unrolls differently)
 const SIMD_TILE_DOTS = 24
 const KQUANT_DOTS = 256
 const GGML_MULS = 38
 const KQUANT_MULS = 24
-const RELAXED_DOTS = 50
+const RELAXED_DOTS = 10
+const RELAXED_DOTS16 = 300
 const CODE_SECTION = 10
 
 /** Reads an unsigned LEB128 at offset; returns the value and the offset after it. */
@@ -75,11 +79,14 @@ t.test('the committed simd engine holds ggml wasm SIMD dots and the tiled GEMM/G
   const muls = countInCode(simdWasm, MUL_I16X8)
   t.ok(muls >= GGML_MULS + KQUANT_MULS, `found ${muls} i16x8.mul (the K-quant GEMMs' scaled weights)`)
   t.equal(countInCode(simdWasm, RELAXED_DOT), 0, 'no relaxed-SIMD instruction: it must load on Node 20')
+  t.equal(countInCode(simdWasm, RELAXED_DOT16), 0, 'no i16x8 relaxed dot either')
 })
 
 t.test('the committed relaxed engine holds the relaxed-SIMD kernels in the final encoding', async (t) => {
   const count = countInCode(relaxedWasm, RELAXED_DOT)
   t.ok(count >= RELAXED_DOTS, `found ${count} i32x4.relaxed_dot_i8x16_i7x16_add_s in wasm/relaxed/wllama.wasm`)
+  const count16 = countInCode(relaxedWasm, RELAXED_DOT16)
+  t.ok(count16 >= RELAXED_DOTS16, `found ${count16} i16x8.relaxed_dot_i8x16_i7x16_s (the 4- to 6-bit kernels)`)
   t.equal(countInCode(relaxedWasm, BINARYEN_108_DOT), 0, "no binaryen 108 prototype opcode left behind")
   t.ok(countInCode(relaxedWasm, DOT_I16X8) >= 46 + KQUANT_DOTS, "ggml's per-row SIMD dots and the K-quant kernels stay")
 })
