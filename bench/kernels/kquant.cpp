@@ -253,11 +253,12 @@ int main(int argc, char ** argv) {
                 bench(q, 1536, 576, 1, seconds);
                 bench(q, 576, 1536, 1, seconds);
                 bench(q, 49152, 576, 1, seconds);
-                // SmolLM2-360M's FFN down (2560 inputs: more than one activation chunk), and a matrix of 112 MB in
-                // Q8_0, far past any cache: the weights stream from memory as in a real decode
+                // SmolLM2-360M's FFN down, then matrices of 66-112 MB in Q8_0, far past any cache: their weights
+                // stream from memory as in a real decode (with 64-block activation chunks, 2560 inputs ran at a third)
                 bench(q, 960, 2560, 1, seconds);
+                bench(q, 65536, 960, 1, seconds);
+                bench(q, 40960, 2560, 1, seconds);
                 bench(q, 16384, 6400, 1, seconds);
-                bench(q, 65536, 960, 1, seconds); bench(q, 40960, 2560, 1, seconds);
             }
         }
     }

@@ -174,7 +174,7 @@ if (!fs.existsSync(path.join(DIST, BUNDLE_NAME))) {
     t.test('falls back to node:http with one line saying why, and serves a chat completion', async (t) => {
       const server = await start(t, dir, tempDir(t, 'oxillama-data-'))
       t.match(server.readyLine, /, transport node, 1 threads, /)
-      t.match(server.readyLine, new RegExp(`: model ${MODEL}, engine (simd|main|compat) build \\(`))
+      t.match(server.readyLine, new RegExp(`: model ${MODEL}, engine (simd|relaxed|main|compat) build \\(`))
       const lines = server
         .stderr()
         .split('\n')
