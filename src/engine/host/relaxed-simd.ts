@@ -84,7 +84,10 @@ export function checkRelaxedDot(module: Uint8Array<ArrayBuffer> = relaxedDotModu
   const want = expected()
   const got = Array.from(new Int32Array(memory.buffer, 48, 4))
   if (!got.every((v, i) => v === want.i32[i]))
-    return { ok: false, reason: `relaxed SIMD dot computes wrongly (got ${got.join(',')}, expected ${want.i32.join(',')})` }
+    return {
+      ok: false,
+      reason: `relaxed SIMD dot computes wrongly (got ${got.join(',')}, expected ${want.i32.join(',')})`,
+    }
   const got16 = Array.from(new Int16Array(memory.buffer, 64, 8))
   if (!got16.every((v, i) => v === want.i16[i])) {
     return {

@@ -38,7 +38,11 @@ t.test(
   async (t) => {
     // stories260K is F32: the SIMD f32 dot sums in another order than the scalar one, yet greedy picks agree
     const simd = await runChild(process.execPath, ['auto', '1'])
-    t.equal(simd.build, checkRelaxedDot().ok ? 'relaxed' : 'simd', 'auto picks simd, or relaxed where its dots are exact')
+    t.equal(
+      simd.build,
+      checkRelaxedDot().ok ? 'relaxed' : 'simd',
+      'auto picks simd, or relaxed where its dots are exact',
+    )
     t.equal(simd.completion, compat.completion)
     t.equal(simd.chat, compat.chat)
     t.equal(simd.interrupted, 'The engine was shut down')

@@ -46,7 +46,8 @@ t.test('a runtime whose i16x8 relaxed dot is wrong does not pass, even with the 
   const check = checkRelaxedDot(relaxedDotModule(WRONG_I16_BODY))
   t.equal(check.ok, false)
   // where relaxed SIMD does not compile at all (Node 20), the same module is refused for that reason
-  if (checkRelaxedDot().ok) t.match(check.reason, /^relaxed SIMD i16x8 dot computes wrongly \(got (-?\d+,){7}-?\d+, expected /)
+  if (checkRelaxedDot().ok)
+    t.match(check.reason, /^relaxed SIMD i16x8 dot computes wrongly \(got (-?\d+,){7}-?\d+, expected /)
   else t.match(check.reason, /^relaxed SIMD not supported \(/)
 })
 
@@ -80,14 +81,20 @@ t.test('auto picks relaxed where the probe computes exactly, else simd, and says
     chooseEngineBuild('auto', () => ({ ok: true, reason: 'exact' })),
     { build: 'relaxed', reason: 'wasm SIMD with exact relaxed-SIMD dots' },
   )
-  t.same(detectEngineBuild(() => checkRelaxedDot(relaxedDotModule(WRONG_BODY))), {
-    build: 'simd',
-    reason: 'wasm SIMD available, no exact relaxed-SIMD dot',
-  })
-  t.same(detectEngineBuild(() => checkRelaxedDot(relaxedDotModule(UNKNOWN_BODY))), {
-    build: 'simd',
-    reason: 'wasm SIMD available, no exact relaxed-SIMD dot',
-  })
+  t.same(
+    detectEngineBuild(() => checkRelaxedDot(relaxedDotModule(WRONG_BODY))),
+    {
+      build: 'simd',
+      reason: 'wasm SIMD available, no exact relaxed-SIMD dot',
+    },
+  )
+  t.same(
+    detectEngineBuild(() => checkRelaxedDot(relaxedDotModule(UNKNOWN_BODY))),
+    {
+      build: 'simd',
+      reason: 'wasm SIMD available, no exact relaxed-SIMD dot',
+    },
+  )
 })
 
 t.test('on this runtime, --engine-build relaxed follows the real probe', async (t) => {
