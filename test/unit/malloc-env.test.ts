@@ -1,7 +1,10 @@
 // The CLI's malloc settings (src/malloc-env.ts): when it re-executes itself, with what, and that npm start's launcher
 // (scripts/start.mjs, for Node 20, which has no process.execve) passes the same values.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import t from 'tap'
-import { MALLOC_ENV, mallocReexecEnv, reexecWithMallocEnv } from '../../src/malloc-env.js'
+import { canExec, MALLOC_ENV, mallocReexecEnv, reexecWithMallocEnv } from '../../src/malloc-env.js'
 // @ts-expect-error: a plain .mjs script without types
 import { MALLOC_ENV as LAUNCHER_ENV } from '../../scripts/start.mjs'
 
@@ -33,7 +36,7 @@ t.test('launcher and CLI use the same values', async (t) => {
 
 t.test('on glibc with process.execve the CLI replaces its image with the settings added, same arguments', async (t) => {
   const { proc, calls } = fakeProcess()
-  reexecWithMallocEnv(proc)
+  reexecWithMallocEnv(proc, () => true)
   t.same(calls, [
     [
       '/usr/bin/node',
@@ -50,7 +53,7 @@ t.test('a value the user set wins; with both set there is nothing to do (no loop
     MALLOC_MMAP_THRESHOLD_: MALLOC_ENV.MALLOC_MMAP_THRESHOLD_,
   })
   const both = fakeProcess({ env: { ...MALLOC_ENV } })
-  reexecWithMallocEnv(both.proc)
+  reexecWithMallocEnv(both.proc, () => true)
   t.same(both.calls, [])
 })
 
@@ -64,7 +67,7 @@ t.test('no exec where it cannot help or cannot be done', async (t) => {
   }
   for (const [name, overrides] of Object.entries(cases)) {
     const { proc, calls } = fakeProcess(overrides)
-    reexecWithMallocEnv(proc)
+    reexecWithMallocEnv(proc, () => true)
     t.same(calls, [], name)
   }
 })
@@ -75,5 +78,29 @@ t.test('a failed exec leaves the process running as it is', async (t) => {
       throw Object.assign(new Error('EACCES'), { code: 'EACCES' })
     },
   })
-  t.doesNotThrow(() => reexecWithMallocEnv(proc))
+  t.doesNotThrow(() => reexecWithMallocEnv(proc, () => true))
+})
+
+t.test(
+  'no exec where the kernel cannot run the binary (Node aborts on a failed execve instead of throwing)',
+  async (t) => {
+    const { proc, calls } = fakeProcess()
+    const probed: string[] = []
+    reexecWithMallocEnv(proc, (file) => {
+      probed.push(file)
+      return false
+    })
+    t.same(probed, ['/usr/bin/node'], 'the exec is tried in a child first')
+    t.same(calls, [], 'and skipped when that fails')
+  },
+)
+
+t.test('canExec runs the binary: this Node yes, a file that is not a program no', async (t) => {
+  t.equal(canExec(process.execPath), true)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oxillama-canexec-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const text = path.join(dir, 'not-a-program')
+  fs.writeFileSync(text, 'plain text\n', { mode: 0o755 })
+  t.equal(canExec(text), false, 'a text file')
+  t.equal(canExec(path.join(dir, 'missing')), false, 'ENOENT')
 })
