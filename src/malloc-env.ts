@@ -39,6 +39,7 @@ export function reexecWithMallocEnv(proc: ProcessLike = process, runs: (file: st
   try {
     proc.execve(proc.execPath, [proc.execPath, ...proc.execArgv, ...proc.argv.slice(1)], env)
   } catch {
-    // an allocator setting is not worth failing the start for: run as we are
+    // what execve still throws (a worker thread, an argument it refuses): an allocator setting is not worth failing
+    // the start for, so run as we are
   }
 }
