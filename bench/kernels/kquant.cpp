@@ -120,14 +120,25 @@ static void check(const kquant & q, int rows, int k, int cols) {
     for (int c = 0; c < c4; c += 4) q.quant_mat(&x[size_t(c) * k], &act[q8row * c], k);
     for (int c = c4; c < cols; c++) q.quant_row(&x[size_t(c) * k], &act[q8row * c], k);
     for (int c = 0; c < cols; c++) q.quant_row(&x[size_t(c) * k], &plain[q8row * c], k);
+    const void * ref_w = r.t->data;
+#if defined(OXI_RELAXED_SIMD)
+    // the relaxed build stores Q4_0's nibbles as they are; ggml's generic kernels read them xored with 0x88
+    std::vector<uint8_t> xored;
+    if (q.type == GGML_TYPE_Q4_0) {
+        xored.assign((const uint8_t *) r.t->data, (const uint8_t *) r.t->data + ggml_nbytes(r.t));
+        for (size_t b = 0; b < xored.size(); b += sizeof(block_q4_0x4))
+            for (size_t i = 0; i < sizeof(block_q4_0x4::qs); i++) xored[b + offsetof(block_q4_0x4, qs) + i] ^= 0x88;
+        ref_w = xored.data();
+    }
+#endif
     std::vector<float> out(size_t(cols) * rows), ref(out.size()), row(out.size());
     if (c4) {
         q.gemm(k, out.data(), rows, r.t->data, act.data(), c4, rows);
-        q.gemm_ref(k, ref.data(), rows, r.t->data, act.data(), c4, rows);
+        q.gemm_ref(k, ref.data(), rows, ref_w, act.data(), c4, rows);
     }
     for (int c = c4; c < cols; c++) {
         q.gemv(k, &out[size_t(c) * rows], rows, r.t->data, &act[q8row * c], 1, rows);
-        q.gemv_ref(k, &ref[size_t(c) * rows], rows, r.t->data, &act[q8row * c], 1, rows);
+        q.gemv_ref(k, &ref[size_t(c) * rows], rows, ref_w, &act[q8row * c], 1, rows);
     }
     const size_t wrow = ggml_row_size(q.type, k);
     for (int c = 0; c < cols; c++)

@@ -21,8 +21,8 @@ const BINARYEN_108_DOT = [0xfd, 0x94, 0x02]
 const MUL_I16X8 = [0xfd, 0x95, 0x01]
 // measured in the committed builds: the Q8_0/Q4_0 tiled kernels add 32 i32x4.dot_i16x8_s to ggml's 46 and the
 // Q4_K/Q5_K/Q6_K GEMM and GEMV about 320 more (Q6_K's unrolled over sub-blocks, the Q4_K/Q5_K GEMMs and the Q4_K GEMV
-// looping); ggml's own code holds 38 i16x8.mul and the K-quant GEMMs add 38; relaxed.c holds 472 i16x8 relaxed dots
-// (Q4_0, Q4_K, Q5_K and Q6_K, partly unrolled) and 20 i32x4 ones (activation sums) (the thresholds leave room for a
+// looping); ggml's own code holds 38 i16x8.mul and the K-quant GEMMs add 38; relaxed.c holds 468 i16x8 relaxed dots
+// (Q4_0, Q4_K, Q5_K and Q6_K, partly unrolled) and 16 i32x4 ones (activation sums) (the thresholds leave room for a
 // compiler that unrolls differently)
 const SIMD_TILE_DOTS = 24
 const KQUANT_DOTS = 256
