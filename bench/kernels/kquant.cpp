@@ -130,6 +130,21 @@ static void check(const kquant & q, int rows, int k, int cols) {
             for (size_t i = 0; i < sizeof(block_q4_0x4::qs); i++) xored[b + offsetof(block_q4_0x4, qs) + i] ^= 0x88;
         ref_w = xored.data();
     }
+    // and Q6_K in its own layout (oxi_q6_K_relaxed_layout): ggml's, interleaved again from the rows, for the generic ones
+    std::vector<uint8_t> q6;
+    if (q.type == GGML_TYPE_Q6_K) {
+        q6.assign((const uint8_t *) r.t->data, (const uint8_t *) r.t->data + ggml_nbytes(r.t));
+        const int nb = k / QK_K;
+        const block_q6_K * src = (const block_q6_K *) w.data();
+        block_q6_Kx8 * dst = (block_q6_Kx8 *) q6.data();
+        for (int g = 0; g < rows / 8; g++) {
+            for (int x = 0; x < nb; x++, dst++) {
+                for (int i = 0; i < QK_K; i++) memcpy(&dst->ql[4 * i], &src[(8 * g + i % 8) * nb + x].ql[4 * (i / 8)], 4);
+                for (int i = 0; i < QK_K / 2; i++) memcpy(&dst->qh[4 * i], &src[(8 * g + i % 8) * nb + x].qh[4 * (i / 8)], 4);
+            }
+        }
+        ref_w = q6.data();
+    }
 #endif
     std::vector<float> out(size_t(cols) * rows), ref(out.size()), row(out.size());
     if (c4) {
