@@ -1,7 +1,8 @@
 // Engine benchmark: the wasm builds against native llama.cpp on the same synthetic models, strictly one run at a time.
 // usage: npx tsx bench/engine.ts [--models 135m,360m,135m-q4_0] [--threads 1,2]
 //        [--engines native,wasm-simd,wasm-simd-node24,wasm-relaxed,wasm-main,wasm-compat]
-//        [--reps 3] [--warmup 1] [--gen 128] [--json results.jsonl] [--max-load 1.0] [--no-wait]
+//        [--reps 3] [--warmup 1] [--gen 128] [--rounds 1] [--json results.jsonl] [--max-load 1.0] [--no-wait]
+// --rounds N runs the whole list N times over and reports each configuration's median over all its runs
 import { execFile } from 'node:child_process'
 import { appendFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
@@ -16,6 +17,7 @@ import { REPO_ROOT } from './paths.js'
 import { PROMPT_TOKENS } from './prompt.js'
 import { waitForQuiet } from './quiet.js'
 import { formatBenchTable, type BenchRow } from './report-table.js'
+import { mergeRounds } from './rounds.js'
 import { SYNTH_PRESETS, SYNTH_TYPES, type SynthPreset, type SynthType } from './synth-llama.js'
 import { ensureSynthModel } from './synth-models.js'
 
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
       gen: { type: 'string', default: '128' },
+      rounds: { type: 'string', default: '1' },
       json: { type: 'string' },
       'max-load': { type: 'string', default: '1.0' },
       'no-wait': { type: 'boolean', default: false },
@@ -163,13 +166,23 @@ async function main(): Promise<void> {
         `Cannot benchmark: the load average stayed at ${quiet.load1.toFixed(2)}; rerun when the machine is quiet or pass --no-wait`,
       )
   }
+  const roundCount = Number(values.rounds)
+  if (!Number.isInteger(roundCount) || roundCount < 1)
+    throw new Error(`--rounds must be a positive integer, not '${values.rounds}'`)
   const jsonOut = values.json
-  const rows = await runEngineBench(configs, {
-    onRow: async (row, load1) => {
-      if (jsonOut && row.result)
-        await appendFile(jsonOut, `${JSON.stringify({ ...row.result, preset: row.model, load1 })}\n`)
-    },
-  })
+  const rounds: BenchRow[][] = []
+  for (let round = 0; round < roundCount; round++) {
+    if (roundCount > 1) console.error(`bench: round ${round + 1} of ${roundCount}`)
+    rounds.push(
+      await runEngineBench(configs, {
+        onRow: async (row, load1) => {
+          if (jsonOut && row.result)
+            await appendFile(jsonOut, `${JSON.stringify({ ...row.result, preset: row.model, load1, round })}\n`)
+        },
+      }),
+    )
+  }
+  const rows = mergeRounds(rounds)
   console.log(formatBenchTable(rows))
   const failed = rows.filter((r) => r.error)
   for (const r of failed) console.log(`\n${r.model} ${r.engine} ${r.threads}: ${r.error}`)
