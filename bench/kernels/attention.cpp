@@ -1,7 +1,7 @@
 // Attention harness, built by bench/kernels/build.sh against an engine build tree: flash attention
 // (ggml_flash_attn_ext with F16 K/V, as llama.cpp's KV cache holds them) on the engine's ggml objects against a
 // double-precision reference (GQA ratios, a small batch, masked keys, the split-KV path at >= 512 keys, 1 and 2
-// threads), and the fp16 row conversions against ggml's scalar ones, bit for bit.
+// threads), the fp16 row conversions against ggml's scalar ones, bit for bit, and silu / swiglu against double precision.
 //   node bench/kernels/run.cjs attention [bench]      (bench: microseconds per call, GQA 9/3 against 9/9 heads, then
 //                                                     a 64-token prompt batch over 512 keys)
 #include "ggml.h"
@@ -54,6 +54,38 @@ static void check_conversions() {
     if (bad || bad2) failures++;
     printf("%s fp16 -> fp32 rows: %d of 65539 differ; fp32 -> fp16 rows: %d of %d differ\n", bad || bad2 ? "FAIL" : "ok  ",
            bad, bad2, (int) x.size());
+}
+
+// silu and swiglu (the FFN's gate: ggml_v_silu, a vector expf within 1.5 ulp) against double precision, over
+// [-110, 110] (where expf overflows or flushes) and a dense sweep of [-12, 12] (a row length not a multiple of 4)
+static void check_silu() {
+    const int n = 1 << 20 | 3;
+    ggml_init_params ip = { (size_t) 64 * 1024 * 1024, nullptr, false };
+    ggml_context * ctx = ggml_init(ip);
+    ggml_tensor * x = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, n);
+    ggml_tensor * g = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, n);
+    for (int i = 0; i < n; i++) {
+        ((float *) x->data)[i] = i % 2 ? 110.0f * frand() : 24.0f * (float) i / n - 12.0f;
+        ((float *) g->data)[i] = frand();
+    }
+    ggml_tensor * y = ggml_silu(ctx, x);
+    ggml_tensor * z = ggml_swiglu_split(ctx, x, g);
+    ggml_cgraph * gf = ggml_new_graph(ctx);
+    ggml_build_forward_expand(gf, y);
+    ggml_build_forward_expand(gf, z);
+    ggml_graph_compute_with_ctx(ctx, gf, 1);
+    double err = 0, errz = 0;
+    for (int i = 0; i < n; i++) {
+        const double xi = ((float *) x->data)[i], ref = xi / (1 + std::exp(-xi));
+        const double refz = ref * ((float *) g->data)[i];
+        // relative to the value, absolute below 1e-20 (past x = -88 expf overflows and silu flushes to -0, as the scalar one does)
+        err = std::max(err, std::fabs(((float *) y->data)[i] - ref) / std::max(std::fabs(ref), 1e-20));
+        errz = std::max(errz, std::fabs(((float *) z->data)[i] - refz) / std::max(std::fabs(refz), 1e-20));
+    }
+    const bool ok = err < 1e-6 && errz < 1e-6;
+    if (!ok) failures++;
+    printf("%s silu / swiglu over %d values: max rel err %.2e / %.2e\n", ok ? "ok  " : "FAIL", n, err, errz);
+    ggml_free(ctx);
 }
 
 // one flash attention against the reference; with reps > 0 also timed (seconds per call)
@@ -130,6 +162,7 @@ int main(int argc, char ** argv) {
     const bool bench = argc > 1;
     ggml_cpu_init();
     check_conversions();
+    check_silu();
     for (int threads : {1, 2}) {
         run(64, 1, 9, 3, 37, threads, true, 0);
         run(64, 1, 9, 9, 37, threads, false, 0);

@@ -193,6 +193,31 @@ static void check_quant_mat_q8_K() {
     printf("%s q8_K quantize_mat_4x4: %d of 300 inputs differ from the generic quantizer\n", bad ? "FAIL" : "ok  ", bad);
 }
 
+// quantize_row_q8_0 (arch/wasm/quants.c: scale amax/127, truncating conversion, the gemv's activations) against the
+// same arithmetic in scalar code, byte for byte: random rows, an all-zero block, values at exactly +-amax
+static void check_quant_row_q8_0() {
+    const int k = 8 * QK8_0;
+    std::vector<float> x(k);
+    std::vector<block_q8_0> a(k / QK8_0), b(k / QK8_0);
+    int bad = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        for (auto & v : x) v = frand() * float(1 + trial % 7);
+        if (trial % 3 == 0) std::fill(x.begin() + QK8_0, x.begin() + 2 * QK8_0, 0.0f);
+        if (trial % 2 == 0) x[5] = -9.0f, x[9] = 9.0f;
+        quantize_row_q8_0(x.data(), a.data(), k);
+        for (int i = 0; i < k / QK8_0; i++) {
+            float amax = 0.0f;
+            for (int j = 0; j < QK8_0; j++) amax = std::fmax(amax, std::fabs(x[i * QK8_0 + j]));
+            const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+            b[i].d = ggml_fp32_to_fp16(d);
+            for (int j = 0; j < QK8_0; j++) b[i].qs[j] = (int8_t) (int32_t) (x[i * QK8_0 + j] * id);
+        }
+        if (memcmp(a.data(), b.data(), a.size() * sizeof(block_q8_0))) bad++;
+    }
+    if (bad) failures++;
+    printf("%s q8_0 quantize_row: %d of 300 inputs differ from the scalar arithmetic\n", bad ? "FAIL" : "ok  ", bad);
+}
+
 static void bench_quant_mat_q8_K(double seconds) {
     const int k = 1536;
     std::vector<float> x(4 * k);
@@ -263,6 +288,7 @@ int main(int argc, char ** argv) {
         if (q.rows == 4) check(q, 8, 2080, 5);  // 65 blocks: the kernels' activation chunks (64 gemv, 16 gemm) and a partial one
     }
     check_quant_mat_q8_K();
+    check_quant_row_q8_0();
     if (failures) {
         printf("%d checks failed\n", failures);
         return 1;
