@@ -2,8 +2,8 @@
 //
 //   llama.cpp  the source node-llama-cpp 3.22.1 ships in its npm package (llama/gitRelease.bundle, one commit),
 //              fetched with `npm pack` into .cache/wasm-build/ (git-ignored)
-//              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer; flash
-//              attention without per-element fp16 table lookups)
+//              and patched with wasm/patches/llama.cpp-*.patch (the wasm SIMD128 tiled GEMM for the repack buffer, and the
+//              relaxed-SIMD kernels; flash attention without per-element fp16 conversions; vector silu/swiglu)
 //   glue       wllama 3.8.1's C++ glue (node_modules/@wllama/wllama/cpp), copied and patched with
 //              wasm/patches/wllama-cpp-*.patch (its file read made synchronous, so no Asyncify)
 //   cmake      wasm/build/CMakeLists.txt: wllama's compat build (wasm32, pthreads, JS exceptions) without Asyncify,
