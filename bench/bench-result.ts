@@ -50,13 +50,16 @@ export function parseBenchResult(line: string): BenchResult {
   return value
 }
 
+/** The middle value (the mean of the two middle ones of an even count). */
+export function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
 /** The median of each speed over the timed runs (the middle one of an odd count). */
 export function medianOfRuns(runs: readonly BenchRun[]): BenchRun {
   if (runs.length === 0) throw new Error('Cannot summarise: no timed runs')
-  const median = (key: keyof BenchRun): number => {
-    const sorted = runs.map((r) => r[key]).sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
-  }
+  const median = (key: keyof BenchRun): number => middle(runs.map((r) => r[key]))
   return { pp_tps: median('pp_tps'), tg_tps: median('tg_tps'), ttft_ms: median('ttft_ms') }
 }

@@ -1,4 +1,4 @@
-import { medianOfRuns, type BenchResult } from './bench-result.js'
+import { medianOfRuns, middle, type BenchResult } from './bench-result.js'
 import type { BenchRow } from './report-table.js'
 
 /**
@@ -19,9 +19,6 @@ export function mergeRounds(rounds: readonly (readonly BenchRow[])[]): BenchRow[
     const base = results[0]
     if (!base) return { ...row, result: null, error: same.find((r) => r?.error)?.error ?? 'no result in any round' }
     const runs = results.flatMap((r) => r.runs)
-    const loads = results.map((r) => r.load_ms).sort((a, b) => a - b)
-    const mid = loads.length >> 1
-    const load_ms = loads.length % 2 ? (loads[mid] ?? 0) : ((loads[mid - 1] ?? 0) + (loads[mid] ?? 0)) / 2
     return {
       model: row.model,
       engine: row.engine,
@@ -29,7 +26,7 @@ export function mergeRounds(rounds: readonly (readonly BenchRow[])[]): BenchRow[
       result: {
         ...base,
         ...medianOfRuns(runs),
-        load_ms,
+        load_ms: middle(results.map((r) => r.load_ms)),
         peak_rss_mib: Math.max(...results.map((r) => r.peak_rss_mib)),
         runs,
       },
