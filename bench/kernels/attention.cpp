@@ -89,7 +89,8 @@ static void check_silu() {
 }
 
 // one flash attention against the reference; with reps > 0 also timed (seconds per call)
-static double run(int D, int N, int H, int HKV, int NKV, int threads, bool masked, int reps) {
+// (visible > 0: only the first `visible` keys unmasked, as in decode where llama.cpp pads the keys to a multiple of 256)
+static double run(int D, int N, int H, int HKV, int NKV, int threads, bool masked, int reps, int visible = 0) {
     ggml_init_params ip = { (size_t) 64 * 1024 * 1024 + (size_t) NKV * D * HKV * 8, nullptr, false };
     ggml_context * ctx = ggml_init(ip);
     ggml_tensor * q = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, D, N, H, 1);
@@ -107,7 +108,7 @@ static double run(int D, int N, int H, int HKV, int NKV, int threads, bool maske
     for (int n = 0; n < N; n++)
         for (int j = 0; j < NKV; j++) {
             // causal-like: the last N keys are visible only up to the row's own position; a few holes
-            const bool hidden = masked && ((j > NKV - N + n) || (j % 7 == 3));
+            const bool hidden = (masked && ((j > NKV - N + n) || (j % 7 == 3))) || (visible > 0 && j >= visible);
             MK[n * NKV + j] = hidden ? -INFINITY : 0.0f;
             ((ggml_fp16_t *) m->data)[n * NKV + j] = ggml_fp32_to_fp16(MK[n * NKV + j]);
         }
@@ -152,7 +153,7 @@ static double run(int D, int N, int H, int HKV, int NKV, int threads, bool maske
         t = (now() - t0) / reps;
     }
     printf("%s D %3d N %d heads %2d/%d keys %4d threads %d%s: max |err| %.2e (max |out| %.2f)\n", ok ? "ok  " : "FAIL", D, N,
-           H, HKV, NKV, threads, masked ? " masked" : "", maxerr, maxref);
+           H, HKV, NKV, threads, masked ? " masked" : visible > 0 ? " padded" : "", maxerr, maxref);
     if (reps > 0) printf("      %.1f us per call\n", t * 1e6);
     ggml_free(ctx);
     return t;
@@ -172,12 +173,16 @@ int main(int argc, char ** argv) {
         run(64, 1, 12, 1, 600, threads, false, 0); // one K/V head, more rows than a group
         run(80, 2, 6, 3, 65, threads, true, 0);    // head size not a multiple of 16
         run(64, 70, 9, 3, 200, threads, true, 0);  // a prompt batch: ggml's tiled path (64-row tiles)
+        run(64, 1, 9, 3, 256, threads, false, 0, 130); // decode: keys padded past the last one seen
+        run(64, 1, 9, 3, 768, threads, false, 0, 520); // the same on the split-KV path: one chunk sees none
+        run(64, 2, 9, 3, 256, threads, true, 0, 17);   // a batch of 2 whose last visible key is in a block's middle
     }
     if (bench) {
         for (int nkv : {256, 1024, 4096}) {
             run(64, 1, 9, 3, nkv, 1, false, 200);
             run(64, 1, 9, 9, nkv, 1, false, 200);
         }
+        run(64, 1, 9, 3, 256, 1, false, 200, 130); // decode at 130 tokens: 256 keys, 126 of them padding
         run(64, 64, 9, 3, 512, 1, true, 20);
         run(64, 1, 9, 3, 256, 2, false, 200); // decode on 2 threads
     }
