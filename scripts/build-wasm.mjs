@@ -186,9 +186,6 @@ function build() {
     )
     fs.mkdirSync(out, { recursive: true })
     for (const name of OUTPUTS) fs.copyFileSync(path.join(buildDir, name), path.join(out, name))
-    // binaryen 108 (wasm-opt, run by the link) needed its own opcode for the relaxed dot; give it the final one back
-    if (relaxed)
-      run('node', [path.join(root, 'scripts', 'relaxed-opcode.mjs'), 'to-final', path.join(out, 'wllama.wasm')])
     const patchNames = fs
       .readdirSync(path.join(root, 'wasm', 'patches'))
       .filter((f) => f.endsWith('.patch'))

@@ -22,8 +22,7 @@ RELAXED_OBJ=
 RELAXED_DEF=
 if [ "$VARIANT" = relaxed ]; then
   clang-16 --target=wasm32-unknown-emscripten --sysroot="$(em-config CACHE)/sysroot" -O3 -msimd128 -mrelaxed-simd -pthread \
-    -c "$L/ggml/src/ggml-cpu/arch/wasm/relaxed.c" -o "$OUT/relaxed-clang16.o"
-  node "$HERE/../../scripts/relaxed-opcode.mjs" to-binaryen "$OUT/relaxed-clang16.o" "$OUT/relaxed.o"
+    -c "$L/ggml/src/ggml-cpu/arch/wasm/relaxed.c" -o "$OUT/relaxed.o"
   RELAXED_OBJ=$OUT/relaxed.o
   RELAXED_DEF=-DOXI_RELAXED_SIMD
 fi
@@ -37,7 +36,6 @@ OBJS=$(find "$B/CMakeFiles/ggml-cpu.dir" -name '*.o' ! -name 'repack.cpp.o' | so
 em++ -O3 -msimd128 -pthread -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sINITIAL_MEMORY=256MB -sEXIT_RUNTIME=1 \
   -Wno-pthreads-mem-growth "$OUT/kquant.o" "$OUT/wasm-repack.o" "$OUT/repack.o" $RELAXED_OBJ $OBJS "$B/libggml-base.a" -o "$OUT/kquant.js"
 if [ "$VARIANT" = relaxed ]; then
-  node "$HERE/../../scripts/relaxed-opcode.mjs" to-final "$OUT/kquant.wasm"
   mv "$OUT/kquant.js" "$OUT/kquant.cjs"
   echo '{ "type": "commonjs" }' > "$OUT/package.json"
   echo "built $OUT/kquant.cjs"
