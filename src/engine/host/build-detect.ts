@@ -1,5 +1,5 @@
 import type { EngineBuild } from './protocol.js'
-import { checkRelaxedDot, type RelaxedCheck } from './relaxed-simd.js'
+import { probeRelaxedSimd, type RelaxedCheck } from './relaxed-simd.js'
 
 type Choice = { build: EngineBuild; reason: string }
 
@@ -59,16 +59,18 @@ export function detectMainBuild(): { ok: boolean; reason: string } {
 }
 
 let relaxedCheck: RelaxedCheck | undefined
-const cachedRelaxedCheck = () => (relaxedCheck ??= checkRelaxedDot())
+const cachedRelaxedCheck = () => (relaxedCheck ??= probeRelaxedSimd())
+const flagNote = (check: RelaxedCheck) => (check.flag ? ` (V8's ${check.flag} turned on)` : '')
 
 /**
  * The build for a model that fits a wasm32 heap and file offsets: relaxed where the runtime computes the relaxed-SIMD
- * dots exactly (a known vector, checked once per process; tests pass their own check), else simd wherever wasm SIMD
- * validates. The relaxed build is the simd build with faster Q4_0/Q4_K/Q6_K kernels (README), so it is never slower.
+ * dot exactly (a known vector, checked once per process, with V8's flag turned on where Node 20 has it off; tests
+ * pass their own check), else simd wherever wasm SIMD validates. The relaxed build is the simd build with faster Q4_0/Q4_K/Q6_K kernels (README), so it is never slower.
  */
 export function detectEngineBuild(relaxed: () => RelaxedCheck = cachedRelaxedCheck): Choice {
   if (!hasWasmSimd()) return { build: 'compat', reason: 'no wasm SIMD' }
-  if (relaxed().ok) return { build: 'relaxed', reason: 'wasm SIMD with exact relaxed-SIMD dots' }
+  const check = relaxed()
+  if (check.ok) return { build: 'relaxed', reason: `wasm SIMD with exact relaxed-SIMD dots${flagNote(check)}` }
   return { build: 'simd', reason: 'wasm SIMD available, no exact relaxed-SIMD dot' }
 }
 
@@ -84,7 +86,7 @@ export function chooseEngineBuild(
   if (requested === 'auto') return detectEngineBuild(relaxed)
   if (requested === 'relaxed' && hasWasmSimd()) {
     const check = relaxed()
-    if (check.ok) return { build: 'relaxed', reason: `forced by --engine-build; ${check.reason}` }
+    if (check.ok) return { build: 'relaxed', reason: `forced by --engine-build; ${check.reason}${flagNote(check)}` }
     return { build: 'simd', reason: `--engine-build relaxed, but ${check.reason}: simd instead` }
   }
   if (requested === 'main') {

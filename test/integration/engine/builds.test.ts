@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { ensureNode24 } from '../../../scripts/node24.js'
-import { checkRelaxedDot } from '../../../src/engine/host/relaxed-simd.js'
 import { REPO_ROOT } from '../../helpers/paths.js'
 
 const run = promisify(execFile)
@@ -17,9 +16,12 @@ interface ChildResult {
   pool: number
 }
 
-async function runChild(node: string, args: string[]): Promise<ChildResult> {
+async function runChild(node: string, args: string[], nodeArgs: string[] = []): Promise<ChildResult> {
   // the child must exit by itself after engine.close(): a lingering worker or pthread would hit the timeout
-  const { stdout } = await run(node, ['--import', 'tsx', CHILD, ...args], { cwd: REPO_ROOT, timeout: 120_000 })
+  const { stdout } = await run(node, [...nodeArgs, '--import', 'tsx', CHILD, ...args], {
+    cwd: REPO_ROOT,
+    timeout: 120_000,
+  })
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildResult
 }
 
@@ -34,18 +36,14 @@ t.test('compat build on this Node: completion and chat, then shutdown exits the 
 })
 
 t.test(
-  'auto runs simd here (Node 20: no exact relaxed dot) or relaxed: same greedy text as the generic compat build',
+  "auto runs relaxed on this Node (Node 20: with V8's relaxed-SIMD flag turned on): same greedy text as compat",
   async (t) => {
     // stories260K is F32: the SIMD f32 dot sums in another order than the scalar one, yet greedy picks agree
-    const simd = await runChild(process.execPath, ['auto', '1'])
-    t.equal(
-      simd.build,
-      checkRelaxedDot().ok ? 'relaxed' : 'simd',
-      'auto picks simd, or relaxed where its dots are exact',
-    )
-    t.equal(simd.completion, compat.completion)
-    t.equal(simd.chat, compat.chat)
-    t.equal(simd.interrupted, 'The engine was shut down')
+    const relaxed = await runChild(process.execPath, ['auto', '1'])
+    t.equal(relaxed.build, 'relaxed', 'auto picks relaxed: the i16x8 relaxed dot is exact')
+    t.equal(relaxed.completion, compat.completion)
+    t.equal(relaxed.chat, compat.chat)
+    t.equal(relaxed.interrupted, 'The engine was shut down')
   },
 )
 
@@ -100,11 +98,13 @@ t.test('auto moves a model file too big for wasm32 to the main build on Node 24,
   t.equal(picked.info, 'checked for main')
 })
 
-t.test('forcing the relaxed build where the relaxed dot is not exact (Node 20) runs simd instead', async (t) => {
-  if (checkRelaxedDot().ok) return t.pass('this runtime computes the relaxed dot exactly')
-  const child = await runChild(process.execPath, ['relaxed', '1'])
-  t.equal(child.build, 'simd')
-  t.equal(child.completion, compat.completion)
+t.test("Node 20 with the user's own --no-experimental-wasm-relaxed-simd keeps it and runs simd", async (t) => {
+  if (!process.versions.node.startsWith('20.')) return t.pass('relaxed SIMD is not behind a flag on this Node')
+  for (const requested of ['auto', 'relaxed']) {
+    const child = await runChild(process.execPath, [requested, '1'], ['--no-experimental-wasm-relaxed-simd'])
+    t.equal(child.build, 'simd', `${requested}: the flag the user set is left alone`)
+    t.equal(child.completion, compat.completion)
+  }
 })
 
 t.test('forcing the main build where the runtime lacks JSPI fails with a clear error', async (t) => {
