@@ -7,6 +7,7 @@ export const BenchEngine = Type.Union([
   Type.Literal('wasm-simd'),
   Type.Literal('wasm-simd-node24'),
   Type.Literal('wasm-relaxed'),
+  Type.Literal('wasm-relaxed-node20'),
   Type.Literal('wasm-main'),
   Type.Literal('wasm-compat'),
 ])

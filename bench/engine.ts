@@ -1,6 +1,6 @@
 // Engine benchmark: the wasm builds against native llama.cpp on the same synthetic models, strictly one run at a time.
 // usage: npx tsx bench/engine.ts [--models 135m,360m,135m-q4_0] [--threads 1,2]
-//        [--engines native,wasm-simd,wasm-simd-node24,wasm-relaxed,wasm-main,wasm-compat]
+//        [--engines native,wasm-simd,wasm-simd-node24,wasm-relaxed,wasm-relaxed-node20,wasm-main,wasm-compat]
 //        [--reps 3] [--warmup 1] [--gen 128] [--rounds 1] [--json results.jsonl] [--max-load 1.0] [--no-wait]
 // --rounds N runs the whole list N times over and reports each configuration's median over all its runs
 import { execFile } from 'node:child_process'
@@ -40,6 +40,7 @@ const ENGINES: readonly BenchEngine[] = [
   'wasm-simd',
   'wasm-simd-node24',
   'wasm-relaxed',
+  'wasm-relaxed-node20',
   'wasm-main',
   'wasm-compat',
 ]
@@ -47,16 +48,16 @@ const run = promisify(execFile)
 
 /**
  * WASM side: runs bench/wasm-run.ts in its own child, the main build under Node 24 (JSPI + memory64), relaxed under
- * Node 24 too (Node 20 cannot run the relaxed dot), simd and compat under Node 20 (the oldest Node we support) and
- * simd once more under Node 24 (`wasm-simd-node24`: its V8 compiles the same kernels faster), and expects one
- * BenchResult JSON line like native-run.ts.
+ * Node 24 too, simd and compat under Node 20 (the oldest Node we support), and with a `-node24` / `-node20` suffix a
+ * build on the other Node (`wasm-simd-node24`: its V8 compiles the same kernels faster; `wasm-relaxed-node20`: what
+ * auto picks on Node 20, V8's relaxed-SIMD flag turned on), and expects one BenchResult JSON line like native-run.ts.
  * Child arguments: --build simd|relaxed|main|compat --model FILE --threads N --reps N --warmup N --gen N --ptok N.
  */
 export async function runWasm(config: EngineBenchConfig): Promise<BenchResult> {
   if (config.engine === 'native') throw new Error('Cannot run native through runWasm()')
-  const onNode24 = config.engine === 'wasm-simd-node24'
-  const build = onNode24 ? 'simd' : config.engine.slice('wasm-'.length)
-  const node = onNode24 || build === 'main' || build === 'relaxed' ? await ensureNode24() : await ensureNode20()
+  const [build, runtime] = config.engine.slice('wasm-'.length).split('-node') as [string, string | undefined]
+  const node24 = runtime ? runtime === '24' : build === 'main' || build === 'relaxed'
+  const node = node24 ? await ensureNode24() : await ensureNode20()
   return runBenchChild(node, path.join(REPO_ROOT, 'bench', 'wasm-run.ts'), {
     args: [
       '--build',
