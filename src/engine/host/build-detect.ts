@@ -60,7 +60,7 @@ export function detectMainBuild(): { ok: boolean; reason: string } {
 
 let relaxedCheck: RelaxedCheck | undefined
 const cachedRelaxedCheck = () => (relaxedCheck ??= probeRelaxedSimd())
-const flagNote = (check: RelaxedCheck) => (check.flag ? ` (V8's ${check.flag} turned on)` : '')
+const flagNote = (check: RelaxedCheck) => (check.flag ? `; V8's ${check.flag} turned on` : '')
 
 /**
  * The build for a model that fits a wasm32 heap and file offsets: relaxed where the runtime computes the relaxed-SIMD

@@ -19,7 +19,7 @@ t.test('chooseEngineBuild() picks relaxed for auto on this Node and honours a fo
   const flagged = process.versions.node.startsWith('20.')
   t.equal(
     auto.reason,
-    `wasm SIMD with exact relaxed-SIMD dots${flagged ? " (V8's --experimental-wasm-relaxed-simd turned on)" : ''}`,
+    `wasm SIMD with exact relaxed-SIMD dots${flagged ? "; V8's --experimental-wasm-relaxed-simd turned on" : ''}`,
   )
   t.same(chooseEngineBuild('compat'), { build: 'compat', reason: 'forced by --engine-build' })
   t.same(chooseEngineBuild('simd'), { build: 'simd', reason: 'forced by --engine-build' })

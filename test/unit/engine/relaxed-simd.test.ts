@@ -60,7 +60,7 @@ t.test("an unsupported dot gets V8's relaxed-SIMD flag turned on and is probed a
   const again = flagged(true, exact)
   t.equal(
     detectEngineBuild(() => probeRelaxedSimd(again.check, again.flags)).reason,
-    "wasm SIMD with exact relaxed-SIMD dots (V8's --experimental-wasm-relaxed-simd turned on)",
+    "wasm SIMD with exact relaxed-SIMD dots; V8's --experimental-wasm-relaxed-simd turned on",
   )
 })
 
