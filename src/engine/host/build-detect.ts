@@ -65,7 +65,8 @@ const flagNote = (check: RelaxedCheck) => (check.flag ? `; V8's ${check.flag} tu
 /**
  * The build for a model that fits a wasm32 heap and file offsets: relaxed where the runtime computes the relaxed-SIMD
  * dot exactly (a known vector, checked once per process, with V8's flag turned on where Node 20 has it off; tests
- * pass their own check), else simd wherever wasm SIMD validates. The relaxed build is the simd build with faster Q4_0/Q4_K/Q6_K kernels (README), so it is never slower.
+ * pass their own check), else simd wherever wasm SIMD validates. The relaxed build is the simd build with faster
+ * Q4_0/Q4_K/Q6_K kernels (README), so it is never slower.
  */
 export function detectEngineBuild(relaxed: () => RelaxedCheck = cachedRelaxedCheck): Choice {
   if (!hasWasmSimd()) return { build: 'compat', reason: 'no wasm SIMD' }
