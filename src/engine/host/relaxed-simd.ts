@@ -1,4 +1,5 @@
 import v8 from 'node:v8'
+import { mayTuneV8Flag } from './v8-flags.js'
 
 // Whether this runtime computes the wasm relaxed-SIMD dot the relaxed engine build uses
 // (i16x8.relaxed_dot_i8x16_i7x16_s, its only relaxed instruction) the way it needs: compile a tiny module with it and
@@ -40,7 +41,7 @@ export function relaxedDotModule(body: readonly number[] = DOT_BODY): Uint8Array
   ])
 }
 
-// a: full int8 (the operand ggml's activations take), b: 7-bit (0..127); lane 0 reaches -32512, lane 6 +32385
+// a: full int8 (the operand ggml's activations take), b: 7-bit (0..127); lane 6 reaches -32005, near the i16 limit
 const A = [-128, 127, -1, 5, 100, -100, 64, -64, 1, 2, 3, 4, -127, -126, 125, 0]
 const B = [127, 0, 1, 64, 127, 127, 3, 5, 0, 0, 0, 127, 127, 126, 1, 2]
 
@@ -84,10 +85,7 @@ export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd'
 export type FlagHost = { canSet: boolean; set: (flag: string) => void }
 
 const nodeFlags = (): FlagHost => ({
-  canSet:
-    !('Deno' in globalThis) &&
-    process.versions.bun === undefined &&
-    ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').includes('wasm-relaxed-simd'),
+  canSet: mayTuneV8Flag(RELAXED_SIMD_FLAG.slice(2)),
   set: (flag) => v8.setFlagsFromString(flag),
 })
 

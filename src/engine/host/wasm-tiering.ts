@@ -1,4 +1,5 @@
 import v8 from 'node:v8'
+import { mayTuneV8Flag } from './v8-flags.js'
 
 /**
  * V8's dynamic tiering budget (bytes of wasm executed, roughly) before a function is recompiled by TurboFan, in
@@ -15,9 +16,7 @@ export const WASM_TIERING_BUDGET = 1_000_000_000
  * set it with a Node flag. Call it before any WebAssembly is instantiated; returns whether it changed anything.
  */
 export function raiseWasmTieringBudget(): boolean {
-  if ('Deno' in globalThis || process.versions.bun !== undefined) return false
-  const userFlags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')
-  if (/--wasm[-_]tiering[-_]budget/.test(userFlags)) return false
+  if (!mayTuneV8Flag('wasm-tiering-budget')) return false
   v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`)
   return true
 }
