@@ -12,6 +12,7 @@ type Answer = { data: unknown; has_more: boolean } | EngineError
 function scriptedHost(answers: Answer[]) {
   const log: string[] = []
   const waiting: Array<() => void> = []
+  let arrived: (() => void) | null = null // wakes answerOne() when it waits for a call
   let next = 0
   const host = {
     dead: false,
@@ -24,12 +25,14 @@ function scriptedHost(answers: Answer[]) {
           if (answer instanceof EngineError) reject(answer)
           else resolve({ data_json: JSON.stringify(answer.data), has_more: answer.has_more, is_error: false })
         })
+        arrived?.()
       })
     },
   }
-  /** Answers the oldest call in flight. */
+  /** Answers the oldest call in flight, once there is one. */
   const answerOne = async () => {
-    while (waiting.length === 0) await new Promise((r) => setImmediate(r))
+    if (waiting.length === 0) await new Promise<void>((resolve) => (arrived = resolve))
+    arrived = null
     waiting.shift()!()
   }
   return { host: host as unknown as WorkerHost, log, answerOne, inFlight: () => waiting.length }
