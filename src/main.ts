@@ -5,13 +5,16 @@ import { createGate, type Gate } from './http/gate.js'
 import { createLogger, type Logger } from './http/logger.js'
 import { reexecWithMallocEnv } from './malloc-env.js'
 import { pull } from './pull.js'
+import { armStopDeadline } from './stop-deadline.js'
 import { startHttpServer, type HttpServer } from './transports/start.js'
 import { VERSION } from './version.js'
 
 // Streams in flight get this long to finish after SIGINT/SIGTERM before they are cancelled
 const GRACE_MS = 5000
-// The process ends at most this long after the grace period, whatever it is still doing (the promise: grace + 2 s)
+// The process ends at most this long after the grace period, whatever it is still doing (the promise: grace + 2 s),
+// unless the store is still being made (src/stop-deadline.ts): then it waits for it, this long at most
 const HARD_STOP_MS = 1500
+const STORE_OPEN_MAX_MS = 60_000
 
 const NO_MODEL = `oxillama-server: no model given.
   Pass a GGUF file:        --model path/to/model.gguf   (or an http(s) URL to one)
@@ -27,6 +30,8 @@ type Running = {
   logger: Logger
   /** The app once createApp() has settled (null if it failed). */
   app: Promise<App | null>
+  /** Whether createApp() has settled: until then the store is still opening. */
+  appSettled: boolean
   /** What the stop is doing now, for the log line if it overruns. */
   phase: string
   stopping: boolean
@@ -79,10 +84,14 @@ async function main(): Promise<void> {
     gate,
     logger,
     app: starting.catch(() => null),
+    appSettled: false,
     phase: 'opening the store',
     stopping: false,
     closedWith: null,
   }
+  void running.app.then(() => {
+    running.appSettled = true
+  })
   onSignals(running)
   // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
   process.on('unhandledRejection', (error) =>
@@ -130,20 +139,27 @@ function onSignals(running: Running): void {
 
 /**
  * Stops in order: /health turns 503, no new connections, requests in flight get `graceMs`, then the app (run
- * queue, engine, store) closes and the process exits with `code`. A deadline ends the process if any step hangs.
+ * queue, engine, store) closes and the process exits with `code`. A deadline ends the process if any step hangs
+ * (a store still being made is waited for first: src/stop-deadline.ts).
  */
 function stop(running: Running, code: number, graceMs: number): void {
   running.stopping = true
-  setTimeout(
-    () => hardExit(running, `still ${running.phase} ${(graceMs + HARD_STOP_MS) / 1000} s after the stop`),
-    graceMs + HARD_STOP_MS,
-  ).unref()
+  const deadline = {
+    hardStopMs: HARD_STOP_MS,
+    storeSettled: () => running.appSettled,
+    storeOpen: running.app,
+    storeOpenMaxMs: STORE_OPEN_MAX_MS,
+    expire: (waitedMs: number) =>
+      hardExit(running, `still ${running.phase} ${(waitedMs / 1000).toFixed(1)} s after the stop`),
+  }
+  armStopDeadline(deadline, graceMs + HARD_STOP_MS)
   running.gate.stopping()
   ;(async () => {
     running.phase = `waiting for ${running.server.active} requests in flight`
     await running.server.close({ graceMs })
-    running.phase = 'closing the engine and the store'
+    running.phase = running.appSettled ? 'closing the engine and the store' : 'waiting for the store to open'
     const app = await running.app
+    running.phase = 'closing the engine and the store'
     await app?.close()
     running.closedWith = code
     running.logger.info('stopped')
