@@ -30,8 +30,6 @@ type Running = {
   logger: Logger
   /** The app once createApp() has settled (null if it failed). */
   app: Promise<App | null>
-  /** Whether createApp() has settled: until then the store is still opening. */
-  appSettled: boolean
   /** What the stop is doing now, for the log line if it overruns. */
   phase: string
   stopping: boolean
@@ -84,14 +82,10 @@ async function main(): Promise<void> {
     gate,
     logger,
     app: starting.catch(() => null),
-    appSettled: false,
     phase: 'opening the store',
     stopping: false,
     closedWith: null,
   }
-  void running.app.then(() => {
-    running.appSettled = true
-  })
   onSignals(running)
   // last resort: a stray rejection is a bug to log, not a reason to drop every client of a long-running server
   process.on('unhandledRejection', (error) =>
@@ -146,9 +140,10 @@ function stop(running: Running, code: number, graceMs: number): void {
   running.stopping = true
   const deadline = {
     hardStopMs: HARD_STOP_MS,
-    storeSettled: () => running.appSettled,
     storeOpen: running.app,
     storeOpenMaxMs: STORE_OPEN_MAX_MS,
+    waitingForStore: () =>
+      running.logger.info('Waiting for the store to open before closing it (a second signal exits at once)'),
     expire: (waitedMs: number) =>
       hardExit(running, `still ${running.phase} ${(waitedMs / 1000).toFixed(1)} s after the stop`),
   }
@@ -157,7 +152,7 @@ function stop(running: Running, code: number, graceMs: number): void {
   ;(async () => {
     running.phase = `waiting for ${running.server.active} requests in flight`
     await running.server.close({ graceMs })
-    running.phase = running.appSettled ? 'closing the engine and the store' : 'waiting for the store to open'
+    running.phase = 'waiting for the store to open'
     const app = await running.app
     running.phase = 'closing the engine and the store'
     await app?.close()

@@ -2,12 +2,12 @@
 export type StopDeadline = {
   /** From the stop on, the process ends this long after the grace period, whatever it is still doing. */
   hardStopMs: number
-  /** Whether the store has opened (or failed to): until then a stop waits for it instead of ending the process. */
-  storeSettled: () => boolean
-  /** Resolves once the store has opened or failed to. */
+  /** Settles (never rejects) once the store has opened or failed to: until then a stop waits for it. */
   storeOpen: Promise<unknown>
   /** The longest a stop waits for the store, counted from the stop. */
   storeOpenMaxMs: number
+  /** Called when the deadline comes and finds the store still opening, before the wait for it. */
+  waitingForStore: () => void
   /** Ends the process, saying how long after the stop. */
   expire: (waitedMs: number) => void
 }
@@ -17,17 +17,23 @@ export type StopDeadline = {
  * data dir takes seconds, more on a busy machine, and cannot be cut short) gets until it is open, `storeOpenMaxMs` at
  * most, and the close its usual `hardStopMs` after that.
  */
-export function armStopDeadline(deadline: StopDeadline, ms: number, since = performance.now()): void {
-  setTimeout(() => {
-    const waited = performance.now() - since
-    if (deadline.storeSettled() || waited >= deadline.storeOpenMaxMs) return deadline.expire(waited)
-    let armed = false
-    const rearm = (after: number) => {
-      if (armed) return
-      armed = true
-      armStopDeadline(deadline, after, since)
-    }
-    void deadline.storeOpen.then(() => rearm(deadline.hardStopMs))
-    setTimeout(() => rearm(0), deadline.storeOpenMaxMs - waited).unref()
-  }, ms).unref()
+export function armStopDeadline(deadline: StopDeadline, ms: number): void {
+  const since = performance.now()
+  let storeSettled = false
+  void deadline.storeOpen.then(() => (storeSettled = true))
+  const arm = (after: number) =>
+    setTimeout(() => {
+      const waited = performance.now() - since
+      if (storeSettled || waited >= deadline.storeOpenMaxMs) return deadline.expire(waited)
+      deadline.waitingForStore()
+      let armed = false
+      const rearm = (next: number) => {
+        if (armed) return
+        armed = true
+        arm(next)
+      }
+      void deadline.storeOpen.then(() => rearm(deadline.hardStopMs))
+      setTimeout(() => rearm(0), deadline.storeOpenMaxMs - waited).unref()
+    }, after).unref()
+  arm(ms)
 }
